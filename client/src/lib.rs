@@ -1,0 +1,10 @@
+//! Wire types of the ledgerdeck API, shared by the server, the cockpit and
+//! scripts so that the contract has one source.
+//!
+//! Money on the wire is always a decimal string (`"1250.00"`), never a float.
+
+pub mod commands;
+pub mod problem;
+
+pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
+pub use problem::{ErrorCode, FieldError, Problem};

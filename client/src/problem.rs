@@ -1,0 +1,109 @@
+//! `application/problem+json` errors with a stable machine code.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable machine codes of every error the API returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The request's parameters are wrong; see the per-field errors.
+    ValidationFailed,
+    /// The currency code is not one the ledger knows.
+    CurrencyUnknown,
+    /// The accounts involved are in different currencies.
+    CurrencyMismatch,
+    /// The source account would go negative.
+    InsufficientFunds,
+    /// A balance would leave the range the ledger stores.
+    BalanceLimitExceeded,
+    /// A feature flag denies the command.
+    FlagDenied,
+    /// The hold is already settled or released.
+    HoldNotOpen,
+    /// The transaction was reversed already.
+    AlreadyReversed,
+    /// The transaction cannot be reversed (it belongs to a hold, or is a reversal).
+    NotReversible,
+    /// No such record or route.
+    NotFound,
+    /// A money-moving command came without an `Idempotency-Key`.
+    IdempotencyKeyMissing,
+    /// The idempotency key was used before with other parameters.
+    IdempotencyKeyReused,
+    /// A request with the same idempotency key is still being executed.
+    IdempotencyInProgress,
+    /// No valid credentials.
+    Unauthenticated,
+    /// The caller's role is too low.
+    Forbidden,
+    /// The storage is busy or unreachable; safe to retry with the same key.
+    StorageUnavailable,
+    /// Something failed that the caller cannot fix.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it stands on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationFailed => "VALIDATION_FAILED",
+            ErrorCode::CurrencyUnknown => "CURRENCY_UNKNOWN",
+            ErrorCode::CurrencyMismatch => "CURRENCY_MISMATCH",
+            ErrorCode::InsufficientFunds => "INSUFFICIENT_FUNDS",
+            ErrorCode::BalanceLimitExceeded => "BALANCE_LIMIT_EXCEEDED",
+            ErrorCode::FlagDenied => "FLAG_DENIED",
+            ErrorCode::HoldNotOpen => "HOLD_NOT_OPEN",
+            ErrorCode::AlreadyReversed => "ALREADY_REVERSED",
+            ErrorCode::NotReversible => "NOT_REVERSIBLE",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::IdempotencyKeyMissing => "IDEMPOTENCY_KEY_MISSING",
+            ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            ErrorCode::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::StorageUnavailable => "STORAGE_UNAVAILABLE",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A message about one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field's name.
+    pub field: String,
+    /// What is wrong with it, for a person.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A message about `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document with ledgerdeck's stable `code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, for a person.
+    pub detail: String,
+    /// The stable machine code.
+    pub code: ErrorCode,
+    /// Per-field messages of a `VALIDATION_FAILED`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}

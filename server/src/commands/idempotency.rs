@@ -1,0 +1,182 @@
+//! Idempotency keys (after the IETF Idempotency-Key draft), scoped to the
+//! caller.
+//!
+//! A request first *claims* its key in a short transaction of its own: an
+//! `in_progress` row with a lease. It then executes and marks the key
+//! `completed`, with the result to replay, on the same transaction as its
+//! money movement, so a key is completed exactly when the money moved. A
+//! definite refusal frees the key; a storage failure leaves the claim to
+//! expire, after which a retry takes it over (the money either moved with the
+//! key completed, or did not move at all).
+
+use crate::error::{LedgerError, LedgerResult};
+use crate::store::now_micros;
+use ledgerdeck_client::CommandResult;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, AnyPool, Row};
+
+/// The longest idempotency key accepted.
+pub const MAX_KEY_LEN: usize = 255;
+
+/// What a claim attempt found.
+#[derive(Debug)]
+pub enum Claim {
+    /// The key is ours: execute, then complete with this token.
+    Claimed(String),
+    /// The key completed earlier with the same parameters: replay this.
+    Completed(CommandResult),
+    /// The key's first request is still running.
+    InFlight,
+}
+
+/// The key of one request.
+#[derive(Debug, Clone)]
+pub struct KeyedRequest<'a> {
+    /// Who asked (keys are scoped to the caller).
+    pub caller: &'a str,
+    /// The caller's key.
+    pub key: &'a str,
+    /// The command's name.
+    pub command: &'a str,
+    /// A hash of the command and its canonical parameters.
+    pub request_hash: String,
+}
+
+impl<'a> KeyedRequest<'a> {
+    /// Describes a request; refuses a key that is empty, too long or not
+    /// printable ASCII.
+    pub fn new(caller: &'a str, key: &'a str, command: &'a str, canonical_params: &str) -> LedgerResult<Self> {
+        if key.is_empty() || key.len() > MAX_KEY_LEN || !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(LedgerError::field(
+                "Idempotency-Key",
+                format!("must be 1 to {MAX_KEY_LEN} printable ASCII characters"),
+            ));
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(command.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(canonical_params.as_bytes());
+        Ok(KeyedRequest { caller, key, command, request_hash: hex::encode(hasher.finalize()) })
+    }
+
+    /// Tries to claim the key for this request.
+    pub async fn claim(&self, pool: &AnyPool, lease_micros: i64, retention_micros: i64) -> LedgerResult<Claim> {
+        let now = now_micros();
+        let token = uuid::Uuid::now_v7().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys \
+             (caller, idempotency_key, command, request_hash, state, claim_token, locked_until, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8) ON CONFLICT (caller, idempotency_key) DO NOTHING",
+        )
+        .bind(self.caller)
+        .bind(self.key)
+        .bind(self.command)
+        .bind(&self.request_hash)
+        .bind(&token)
+        .bind(now + lease_micros)
+        .bind(now)
+        .bind(now + retention_micros)
+        .execute(pool)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(Claim::Claimed(token));
+        }
+
+        let row = sqlx::query(
+            "SELECT request_hash, state, claim_token, locked_until, response, expires_at \
+             FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2",
+        )
+        .bind(self.caller)
+        .bind(self.key)
+        .fetch_optional(pool)
+        .await?;
+        let Some(row) = row else {
+            // Freed between our insert and our read: the next attempt claims it.
+            return Ok(Claim::InFlight);
+        };
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let state: String = row.try_get("state")?;
+        let old_token: Option<String> = row.try_get("claim_token")?;
+        let locked_until: Option<i64> = row.try_get("locked_until")?;
+        let expired = expires_at <= now;
+        let lease_lapsed = state == "in_progress" && locked_until.is_some_and(|t| t <= now);
+
+        if !expired && row.try_get::<String, _>("request_hash")? != self.request_hash {
+            return Err(LedgerError::IdempotencyKeyReused(self.key.to_string()));
+        }
+        if expired || lease_lapsed {
+            // Take the key over, but only from the holder we saw.
+            let taken = sqlx::query(
+                "UPDATE idempotency_keys SET command = $1, request_hash = $2, state = 'in_progress', \
+                 claim_token = $3, locked_until = $4, response = NULL, created_at = $5, expires_at = $6 \
+                 WHERE caller = $7 AND idempotency_key = $8 AND state = $9 AND expires_at = $10 \
+                   AND COALESCE(claim_token, '') = $11",
+            )
+            .bind(self.command)
+            .bind(&self.request_hash)
+            .bind(&token)
+            .bind(now + lease_micros)
+            .bind(now)
+            .bind(now + retention_micros)
+            .bind(self.caller)
+            .bind(self.key)
+            .bind(&state)
+            .bind(expires_at)
+            .bind(old_token.unwrap_or_default())
+            .execute(pool)
+            .await?;
+            return Ok(if taken.rows_affected() == 1 { Claim::Claimed(token) } else { Claim::InFlight });
+        }
+        if state == "completed" {
+            let response: String = row.try_get("response")?;
+            let mut result: CommandResult = serde_json::from_str(&response)
+                .map_err(|e| LedgerError::Internal(format!("stored idempotent response is unreadable: {e}")))?;
+            result.replayed = true;
+            return Ok(Claim::Completed(result));
+        }
+        Ok(Claim::InFlight)
+    }
+
+    /// Marks the key completed with `result`, on the command's own
+    /// transaction. Fails if the claim was lost to a takeover meanwhile.
+    pub async fn complete(&self, conn: &mut AnyConnection, token: &str, result: &CommandResult) -> LedgerResult<()> {
+        let response = serde_json::to_string(result).map_err(|e| LedgerError::Internal(e.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE idempotency_keys SET state = 'completed', response = $1, claim_token = NULL, locked_until = NULL \
+             WHERE caller = $2 AND idempotency_key = $3 AND claim_token = $4 AND state = 'in_progress'",
+        )
+        .bind(response)
+        .bind(self.caller)
+        .bind(self.key)
+        .bind(token)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(LedgerError::IdempotencyInProgress(self.key.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Frees a claim after a definite refusal, so the key may be used again.
+    pub async fn release(&self, pool: &AnyPool, token: &str) -> LedgerResult<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2 \
+             AND claim_token = $3 AND state = 'in_progress'",
+        )
+        .bind(self.caller)
+        .bind(self.key)
+        .bind(token)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Deletes keys whose retention window has passed; returns how many.
+pub async fn purge_expired(pool: &AnyPool, now: i64) -> LedgerResult<u64> {
+    let purged = sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1 AND state = 'completed'")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(purged.rows_affected())
+}

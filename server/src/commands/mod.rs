@@ -1,0 +1,166 @@
+//! The command layer: one declarative registry of every write, and the
+//! dispatcher that checks a caller's role and parameters, applies
+//! idempotency, and runs the command on one database transaction.
+
+mod idempotency;
+mod movements;
+mod params;
+mod payouts;
+mod registry;
+mod wallets;
+
+pub use idempotency::purge_expired as purge_expired_idempotency_keys;
+pub use params::{FieldDef, Params};
+pub use registry::{CommandDef, RunFn, find, registry, specs};
+
+use crate::error::{LedgerError, LedgerResult};
+use crate::store::{Store, now_micros};
+use idempotency::{Claim, KeyedRequest};
+use ledgerdeck_client::{CommandResult, Role};
+use std::time::Duration;
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The operator's name (idempotency keys are scoped to it).
+    pub name: String,
+    /// The operator's role.
+    pub role: Role,
+}
+
+/// What a running command may know about its call.
+#[derive(Debug, Clone)]
+pub struct CommandContext<'a> {
+    /// The caller.
+    pub caller: &'a Caller,
+    /// The command's name.
+    pub command: &'static str,
+    /// When it runs, in microseconds since the epoch.
+    pub now: i64,
+}
+
+/// Tunables of the command layer.
+#[derive(Debug, Clone)]
+pub struct LedgerConfig {
+    /// How long a completed idempotency key is kept and replayed.
+    pub idempotency_retention: Duration,
+    /// How long a claimed key is held before a retry may take it over.
+    pub idempotency_lease: Duration,
+    /// How long a request waits for an in-flight twin before answering
+    /// `IDEMPOTENCY_IN_PROGRESS`.
+    pub in_flight_wait: Duration,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            idempotency_retention: Duration::from_secs(24 * 3600),
+            idempotency_lease: Duration::from_secs(30),
+            in_flight_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The wallet core's entry point for commands.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    store: Store,
+    config: LedgerConfig,
+}
+
+impl Ledger {
+    /// A ledger over `store`.
+    pub fn new(store: Store, config: LedgerConfig) -> Self {
+        Ledger { store, config }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs `command` with `body` for `caller`.
+    ///
+    /// A money-moving command needs `idempotency_key`; any command accepts
+    /// one. A repeated key with the same parameters returns the first result
+    /// marked `replayed`; with other parameters `IDEMPOTENCY_KEY_REUSED`; a
+    /// twin still running after [`LedgerConfig::in_flight_wait`]
+    /// `IDEMPOTENCY_IN_PROGRESS`. Refusals write nothing.
+    pub async fn execute(
+        &self,
+        caller: &Caller,
+        command: &str,
+        body: serde_json::Value,
+        idempotency_key: Option<&str>,
+    ) -> LedgerResult<CommandResult> {
+        let def = find(command).ok_or_else(|| LedgerError::UnknownCommand(command.to_string()))?;
+        if !caller.role.allows(def.role) {
+            return Err(LedgerError::Forbidden { command: def.name.to_string(), needed: def.role.as_str() });
+        }
+        if def.moves_money && idempotency_key.is_none() {
+            return Err(LedgerError::IdempotencyKeyMissing(def.name.to_string()));
+        }
+        let params = Params::check(def.fields, body)?;
+        let keyed = idempotency_key
+            .map(|key| KeyedRequest::new(&caller.name, key, def.name, &params.canonical()))
+            .transpose()?;
+
+        let token = match &keyed {
+            Some(keyed) => match self.claim(keyed).await? {
+                Ok(token) => Some(token),
+                Err(replay) => return Ok(replay),
+            },
+            None => None,
+        };
+
+        let ctx = CommandContext { caller, command: def.name, now: now_micros() };
+        let mut tx = self.store.begin_write().await?;
+        let outcome = match (def.run)(&mut tx, &params, &ctx).await {
+            Ok(result) => match (&keyed, &token) {
+                (Some(keyed), Some(token)) => keyed.complete(&mut tx, token, &result).await.map(|()| result),
+                _ => Ok(result),
+            },
+            Err(e) => Err(e),
+        };
+        let outcome = match outcome {
+            Ok(result) => tx.commit().await.map(|()| result).map_err(LedgerError::from),
+            Err(e) => {
+                tx.rollback().await.ok();
+                Err(e)
+            }
+        };
+        if let (Err(e), Some(keyed), Some(token)) = (&outcome, &keyed, &token)
+            && e.is_definite()
+            && !matches!(e, LedgerError::IdempotencyInProgress(_))
+        {
+            keyed.release(self.store.pool(), token).await?;
+        }
+        outcome
+    }
+
+    /// Claims a key, waiting a bounded time for an in-flight twin. Returns
+    /// the claim token, or the stored result to replay.
+    async fn claim(&self, keyed: &KeyedRequest<'_>) -> LedgerResult<Result<String, CommandResult>> {
+        let lease = micros(self.config.idempotency_lease);
+        let retention = micros(self.config.idempotency_retention);
+        let deadline = tokio::time::Instant::now() + self.config.in_flight_wait;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match keyed.claim(self.store.pool(), lease, retention).await? {
+                Claim::Claimed(token) => return Ok(Ok(token)),
+                Claim::Completed(result) => return Ok(Err(result)),
+                Claim::InFlight if tokio::time::Instant::now() >= deadline => {
+                    return Err(LedgerError::IdempotencyInProgress(keyed.key.to_string()));
+                }
+                Claim::InFlight => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 4)
+}

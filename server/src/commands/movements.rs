@@ -1,0 +1,174 @@
+//! Commands that move money between accounts outside the payout lifecycle.
+
+use super::wallets::Outcome;
+use super::{CommandContext, Params};
+use crate::error::{LedgerError, LedgerResult};
+use crate::ledger::accounts::{SystemAccount, WalletAccount, load_currency};
+use crate::ledger::{Leg, NewTransaction, Wallet, load_wallet, post_transaction};
+use ledgerdeck_client::{CommandResult, CommandStatus};
+use sqlx::AnyConnection;
+
+/// Two legs moving `amount` from `from` to `to` in `currency`.
+fn legs(from: String, to: String, currency: &str, amount: i64) -> Vec<Leg> {
+    vec![
+        Leg { account_id: from, currency: currency.to_string(), amount: -amount },
+        Leg { account_id: to, currency: currency.to_string(), amount },
+    ]
+}
+
+fn plain(kind: &'static str, reference: Option<&str>, description: String, now: i64, legs: Vec<Leg>) -> NewTransaction {
+    NewTransaction {
+        kind,
+        reference: reference.map(str::to_string),
+        description,
+        hold_id: None,
+        effective_at: now,
+        reverses_id: None,
+        legs,
+    }
+}
+
+fn posted(event: &'static str, reference: Option<&str>, subject_id: &str) -> Outcome {
+    Outcome {
+        status: CommandStatus::Posted,
+        event,
+        reference: reference.map(str::to_string),
+        subject_id: subject_id.to_string(),
+    }
+}
+
+/// `post_payin`: money received by a provider for a wallet.
+pub async fn post_payin(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+    let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
+    let amount = p.amount("amount", &wallet.currency)?;
+    let provider = p.required("provider")?;
+    let reference = p.text("reference");
+    let code = &wallet.currency.code;
+    let txn = plain(
+        "payin",
+        reference,
+        format!("Pay-in via {provider}"),
+        cx.now,
+        legs(SystemAccount::PayinClearing.id(code), wallet.account_id(WalletAccount::Available), code, amount),
+    );
+    let id = post_transaction(conn, txn, cx.now).await?;
+    posted("payin.posted", reference, &id).record(conn, cx, vec![id.clone()], &[&wallet]).await
+}
+
+/// `transfer`: from one wallet's available balance to another's, same currency.
+pub async fn transfer(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+    let (from_id, to_id) = (p.required("from_wallet_id")?, p.required("to_wallet_id")?);
+    if from_id == to_id {
+        return Err(LedgerError::field("to_wallet_id", "must differ from from_wallet_id"));
+    }
+    let from = load_wallet(conn, from_id).await?;
+    let to = load_wallet(conn, to_id).await?;
+    if from.currency != to.currency {
+        return Err(LedgerError::CurrencyMismatch(format!(
+            "wallet {} is in {} and wallet {} in {}",
+            from.id, from.currency.code, to.id, to.currency.code
+        )));
+    }
+    let amount = p.amount("amount", &from.currency)?;
+    let reference = p.text("reference");
+    let txn = plain(
+        "transfer",
+        reference,
+        format!("Transfer from {} to {}", from.id, to.id),
+        cx.now,
+        legs(from.account_id(WalletAccount::Available), to.account_id(WalletAccount::Available), &from.currency.code, amount),
+    );
+    let id = post_transaction(conn, txn, cx.now).await?;
+    posted("transfer.posted", reference, &id).record(conn, cx, vec![id.clone()], &[&from, &to]).await
+}
+
+/// `post_correction`: credit or debit a wallet against the corrections
+/// account, with a reason, optionally back-dated.
+pub async fn post_correction(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+    let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
+    let amount = p.amount("amount", &wallet.currency)?;
+    let reason = p.required("reason")?;
+    let effective_at = p.timestamp("effective_at")?.unwrap_or(cx.now);
+    if effective_at > cx.now {
+        return Err(LedgerError::field("effective_at", "must not be in the future"));
+    }
+    let code = &wallet.currency.code;
+    let (wallet_account, corrections) = (wallet.account_id(WalletAccount::Available), SystemAccount::Corrections.id(code));
+    let direction = p.required("direction")?;
+    let legs = match direction {
+        "credit" => legs(corrections, wallet_account, code, amount),
+        _ => legs(wallet_account, corrections, code, amount),
+    };
+    let mut txn = plain("correction", None, format!("Correction ({direction}): {reason}"), cx.now, legs);
+    txn.effective_at = effective_at;
+    let id = post_transaction(conn, txn, cx.now).await?;
+    posted("correction.posted", None, &id).record(conn, cx, vec![id.clone()], &[&wallet]).await
+}
+
+/// `reverse_transaction`: undo a transaction leg for leg, once.
+pub async fn reverse_transaction(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
+    let original = p.required("transaction_id")?;
+    let id = crate::ledger::reverse_transaction(conn, original, p.required("reason")?, cx.now).await?;
+    let wallets = wallets_touched_by(conn, &id).await?;
+    let touched: Vec<&Wallet> = wallets.iter().collect();
+    posted("transaction.reversed", None, original).record(conn, cx, vec![id], &touched).await
+}
+
+async fn wallets_touched_by(conn: &mut AnyConnection, transaction_id: &str) -> LedgerResult<Vec<Wallet>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT a.wallet_id FROM postings p JOIN accounts a ON a.id = p.account_id \
+         WHERE p.transaction_id = $1 AND a.wallet_id IS NOT NULL ORDER BY a.wallet_id",
+    )
+    .bind(transaction_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut wallets = Vec::with_capacity(ids.len());
+    for id in ids {
+        wallets.push(load_wallet(conn, &id).await?);
+    }
+    Ok(wallets)
+}
+
+/// `fund_bank_account`: money deposited in a treasury bank account, against
+/// opening equity.
+pub async fn fund_bank_account(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+    let currency = load_currency(conn, p.required("currency")?).await?;
+    let amount = p.amount("amount", &currency)?;
+    let reference = p.text("reference");
+    let code = &currency.code;
+    let txn = plain(
+        "bank_funding",
+        reference,
+        format!("Treasury bank funded in {code}"),
+        cx.now,
+        legs(SystemAccount::OpeningEquity.id(code), SystemAccount::TreasuryBank.id(code), code, amount),
+    );
+    let id = post_transaction(conn, txn, cx.now).await?;
+    posted("bank.funded", reference, &id).record(conn, cx, vec![id.clone()], &[]).await
+}
+
+/// `post_opening_balance`: a wallet's balance brought in from elsewhere,
+/// against opening equity.
+pub async fn post_opening_balance(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
+    let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
+    let amount = p.amount("amount", &wallet.currency)?;
+    let reference = p.text("reference");
+    let code = &wallet.currency.code;
+    let txn = plain(
+        "opening_balance",
+        reference,
+        "Opening balance".to_string(),
+        cx.now,
+        legs(SystemAccount::OpeningEquity.id(code), wallet.account_id(WalletAccount::Available), code, amount),
+    );
+    let id = post_transaction(conn, txn, cx.now).await?;
+    posted("opening_balance.posted", reference, &id).record(conn, cx, vec![id.clone()], &[&wallet]).await
+}

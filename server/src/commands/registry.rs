@@ -1,0 +1,208 @@
+//! The declarative registry: every command's name, title, fields, role and
+//! whether it moves money, with the function that runs it. The API mounts a
+//! route per entry and serves the specs; the cockpit builds forms from them.
+
+use super::params::{FieldDef, Params};
+use super::{CommandContext, movements, payouts, wallets};
+use crate::error::LedgerResult;
+use ledgerdeck_client::{CommandResult, CommandSpec, FieldKind as K, FieldSpec, Role};
+use sqlx::AnyConnection;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The future a command returns.
+pub type CommandFuture<'c> = Pin<Box<dyn Future<Output = LedgerResult<CommandResult>> + Send + 'c>>;
+
+/// A command's body: runs on the dispatcher's open transaction.
+pub type RunFn = for<'c> fn(&'c mut AnyConnection, &'c Params, &'c CommandContext<'c>) -> CommandFuture<'c>;
+
+/// One registry entry.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandDef {
+    /// Stable name.
+    pub name: &'static str,
+    /// Title for menus.
+    pub title: &'static str,
+    /// Parameters.
+    pub fields: &'static [FieldDef],
+    /// Least role allowed.
+    pub role: Role,
+    /// Whether it moves money (and so needs an idempotency key).
+    pub moves_money: bool,
+    /// The body.
+    pub run: RunFn,
+}
+
+impl CommandDef {
+    /// The entry as served to clients.
+    pub fn spec(&self) -> CommandSpec {
+        CommandSpec {
+            name: self.name.into(),
+            title: self.title.into(),
+            fields: self
+                .fields
+                .iter()
+                .map(|f| FieldSpec {
+                    name: f.name.into(),
+                    kind: f.kind,
+                    required: f.required,
+                    help: f.help.into(),
+                    choices: f.choices.iter().map(|c| c.to_string()).collect(),
+                })
+                .collect(),
+            role: self.role,
+            moves_money: self.moves_money,
+        }
+    }
+}
+
+macro_rules! boxed {
+    ($f:path) => {{
+        fn run<'c>(conn: &'c mut AnyConnection, p: &'c Params, cx: &'c CommandContext<'c>) -> CommandFuture<'c> {
+            Box::pin($f(conn, p, cx))
+        }
+        run
+    }};
+}
+
+const REFERENCE: FieldDef = FieldDef::optional("reference", K::Text, "Your reference for this movement");
+const REASON: FieldDef = FieldDef::required("reason", K::Reason, "Why, for the audit trail");
+
+static COMMANDS: &[CommandDef] = &[
+    CommandDef {
+        name: "create_wallet",
+        title: "Create wallet",
+        fields: &[
+            FieldDef::required("merchant_id", K::Text, "The merchant the wallet belongs to"),
+            FieldDef::required("currency", K::Currency, "The wallet's one currency"),
+            FieldDef::optional("label", K::Text, "A name for people"),
+        ],
+        role: Role::Operator,
+        moves_money: false,
+        run: boxed!(wallets::create_wallet),
+    },
+    CommandDef {
+        name: "post_payin",
+        title: "Post pay-in",
+        fields: &[
+            FieldDef::required("wallet_id", K::WalletId, "The wallet credited"),
+            FieldDef::required("amount", K::Amount, "Amount received"),
+            FieldDef::required("provider", K::Text, "The pay-in provider"),
+            REFERENCE,
+        ],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(movements::post_payin),
+    },
+    CommandDef {
+        name: "transfer",
+        title: "Transfer between wallets",
+        fields: &[
+            FieldDef::required("from_wallet_id", K::WalletId, "The wallet debited"),
+            FieldDef::required("to_wallet_id", K::WalletId, "The wallet credited (same currency)"),
+            FieldDef::required("amount", K::Amount, "Amount moved"),
+            REFERENCE,
+        ],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(movements::transfer),
+    },
+    CommandDef {
+        name: "reserve_payout",
+        title: "Reserve payout",
+        fields: &[
+            FieldDef::required("wallet_id", K::WalletId, "The wallet paying out"),
+            FieldDef::required("amount", K::Amount, "Amount to pay out"),
+            FieldDef::required("provider", K::Text, "The payout provider"),
+            REFERENCE,
+        ],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(payouts::reserve_payout),
+    },
+    CommandDef {
+        name: "settle_hold",
+        title: "Settle hold (provider paid)",
+        fields: &[
+            FieldDef::required("hold_id", K::HoldId, "The hold to settle"),
+            REASON,
+            FieldDef::optional("provider_reference", K::Text, "The provider's reference, as evidence"),
+        ],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(payouts::settle_hold),
+    },
+    CommandDef {
+        name: "release_hold",
+        title: "Release hold (provider failed)",
+        fields: &[
+            FieldDef::required("hold_id", K::HoldId, "The hold to release"),
+            REASON,
+            FieldDef::optional("provider_reference", K::Text, "The provider's reference, as evidence"),
+        ],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(payouts::release_hold),
+    },
+    CommandDef {
+        name: "post_correction",
+        title: "Post correction",
+        fields: &[
+            FieldDef::required("wallet_id", K::WalletId, "The wallet corrected"),
+            FieldDef::choice("direction", &["credit", "debit"], "Credit adds to the wallet, debit takes away"),
+            FieldDef::required("amount", K::Amount, "Amount of the correction"),
+            REASON,
+            FieldDef::optional("effective_at", K::Timestamp, "Back-date the correction to this time"),
+        ],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(movements::post_correction),
+    },
+    CommandDef {
+        name: "reverse_transaction",
+        title: "Reverse transaction",
+        fields: &[FieldDef::required("transaction_id", K::TransactionId, "The transaction to reverse"), REASON],
+        role: Role::Operator,
+        moves_money: true,
+        run: boxed!(movements::reverse_transaction),
+    },
+    CommandDef {
+        name: "fund_bank_account",
+        title: "Fund treasury bank account",
+        fields: &[
+            FieldDef::required("currency", K::Currency, "The bank account's currency"),
+            FieldDef::required("amount", K::Amount, "Amount deposited"),
+            REFERENCE,
+        ],
+        role: Role::Admin,
+        moves_money: true,
+        run: boxed!(movements::fund_bank_account),
+    },
+    CommandDef {
+        name: "post_opening_balance",
+        title: "Post opening balance",
+        fields: &[
+            FieldDef::required("wallet_id", K::WalletId, "The wallet brought in"),
+            FieldDef::required("amount", K::Amount, "Its balance where it comes from"),
+            REFERENCE,
+        ],
+        role: Role::Admin,
+        moves_money: true,
+        run: boxed!(movements::post_opening_balance),
+    },
+];
+
+/// Every registry entry, in menu order.
+pub fn registry() -> &'static [CommandDef] {
+    COMMANDS
+}
+
+/// The entry named `name`.
+pub fn find(name: &str) -> Option<&'static CommandDef> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Every entry as served to clients.
+pub fn specs() -> Vec<CommandSpec> {
+    COMMANDS.iter().map(CommandDef::spec).collect()
+}

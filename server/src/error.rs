@@ -1,0 +1,134 @@
+//! The wallet core's typed errors. Each maps to one stable wire code; the
+//! HTTP layer maps codes to statuses.
+
+use ledgerdeck_client::{ErrorCode, FieldError};
+
+/// Why a command or a read was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// One or more fields are wrong.
+    #[error("the request has invalid fields: {}", describe_fields(.0))]
+    Validation(Vec<FieldError>),
+    /// The currency code is not one the ledger knows.
+    #[error("unknown currency {0:?}")]
+    CurrencyUnknown(String),
+    /// The wallets or accounts involved differ in currency.
+    #[error("{0}")]
+    CurrencyMismatch(String),
+    /// The account would go negative.
+    #[error("insufficient funds in {account}")]
+    InsufficientFunds {
+        /// The account that lacks the money.
+        account: String,
+    },
+    /// A balance would leave the storable range.
+    #[error("the balance of {account} would exceed the ledger's limit")]
+    BalanceLimitExceeded {
+        /// The account whose balance would overflow.
+        account: String,
+    },
+    /// The hold is not open any more.
+    #[error("hold {hold_id} is {status}, not open")]
+    HoldNotOpen {
+        /// The hold.
+        hold_id: String,
+        /// Its current status.
+        status: String,
+    },
+    /// The transaction was reversed already.
+    #[error("transaction {0} is already reversed")]
+    AlreadyReversed(String),
+    /// The transaction may not be reversed.
+    #[error("transaction {id} cannot be reversed: {why}")]
+    NotReversible {
+        /// The transaction.
+        id: String,
+        /// Why not.
+        why: String,
+    },
+    /// No such record.
+    #[error("{what} {id:?} not found")]
+    NotFound {
+        /// What kind of record.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// No such command in the registry.
+    #[error("unknown command {0:?}")]
+    UnknownCommand(String),
+    /// A money-moving command came without an idempotency key.
+    #[error("{0} moves money and needs an Idempotency-Key")]
+    IdempotencyKeyMissing(String),
+    /// The key was used before with other parameters.
+    #[error("idempotency key {0:?} was used before with different parameters")]
+    IdempotencyKeyReused(String),
+    /// The key's first request is still being executed.
+    #[error("a request with idempotency key {0:?} is still in flight")]
+    IdempotencyInProgress(String),
+    /// The caller's role is too low for the command.
+    #[error("{command} needs the {needed} role")]
+    Forbidden {
+        /// The command asked for.
+        command: String,
+        /// The role it needs.
+        needed: &'static str,
+    },
+    /// The database failed; the change was not made (or its outcome is unknown
+    /// and a retry with the same idempotency key is safe).
+    #[error("storage error: {0}")]
+    Storage(#[from] sqlx::Error),
+    /// A stored record is not what the code expects.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn describe_fields(fields: &[FieldError]) -> String {
+    fields.iter().map(|f| format!("{} {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+}
+
+impl LedgerError {
+    /// A validation error about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        LedgerError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The stable wire code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            LedgerError::Validation(_) => ErrorCode::ValidationFailed,
+            LedgerError::CurrencyUnknown(_) => ErrorCode::CurrencyUnknown,
+            LedgerError::CurrencyMismatch(_) => ErrorCode::CurrencyMismatch,
+            LedgerError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+            LedgerError::BalanceLimitExceeded { .. } => ErrorCode::BalanceLimitExceeded,
+            LedgerError::HoldNotOpen { .. } => ErrorCode::HoldNotOpen,
+            LedgerError::AlreadyReversed(_) => ErrorCode::AlreadyReversed,
+            LedgerError::NotReversible { .. } => ErrorCode::NotReversible,
+            LedgerError::NotFound { .. } | LedgerError::UnknownCommand(_) => ErrorCode::NotFound,
+            LedgerError::IdempotencyKeyMissing(_) => ErrorCode::IdempotencyKeyMissing,
+            LedgerError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
+            LedgerError::IdempotencyInProgress(_) => ErrorCode::IdempotencyInProgress,
+            LedgerError::Forbidden { .. } => ErrorCode::Forbidden,
+            LedgerError::Storage(_) => ErrorCode::StorageUnavailable,
+            LedgerError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The per-field messages of a validation error (empty for the others).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            LedgerError::Validation(fields) => fields,
+            _ => &[],
+        }
+    }
+
+    /// Whether the outcome is decided: the command did not and will not
+    /// happen, so an idempotency key may be freed for another attempt.
+    /// Storage failures are not definite: the commit may have happened.
+    pub fn is_definite(&self) -> bool {
+        !matches!(self, LedgerError::Storage(_) | LedgerError::Internal(_))
+    }
+}
+
+/// Shorthand for results of the wallet core.
+pub type LedgerResult<T> = Result<T, LedgerError>;

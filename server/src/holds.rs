@@ -1,0 +1,213 @@
+//! Payout holds as ledger primitives: reserve moves money from available to
+//! reserved; settle moves it on to the provider's payout clearing account;
+//! release moves it back. Each hold ends exactly once, and its row and its
+//! postings change on one database transaction.
+
+use crate::error::{LedgerError, LedgerResult};
+use crate::ledger::accounts::{SystemAccount, WalletAccount};
+use crate::ledger::{Leg, NewTransaction, Wallet, post_transaction};
+use sqlx::{AnyConnection, Row};
+
+/// Statuses in which a hold still holds money.
+pub const OPEN_STATUSES: [&str; 3] = ["reserved", "submitted", "manual_review"];
+
+/// How a hold ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldEnd {
+    /// The provider paid: reserved → provider payout clearing.
+    Settle,
+    /// The provider failed: reserved → available.
+    Release,
+}
+
+impl HoldEnd {
+    /// The final status this end gives a hold.
+    pub fn status(self) -> &'static str {
+        match self {
+            HoldEnd::Settle => "settled",
+            HoldEnd::Release => "released",
+        }
+    }
+}
+
+/// A newly reserved hold.
+#[derive(Debug, Clone)]
+pub struct Reserved {
+    /// The hold's id.
+    pub hold_id: String,
+    /// The reservation's ledger transaction.
+    pub transaction_id: String,
+}
+
+/// What a hold is, as far as the ledger needs to know.
+#[derive(Debug, Clone)]
+pub struct HoldRecord {
+    /// The hold's id.
+    pub id: String,
+    /// Its wallet.
+    pub wallet_id: String,
+    /// Minor units held.
+    pub amount: i64,
+    /// Its currency.
+    pub currency: String,
+    /// Its current status.
+    pub status: String,
+    /// The payout's business reference.
+    pub reference: String,
+}
+
+/// Reserves `amount` of `wallet` for a payout through `provider`.
+pub async fn reserve(
+    conn: &mut AnyConnection,
+    wallet: &Wallet,
+    amount: i64,
+    provider: &str,
+    reference: &str,
+    actor: &str,
+    now: i64,
+) -> LedgerResult<Reserved> {
+    let hold_id = uuid::Uuid::now_v7().to_string();
+    let currency = wallet.currency.code.clone();
+    let transaction_id = post_transaction(
+        conn,
+        NewTransaction {
+            kind: "payout_reserve",
+            reference: Some(reference.to_string()),
+            description: format!("Payout {reference} reserved via {provider}"),
+            hold_id: Some(hold_id.clone()),
+            effective_at: now,
+            reverses_id: None,
+            legs: vec![
+                Leg { account_id: wallet.account_id(WalletAccount::Available), currency: currency.clone(), amount: -amount },
+                Leg { account_id: wallet.account_id(WalletAccount::Reserved), currency: currency.clone(), amount },
+            ],
+        },
+        now,
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO holds (id, wallet_id, merchant_id, currency, amount, provider, reference, status, \
+         reserve_txn_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8, $9, $9)",
+    )
+    .bind(&hold_id)
+    .bind(&wallet.id)
+    .bind(&wallet.merchant_id)
+    .bind(&currency)
+    .bind(amount)
+    .bind(provider)
+    .bind(reference)
+    .bind(&transaction_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    record_history(conn, &hold_id, None, "reserved", actor, None, now).await?;
+    Ok(Reserved { hold_id, transaction_id })
+}
+
+/// Loads a hold, or `NOT_FOUND`.
+pub async fn load_hold(conn: &mut AnyConnection, hold_id: &str) -> LedgerResult<HoldRecord> {
+    let row = sqlx::query("SELECT id, wallet_id, amount, currency, status, reference FROM holds WHERE id = $1")
+        .bind(hold_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| LedgerError::NotFound { what: "hold", id: hold_id.to_string() })?;
+    Ok(HoldRecord {
+        id: row.try_get("id")?,
+        wallet_id: row.try_get("wallet_id")?,
+        amount: row.try_get("amount")?,
+        currency: row.try_get("currency")?,
+        status: row.try_get("status")?,
+        reference: row.try_get("reference")?,
+    })
+}
+
+/// Settles or releases an open hold and returns the ledger transaction.
+///
+/// The status change is a conditional update from the status just read, so
+/// of two racing ends exactly one succeeds; the other (on PostgreSQL after
+/// waiting for the winner's row lock) gets `HOLD_NOT_OPEN`.
+pub async fn finish(
+    conn: &mut AnyConnection,
+    hold_id: &str,
+    end: HoldEnd,
+    actor: &str,
+    reason: &str,
+    provider_reference: Option<&str>,
+    now: i64,
+) -> LedgerResult<(HoldRecord, String)> {
+    let hold = load_hold(conn, hold_id).await?;
+    if !OPEN_STATUSES.contains(&hold.status.as_str()) {
+        return Err(LedgerError::HoldNotOpen { hold_id: hold.id, status: hold.status });
+    }
+    let changed = sqlx::query(
+        "UPDATE holds SET status = $1, reason = $2, provider_reference = COALESCE($3, provider_reference), \
+         updated_at = $4 WHERE id = $5 AND status = $6",
+    )
+    .bind(end.status())
+    .bind(reason)
+    .bind(provider_reference)
+    .bind(now)
+    .bind(hold_id)
+    .bind(&hold.status)
+    .execute(&mut *conn)
+    .await?;
+    if changed.rows_affected() != 1 {
+        let now_status = load_hold(conn, hold_id).await?.status;
+        return Err(LedgerError::HoldNotOpen { hold_id: hold_id.to_string(), status: now_status });
+    }
+
+    let reserved = format!("{}:reserved", hold.wallet_id);
+    let destination = match end {
+        HoldEnd::Settle => SystemAccount::PayoutClearing.id(&hold.currency),
+        HoldEnd::Release => format!("{}:available", hold.wallet_id),
+    };
+    let verb = end.status();
+    let transaction_id = post_transaction(
+        conn,
+        NewTransaction {
+            kind: if end == HoldEnd::Settle { "payout_settle" } else { "payout_release" },
+            reference: Some(hold.reference.clone()),
+            description: format!("Payout {} {verb}: {reason}", hold.reference),
+            hold_id: Some(hold.id.clone()),
+            effective_at: now,
+            reverses_id: None,
+            legs: vec![
+                Leg { account_id: reserved, currency: hold.currency.clone(), amount: -hold.amount },
+                Leg { account_id: destination, currency: hold.currency.clone(), amount: hold.amount },
+            ],
+        },
+        now,
+    )
+    .await?;
+    sqlx::query("UPDATE holds SET final_txn_id = $1 WHERE id = $2")
+        .bind(&transaction_id)
+        .bind(hold_id)
+        .execute(&mut *conn)
+        .await?;
+    record_history(conn, hold_id, Some(&hold.status), verb, actor, Some(reason), now).await?;
+    Ok((HoldRecord { status: verb.to_string(), ..hold }, transaction_id))
+}
+
+/// Appends a state change to a hold's history.
+pub async fn record_history(
+    conn: &mut AnyConnection,
+    hold_id: &str,
+    from: Option<&str>,
+    to: &str,
+    actor: &str,
+    detail: Option<&str>,
+    now: i64,
+) -> LedgerResult<()> {
+    sqlx::query(
+        "INSERT INTO hold_history (hold_id, from_status, to_status, actor, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(hold_id)
+    .bind(from)
+    .bind(to)
+    .bind(actor)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

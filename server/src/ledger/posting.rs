@@ -1,0 +1,192 @@
+//! Writing one balanced transaction: its row, its postings, the stored
+//! balances (guarded) and the statement lines, all on the caller's
+//! database transaction.
+
+use crate::error::{LedgerError, LedgerResult};
+use crate::money::MAX_BALANCE_MINOR;
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
+
+/// One leg: `amount` minor units credited to (positive) or debited from
+/// (negative) an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leg {
+    /// The account.
+    pub account_id: String,
+    /// Its currency (checked against the account).
+    pub currency: String,
+    /// Signed minor units; never zero.
+    pub amount: i64,
+}
+
+/// A transaction to be written.
+#[derive(Debug, Clone)]
+pub struct NewTransaction {
+    /// What kind of business event it records (`payin`, `transfer`, …).
+    pub kind: &'static str,
+    /// The business reference, if any.
+    pub reference: Option<String>,
+    /// A line for statements.
+    pub description: String,
+    /// The hold it belongs to, if any.
+    pub hold_id: Option<String>,
+    /// When it takes economic effect (may be back-dated); booked time is now.
+    pub effective_at: i64,
+    /// The transaction it reverses, if it is a reversal.
+    pub reverses_id: Option<String>,
+    /// Its legs; distinct accounts, balanced per currency.
+    pub legs: Vec<Leg>,
+}
+
+/// Checks that legs are non-zero, touch each account once and sum to zero in
+/// every currency. An unbalanced transaction is a bug, never written.
+pub fn check_balanced(legs: &[Leg]) -> LedgerResult<()> {
+    if legs.len() < 2 {
+        return Err(LedgerError::Internal("a transaction needs at least two legs".into()));
+    }
+    let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for leg in legs {
+        if leg.amount == 0 {
+            return Err(LedgerError::Internal(format!("zero leg on {}", leg.account_id)));
+        }
+        if !seen.insert(leg.account_id.as_str()) {
+            return Err(LedgerError::Internal(format!("account {} appears twice", leg.account_id)));
+        }
+        *sums.entry(leg.currency.as_str()).or_default() += i128::from(leg.amount);
+    }
+    match sums.iter().find(|(_, sum)| **sum != 0) {
+        Some((currency, sum)) => Err(LedgerError::Internal(format!("unbalanced transaction: {currency} sums to {sum}"))),
+        None => Ok(()),
+    }
+}
+
+/// Writes `txn` and returns its id.
+///
+/// Balances are updated in ascending account-id order, so that on PostgreSQL
+/// concurrent transactions lock accounts in one order and cannot deadlock.
+/// Each update carries its own guard (`allow_negative OR balance + amount >=
+/// 0`), evaluated under the row lock, so no interleaving can overdraw a wallet.
+pub async fn post_transaction(conn: &mut AnyConnection, txn: NewTransaction, now: i64) -> LedgerResult<String> {
+    check_balanced(&txn.legs)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO ledger_transactions \
+         (id, kind, reference, description, hold_id, booked_at, effective_at, reverses_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(txn.kind)
+    .bind(&txn.reference)
+    .bind(&txn.description)
+    .bind(&txn.hold_id)
+    .bind(now)
+    .bind(txn.effective_at)
+    .bind(&txn.reverses_id)
+    .execute(&mut *conn)
+    .await?;
+
+    let mut legs = txn.legs;
+    legs.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    for leg in &legs {
+        let updated = sqlx::query(
+            "UPDATE accounts SET balance = balance + $1 \
+             WHERE id = $2 AND currency = $3 \
+               AND (allow_negative OR balance + $1 >= 0) \
+               AND balance + $1 BETWEEN $4 AND $5 \
+             RETURNING balance, wallet_id",
+        )
+        .bind(leg.amount)
+        .bind(&leg.account_id)
+        .bind(&leg.currency)
+        .bind(-MAX_BALANCE_MINOR)
+        .bind(MAX_BALANCE_MINOR)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(updated) = updated else {
+            return Err(explain_refused_update(conn, leg).await);
+        };
+        let balance_after: i64 = updated.try_get("balance")?;
+        let wallet_id: Option<String> = updated.try_get("wallet_id")?;
+
+        let posting_seq: i64 = sqlx::query(
+            "INSERT INTO postings (transaction_id, account_id, currency, amount) \
+             VALUES ($1, $2, $3, $4) RETURNING seq",
+        )
+        .bind(&id)
+        .bind(&leg.account_id)
+        .bind(&leg.currency)
+        .bind(leg.amount)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("seq")?;
+
+        if let Some(wallet_id) = wallet_id {
+            sqlx::query(
+                "INSERT INTO statement_lines \
+                 (posting_seq, wallet_id, account_id, transaction_id, amount, balance_after, description, booked_at, effective_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(posting_seq)
+            .bind(&wallet_id)
+            .bind(&leg.account_id)
+            .bind(&id)
+            .bind(leg.amount)
+            .bind(balance_after)
+            .bind(&txn.description)
+            .bind(now)
+            .bind(txn.effective_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(id)
+}
+
+/// Says why a guarded balance update touched no row.
+async fn explain_refused_update(conn: &mut AnyConnection, leg: &Leg) -> LedgerError {
+    let row = sqlx::query("SELECT currency, balance FROM accounts WHERE id = $1")
+        .bind(&leg.account_id)
+        .fetch_optional(&mut *conn)
+        .await;
+    let row = match row {
+        Ok(Some(row)) => row,
+        Ok(None) => return LedgerError::NotFound { what: "account", id: leg.account_id.clone() },
+        Err(e) => return e.into(),
+    };
+    let currency: String = row.try_get("currency").unwrap_or_default();
+    let balance: i64 = row.try_get("balance").unwrap_or_default();
+    if currency != leg.currency {
+        LedgerError::CurrencyMismatch(format!("account {} is in {currency}, not {}", leg.account_id, leg.currency))
+    } else if balance.checked_add(leg.amount).is_some_and(|b| b < 0) {
+        LedgerError::InsufficientFunds { account: leg.account_id.clone() }
+    } else {
+        LedgerError::BalanceLimitExceeded { account: leg.account_id.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(account: &str, currency: &str, amount: i64) -> Leg {
+        Leg { account_id: account.into(), currency: currency.into(), amount }
+    }
+
+    #[test]
+    fn balanced_legs_pass() {
+        assert!(check_balanced(&[leg("a", "USD", 5), leg("b", "USD", -5)]).is_ok());
+        assert!(
+            check_balanced(&[leg("a", "USD", 5), leg("b", "USD", -5), leg("c", "EUR", 1), leg("d", "EUR", -1)]).is_ok()
+        );
+    }
+
+    #[test]
+    fn unbalanced_zero_single_and_repeated_legs_are_refused() {
+        assert!(check_balanced(&[leg("a", "USD", 5), leg("b", "USD", -4)]).is_err());
+        assert!(check_balanced(&[leg("a", "USD", 5), leg("b", "EUR", -5)]).is_err());
+        assert!(check_balanced(&[leg("a", "USD", 0), leg("b", "USD", 0)]).is_err());
+        assert!(check_balanced(&[leg("a", "USD", 5)]).is_err());
+        assert!(check_balanced(&[leg("a", "USD", 5), leg("a", "USD", -5)]).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! The ledgerdeck wallet core: exact money, a double-entry ledger on SQLite
+//! or PostgreSQL, payout holds, and idempotent commands from one registry.
+
+pub mod commands;
+pub mod error;
+pub mod holds;
+pub mod invariants;
+pub mod ledger;
+pub mod money;
+pub mod outbox;
+pub mod store;
+
+pub use commands::{Caller, Ledger, LedgerConfig};
+pub use error::{LedgerError, LedgerResult};
+pub use store::{Backend, Store};
