@@ -78,7 +78,11 @@ pub async fn reserve(
             effective_at: now,
             reverses_id: None,
             legs: vec![
-                Leg { account_id: wallet.account_id(WalletAccount::Available), currency: currency.clone(), amount: -amount },
+                Leg {
+                    account_id: wallet.account_id(WalletAccount::Available),
+                    currency: currency.clone(),
+                    amount: -amount,
+                },
                 Leg { account_id: wallet.account_id(WalletAccount::Reserved), currency: currency.clone(), amount },
             ],
         },

@@ -52,8 +52,7 @@ impl Currency {
         if !plain {
             return Err(FieldError::new(field, format!("must be a decimal string such as \"12.50\", not {text:?}")));
         }
-        let value = Decimal::from_str(text)
-            .map_err(|_| FieldError::new(field, format!("{:?} is too large", text)))?;
+        let value = Decimal::from_str(text).map_err(|_| FieldError::new(field, format!("{:?} is too large", text)))?;
         if value.scale() > self.scale {
             return Err(FieldError::new(
                 field,
@@ -61,9 +60,7 @@ impl Currency {
             ));
         }
         let too_large = || FieldError::new(field, format!("must not exceed {}", self.to_decimal(MAX_AMOUNT_MINOR)));
-        let minor = value
-            .checked_mul(Decimal::from(10i64.pow(self.scale)))
-            .ok_or_else(too_large)?;
+        let minor = value.checked_mul(Decimal::from(10i64.pow(self.scale))).ok_or_else(too_large)?;
         let minor: i64 = minor.trunc().try_into().map_err(|_| too_large())?;
         if minor.abs() > MAX_AMOUNT_MINOR {
             return Err(too_large());

@@ -76,7 +76,12 @@ pub async fn transfer(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<
         reference,
         format!("Transfer from {} to {}", from.id, to.id),
         cx.now,
-        legs(from.account_id(WalletAccount::Available), to.account_id(WalletAccount::Available), &from.currency.code, amount),
+        legs(
+            from.account_id(WalletAccount::Available),
+            to.account_id(WalletAccount::Available),
+            &from.currency.code,
+            amount,
+        ),
     );
     let id = post_transaction(conn, txn, cx.now).await?;
     posted("transfer.posted", reference, &id).record(conn, cx, vec![id.clone()], &[&from, &to]).await
@@ -84,7 +89,11 @@ pub async fn transfer(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<
 
 /// `post_correction`: credit or debit a wallet against the corrections
 /// account, with a reason, optionally back-dated.
-pub async fn post_correction(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+pub async fn post_correction(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
     let amount = p.amount("amount", &wallet.currency)?;
     let reason = p.required("reason")?;
@@ -93,7 +102,8 @@ pub async fn post_correction(conn: &mut AnyConnection, p: &Params, cx: &CommandC
         return Err(LedgerError::field("effective_at", "must not be in the future"));
     }
     let code = &wallet.currency.code;
-    let (wallet_account, corrections) = (wallet.account_id(WalletAccount::Available), SystemAccount::Corrections.id(code));
+    let (wallet_account, corrections) =
+        (wallet.account_id(WalletAccount::Available), SystemAccount::Corrections.id(code));
     let direction = p.required("direction")?;
     let legs = match direction {
         "credit" => legs(corrections, wallet_account, code, amount),
@@ -135,7 +145,11 @@ async fn wallets_touched_by(conn: &mut AnyConnection, transaction_id: &str) -> L
 
 /// `fund_bank_account`: money deposited in a treasury bank account, against
 /// opening equity.
-pub async fn fund_bank_account(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+pub async fn fund_bank_account(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
     let currency = load_currency(conn, p.required("currency")?).await?;
     let amount = p.amount("amount", &currency)?;
     let reference = p.text("reference");

@@ -96,16 +96,12 @@ impl Params {
 
     /// A required amount in `currency`, as minor units.
     pub fn amount(&self, name: &str, currency: &Currency) -> LedgerResult<i64> {
-        currency
-            .parse_positive(name, self.required(name)?)
-            .map_err(|e| LedgerError::Validation(vec![e]))
+        currency.parse_positive(name, self.required(name)?).map_err(|e| LedgerError::Validation(vec![e]))
     }
 
     /// An optional timestamp, as microseconds since the epoch.
     pub fn timestamp(&self, name: &str) -> LedgerResult<Option<i64>> {
-        self.text(name)
-            .map(|t| parse_timestamp(t).map_err(|m| LedgerError::field(name, m)))
-            .transpose()
+        self.text(name).map(|t| parse_timestamp(t).map_err(|m| LedgerError::field(name, m))).transpose()
     }
 }
 
@@ -134,7 +130,8 @@ fn check_shape(field: &FieldDef, text: &str) -> Result<(), String> {
         }
         FieldKind::Text | FieldKind::Reason => Ok(()),
         FieldKind::WalletId | FieldKind::HoldId | FieldKind::TransactionId => {
-            if trimmed.len() > MAX_ID_CHARS || !trimmed.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c)) {
+            if trimmed.len() > MAX_ID_CHARS || !trimmed.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c))
+            {
                 Err("is not a valid id".into())
             } else {
                 Ok(())
@@ -148,7 +145,11 @@ fn check_shape(field: &FieldDef, text: &str) -> Result<(), String> {
             }
         }
         FieldKind::Amount => {
-            if trimmed.len() <= 40 { Ok(()) } else { Err("is too long to be an amount".into()) }
+            if trimmed.len() <= 40 {
+                Ok(())
+            } else {
+                Err("is too long to be an amount".into())
+            }
         }
         FieldKind::Choice if field.choices.contains(&trimmed) => Ok(()),
         FieldKind::Choice => Err(format!("must be one of: {}", field.choices.join(", "))),

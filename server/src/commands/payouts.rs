@@ -9,14 +9,25 @@ use ledgerdeck_client::{CommandResult, CommandStatus};
 use sqlx::AnyConnection;
 
 /// `reserve_payout`: hold money for a payout (available → reserved).
-pub async fn reserve_payout(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+pub async fn reserve_payout(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
     let amount = p.amount("amount", &wallet.currency)?;
-    let reference = p.text("reference").map(str::to_string).unwrap_or_else(|| format!("payout-{}", uuid::Uuid::now_v7()));
-    let reserved = holds::reserve(conn, &wallet, amount, p.required("provider")?, &reference, &cx.caller.name, cx.now).await?;
-    Outcome { status: CommandStatus::Posted, event: "payout.reserved", reference: Some(reference), subject_id: reserved.hold_id }
-        .record(conn, cx, vec![reserved.transaction_id], &[&wallet])
-        .await
+    let reference =
+        p.text("reference").map(str::to_string).unwrap_or_else(|| format!("payout-{}", uuid::Uuid::now_v7()));
+    let reserved =
+        holds::reserve(conn, &wallet, amount, p.required("provider")?, &reference, &cx.caller.name, cx.now).await?;
+    Outcome {
+        status: CommandStatus::Posted,
+        event: "payout.reserved",
+        reference: Some(reference),
+        subject_id: reserved.hold_id,
+    }
+    .record(conn, cx, vec![reserved.transaction_id], &[&wallet])
+    .await
 }
 
 /// `settle_hold`: the provider paid; the reserved money leaves for the
@@ -26,7 +37,11 @@ pub async fn settle_hold(conn: &mut AnyConnection, p: &Params, cx: &CommandConte
 }
 
 /// `release_hold`: the provider failed; the reserved money returns to available.
-pub async fn release_hold(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+pub async fn release_hold(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
     end_hold(conn, p, cx, HoldEnd::Release, "payout.released").await
 }
 

@@ -9,7 +9,11 @@ use ledgerdeck_client::{CommandResult, CommandStatus};
 use sqlx::AnyConnection;
 
 /// `create_wallet`: a wallet for a merchant in one currency.
-pub async fn create_wallet(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
+pub async fn create_wallet(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
     let currency = load_currency(conn, p.required("currency")?).await?;
     let wallet = insert_wallet(conn, p.required("merchant_id")?, &currency, p.text("label"), cx.now).await?;
     Outcome { status: CommandStatus::Created, event: "wallet.created", reference: None, subject_id: wallet.id.clone() }

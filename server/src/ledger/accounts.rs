@@ -89,10 +89,8 @@ pub fn wallet_account_id(wallet_id: &str, which: WalletAccount) -> String {
 
 /// Loads a currency by code, or `CURRENCY_UNKNOWN`.
 pub async fn load_currency(conn: &mut AnyConnection, code: &str) -> LedgerResult<Currency> {
-    let row = sqlx::query("SELECT code, scale FROM currencies WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT code, scale FROM currencies WHERE code = $1").bind(code).fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => Ok(Currency { code: row.try_get("code")?, scale: scale_of(&row)? }),
         None => Err(LedgerError::CurrencyUnknown(code.to_string())),

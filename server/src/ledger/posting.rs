@@ -56,7 +56,9 @@ pub fn check_balanced(legs: &[Leg]) -> LedgerResult<()> {
         *sums.entry(leg.currency.as_str()).or_default() += i128::from(leg.amount);
     }
     match sums.iter().find(|(_, sum)| **sum != 0) {
-        Some((currency, sum)) => Err(LedgerError::Internal(format!("unbalanced transaction: {currency} sums to {sum}"))),
+        Some((currency, sum)) => {
+            Err(LedgerError::Internal(format!("unbalanced transaction: {currency} sums to {sum}")))
+        }
         None => Ok(()),
     }
 }

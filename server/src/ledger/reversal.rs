@@ -12,11 +12,12 @@ use sqlx::{AnyConnection, Row};
 /// and reversals themselves are not reversible (the hold's lifecycle owns
 /// them).
 pub async fn reverse_transaction(conn: &mut AnyConnection, id: &str, reason: &str, now: i64) -> LedgerResult<String> {
-    let original = sqlx::query("SELECT kind, reference, hold_id, reverses_id, reversed_by FROM ledger_transactions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| LedgerError::NotFound { what: "transaction", id: id.to_string() })?;
+    let original =
+        sqlx::query("SELECT kind, reference, hold_id, reverses_id, reversed_by FROM ledger_transactions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| LedgerError::NotFound { what: "transaction", id: id.to_string() })?;
     let kind: String = original.try_get("kind")?;
     let hold_id: Option<String> = original.try_get("hold_id")?;
     let reverses_id: Option<String> = original.try_get("reverses_id")?;
