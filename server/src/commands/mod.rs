@@ -132,8 +132,10 @@ impl Ledger {
         if let (Err(e), Some(keyed), Some(token)) = (&outcome, &keyed, &token)
             && e.is_definite()
             && !matches!(e, LedgerError::IdempotencyInProgress(_))
+            && let Err(release_error) = keyed.release(self.store.pool(), token).await
         {
-            keyed.release(self.store.pool(), token).await?;
+            // The refusal stands; the unreleased claim lapses with its lease.
+            tracing::warn!(key = keyed.key, error = %release_error, "could not free an idempotency claim");
         }
         outcome
     }
