@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An operator's role; each role includes the rights of the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything, writes nothing.
@@ -33,6 +34,7 @@ impl Role {
 
 /// The type of a command field, which decides how a form edits and checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// Free text on one line.
@@ -57,6 +59,7 @@ pub enum FieldKind {
 
 /// One field of a command's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldSpec {
     /// The JSON member name.
     pub name: String,
@@ -73,6 +76,7 @@ pub struct FieldSpec {
 
 /// One entry of the command registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandSpec {
     /// The command's stable name, e.g. `settle_hold`.
     pub name: String,
@@ -88,6 +92,7 @@ pub struct CommandSpec {
 
 /// What a command did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommandStatus {
     /// Ledger transactions were written.
@@ -98,20 +103,24 @@ pub enum CommandStatus {
 
 /// A wallet's balances after a command, in the wallet's currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WalletBalance {
     /// The wallet.
     pub wallet_id: String,
     /// Its currency code.
     pub currency: String,
     /// Money the merchant can move.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1250.00"))]
     pub available: Decimal,
     /// Money held for payouts in flight.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
     pub reserved: Decimal,
 }
 
 /// The result of a command, replayed verbatim (with `replayed: true`) for a
 /// repeated idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandResult {
     /// What happened.
     pub status: CommandStatus,

@@ -4,7 +4,10 @@
 //! Money on the wire is always a decimal string (`"1250.00"`), never a float.
 
 pub mod commands;
+pub mod events;
+pub mod health;
 pub mod problem;
 
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
+pub use health::{ComponentHealth, ComponentState, HealthReport};
 pub use problem::{ErrorCode, FieldError, Problem};

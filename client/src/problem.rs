@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Stable machine codes of every error the API returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// The request's parameters are wrong; see the per-field errors.
@@ -38,6 +39,18 @@ pub enum ErrorCode {
     Forbidden,
     /// The storage is busy or unreachable; safe to retry with the same key.
     StorageUnavailable,
+    /// The request body is not well-formed JSON of the expected shape.
+    MalformedRequest,
+    /// The request body is not `application/json`.
+    UnsupportedMediaType,
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// The request took longer than the server allows.
+    Timeout,
+    /// The server is shutting down or not ready.
+    Unavailable,
     /// Something failed that the caller cannot fix.
     Internal,
 }
@@ -62,6 +75,12 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::StorageUnavailable => "STORAGE_UNAVAILABLE",
+            ErrorCode::MalformedRequest => "MALFORMED_REQUEST",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -75,6 +94,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// A message about one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The field's name.
     pub field: String,
@@ -91,6 +111,7 @@ impl FieldError {
 
 /// An RFC 9457 problem document with ledgerdeck's stable `code`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the problem type.
     #[serde(rename = "type")]

@@ -1,8 +1,13 @@
 //! The ledgerdeck wallet core: exact money, a double-entry ledger on SQLite
-//! or PostgreSQL, payout holds, and idempotent commands from one registry.
+//! or PostgreSQL, payout holds, idempotent commands from one registry, and
+//! the REST API (`api`) that exposes them.
 
+pub mod access;
+pub mod api;
+pub mod audit;
 pub mod commands;
 pub mod error;
+pub mod events;
 pub mod holds;
 pub mod invariants;
 pub mod ledger;

@@ -88,6 +88,18 @@ impl Store {
         migrator.run(&self.pool).await.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     }
 
+    /// Whether the database answers and every embedded migration is applied.
+    pub async fn migrations_current(&self) -> Result<bool, sqlx::Error> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(applied >= migrator.iter().count() as i64)
+    }
+
     /// The connection pool, for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

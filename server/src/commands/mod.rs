@@ -13,6 +13,7 @@ pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};
 pub use registry::{CommandDef, RunFn, find, registry, specs};
 
+use crate::audit::Attempt;
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Store, now_micros};
 use idempotency::{Claim, KeyedRequest};
@@ -93,7 +94,25 @@ impl Ledger {
         body: serde_json::Value,
         idempotency_key: Option<&str>,
     ) -> LedgerResult<CommandResult> {
-        let def = find(command).ok_or_else(|| LedgerError::UnknownCommand(command.to_string()))?;
+        let attempt = Attempt { caller, command, key: idempotency_key, started_at: now_micros() };
+        let mut audited = false;
+        let outcome = self.execute_audited(&attempt, body, &mut audited).await;
+        if !audited {
+            attempt.record(&self.store, outcome.as_ref()).await;
+        }
+        outcome
+    }
+
+    /// The body of [`Ledger::execute`]; sets `audited` once a posted
+    /// command's audit row has committed with it.
+    async fn execute_audited(
+        &self,
+        attempt: &Attempt<'_>,
+        body: serde_json::Value,
+        audited: &mut bool,
+    ) -> LedgerResult<CommandResult> {
+        let (caller, command, idempotency_key) = (attempt.caller, attempt.command, attempt.key);
+        let def = find(command).ok_or_else(|| LedgerError::UnknownCommand(command.chars().take(64).collect()))?;
         if !caller.role.allows(def.role) {
             return Err(LedgerError::Forbidden { command: def.name.to_string(), needed: def.role.as_str() });
         }
@@ -123,7 +142,12 @@ impl Ledger {
             Err(e) => Err(e),
         };
         let outcome = match outcome {
-            Ok(result) => tx.commit().await.map(|()| result).map_err(LedgerError::from),
+            Ok(result) => {
+                attempt.record_on(&mut tx, Ok(&result)).await?;
+                tx.commit().await?;
+                *audited = true;
+                Ok(result)
+            }
             Err(e) => {
                 tx.rollback().await.ok();
                 Err(e)

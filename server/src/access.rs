@@ -1,0 +1,135 @@
+//! Named operator tokens with roles. A token reads `ldk_<id>_<secret>`: the
+//! id finds the row, and only a SHA-256 of the secret is stored, compared in
+//! constant time.
+
+use crate::audit;
+use crate::commands::Caller;
+use crate::error::{LedgerError, LedgerResult};
+use crate::store::{Store, now_micros};
+use ledgerdeck_client::Role;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use subtle::ConstantTimeEq;
+
+/// A token as listed (never with its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The public id inside the token.
+    pub id: String,
+    /// The operator's name.
+    pub name: String,
+    /// The role it grants.
+    pub role: Role,
+    /// When it was made (µs since the epoch).
+    pub created_at: i64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+}
+
+/// Parses a role name.
+pub fn parse_role(text: &str) -> Option<Role> {
+    match text {
+        "viewer" => Some(Role::Viewer),
+        "operator" => Some(Role::Operator),
+        "admin" => Some(Role::Admin),
+        _ => None,
+    }
+}
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_hex(bytes: usize) -> LedgerResult<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| LedgerError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(buf))
+}
+
+/// Makes a token for `name` with `role` and returns it; this is the only
+/// time the secret exists outside the operator's hands. `by` is recorded in
+/// the audit log.
+pub async fn create_token(store: &Store, name: &str, role: Role, by: &str) -> LedgerResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+        return Err(LedgerError::field("name", "must be 1 to 64 printable characters"));
+    }
+    let id = random_hex(6)?;
+    let secret = random_hex(24)?;
+    let now = now_micros();
+    sqlx::query("INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash_secret(&secret))
+        .bind(now)
+        .execute(store.pool())
+        .await?;
+    audit::record_access_change(store, by, "token.create", &id, &format!("{name} as {}", role.as_str())).await;
+    Ok(format!("ldk_{id}_{secret}"))
+}
+
+/// Revokes every live token of operator `name_or_id` (a name, or a token id);
+/// returns how many.
+pub async fn revoke_token(store: &Store, name_or_id: &str, by: &str) -> LedgerResult<u64> {
+    let revoked =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND revoked_at IS NULL")
+            .bind(now_micros())
+            .bind(name_or_id)
+            .execute(store.pool())
+            .await?
+            .rows_affected();
+    if revoked > 0 {
+        audit::record_access_change(store, by, "token.revoke", name_or_id, &format!("{revoked} revoked")).await;
+    }
+    Ok(revoked)
+}
+
+/// Every token, newest first.
+pub async fn list_tokens(store: &Store) -> LedgerResult<Vec<TokenInfo>> {
+    let rows =
+        sqlx::query("SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at DESC, id")
+            .fetch_all(store.pool())
+            .await?;
+    rows.iter()
+        .map(|row| {
+            let role: String = row.try_get("role")?;
+            Ok(TokenInfo {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                role: parse_role(&role).ok_or_else(|| LedgerError::Internal(format!("stored role {role:?}")))?,
+                created_at: row.try_get("created_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        })
+        .collect()
+}
+
+/// How many tokens are live; a server with none refuses to start.
+pub async fn live_token_count(store: &Store) -> LedgerResult<i64> {
+    Ok(sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM api_tokens WHERE revoked_at IS NULL")
+        .fetch_one(store.pool())
+        .await?)
+}
+
+/// The caller a bearer token stands for, or `None` for a malformed, unknown
+/// or revoked token.
+pub async fn authenticate(store: &Store, token: &str) -> LedgerResult<Option<Caller>> {
+    let Some((id, secret)) = token.strip_prefix("ldk_").and_then(|rest| rest.split_once('_')) else {
+        return Ok(None);
+    };
+    if id.len() != 12 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT name, role, secret_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let stored: String = row.try_get("secret_hash")?;
+    if !bool::from(stored.as_bytes().ct_eq(hash_secret(secret).as_bytes())) {
+        return Ok(None);
+    }
+    let role: String = row.try_get("role")?;
+    Ok(parse_role(&role).map(|role| Caller { name: row.try_get("name").unwrap_or_default(), role }))
+}

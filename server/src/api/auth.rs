@@ -1,0 +1,39 @@
+//! Bearer-token authentication as an extractor, and role checks.
+
+use super::AppState;
+use super::problem::ApiError;
+use crate::access;
+use crate::commands::Caller;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use ledgerdeck_client::{ErrorCode, Role};
+
+/// The authenticated caller of a `/v1` route.
+#[derive(Debug, Clone)]
+pub struct Authed(pub Caller);
+
+impl Authed {
+    /// Refuses with `FORBIDDEN` unless the caller has at least `role`.
+    pub fn require(&self, role: Role) -> Result<&Caller, ApiError> {
+        if self.0.role.allows(role) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::new(ErrorCode::Forbidden, format!("this needs the {} role", role.as_str())))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated, "a valid bearer token is required");
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(unauthenticated)?;
+        let token = header.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(unauthenticated)?;
+        match access::authenticate(state.ledger.store(), token.trim()).await? {
+            Some(caller) => Ok(Authed(caller)),
+            None => Err(unauthenticated()),
+        }
+    }
+}

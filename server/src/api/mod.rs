@@ -1,0 +1,126 @@
+//! The REST API over the wallet core: thin handlers that authenticate, call
+//! the core, and turn its answers and errors into JSON and problem documents.
+
+pub mod auth;
+pub mod commands;
+pub mod events;
+pub mod probes;
+pub mod problem;
+pub mod reads;
+
+use crate::Ledger;
+use crate::events::EventHub;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+/// Limits and cadences of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a request may take before it is answered with a timeout.
+    pub request_timeout: Duration,
+    /// How often the event stream sends a heartbeat.
+    pub heartbeat: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The wallet core.
+    pub ledger: Ledger,
+    /// Live events for `/v1/events`.
+    pub events: EventHub,
+    /// Set when shutdown begins; `/readyz` then answers 503.
+    pub draining: Arc<AtomicBool>,
+    /// HTTP limits.
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// State for a ledger with the given limits.
+    pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
+        AppState {
+            ledger,
+            events: EventHub::new(1024),
+            draining: Arc::new(AtomicBool::new(false)),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
+
+/// Strips control characters (other than none) from text the server sends,
+/// so nothing it echoes can steer a terminal.
+pub fn sanitize(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(base_document())
+        .merge(probes::routes())
+        .merge(commands::routes())
+        .merge(reads::routes())
+        .merge(events::routes())
+}
+
+fn base_document() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    let mut doc = commands::CommandSchemas::openapi();
+    doc.info = utoipa::openapi::InfoBuilder::new()
+        .title("ledgerdeck")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some("The ledgerdeck wallet core: commands, reads, probes and live events."))
+        .build();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components
+        .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    doc
+}
+
+/// The OpenAPI document of every route, generated from the handlers and the
+/// command registry.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let (routes, doc) = documented_routes().split_for_parts();
+    let doc = Arc::new(doc);
+    let config = state.config.clone();
+    routes
+        .route("/v1/openapi.json", get(move |_auth: auth::Authed| async move { axum::Json(doc.as_ref().clone()) }))
+        .fallback(problem::no_such_route)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(problem::problems_everywhere))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,150 @@
+//! The live event hub behind `GET /v1/events`: a broadcast channel with a
+//! bounded replay buffer, so a client that reconnects with `Last-Event-ID`
+//! gets what it missed (or a `reset` when that is no longer possible).
+//!
+//! Event ids are `<process epoch>-<sequence>`; an id from another process
+//! (a restart) or older than the buffer cannot be resumed.
+
+use ledgerdeck_client::CommandResult;
+use ledgerdeck_client::events::{COMMAND_POSTED, HOLD_CHANGED};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// One event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    /// Its id (`<epoch>-<seq>`).
+    pub id: String,
+    /// Its kind (see `ledgerdeck_client::events`).
+    pub kind: &'static str,
+    /// Its payload.
+    pub data: Value,
+}
+
+struct Ring {
+    next_seq: u64,
+    events: VecDeque<(u64, Arc<LiveEvent>)>,
+}
+
+/// What a new subscriber gets.
+pub struct Subscription {
+    /// Events after the client's `Last-Event-ID`, oldest first.
+    pub backlog: Vec<Arc<LiveEvent>>,
+    /// Whether the client must refetch (its id could not be resumed).
+    pub reset: bool,
+    /// Events from now on.
+    pub live: broadcast::Receiver<Arc<LiveEvent>>,
+}
+
+/// The hub; cheap to clone.
+#[derive(Clone)]
+pub struct EventHub {
+    epoch: Arc<str>,
+    capacity: usize,
+    ring: Arc<Mutex<Ring>>,
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+}
+
+impl std::fmt::Debug for EventHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventHub").field("epoch", &self.epoch).field("capacity", &self.capacity).finish()
+    }
+}
+
+impl EventHub {
+    /// A hub keeping the last `capacity` events for resumption.
+    pub fn new(capacity: usize) -> Self {
+        let epoch = uuid::Uuid::now_v7().simple().to_string()[..12].to_string();
+        let (sender, _) = broadcast::channel(capacity.max(16));
+        EventHub {
+            epoch: epoch.into(),
+            capacity: capacity.max(1),
+            ring: Arc::new(Mutex::new(Ring { next_seq: 1, events: VecDeque::new() })),
+            sender,
+        }
+    }
+
+    /// Publishes an event to every subscriber and the replay buffer.
+    pub fn publish(&self, kind: &'static str, data: Value) {
+        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = ring.next_seq;
+        ring.next_seq += 1;
+        let event = Arc::new(LiveEvent { id: format!("{}-{seq}", self.epoch), kind, data });
+        ring.events.push_back((seq, event.clone()));
+        while ring.events.len() > self.capacity {
+            ring.events.pop_front();
+        }
+        // Sent under the lock, so a subscriber never sees a gap or a repeat
+        // between its backlog and its live events.
+        let _ = self.sender.send(event);
+    }
+
+    /// Announces a command's result, and the hold change it made if any.
+    pub fn command_posted(&self, result: &CommandResult) {
+        self.publish(COMMAND_POSTED, serde_json::to_value(result).unwrap_or(Value::Null));
+        let status = match result.command.as_str() {
+            "reserve_payout" => "reserved",
+            "settle_hold" => "settled",
+            "release_hold" => "released",
+            "mark_manual_review" => "manual_review",
+            _ => return,
+        };
+        if let Some(hold_id) = &result.subject_id {
+            self.publish(HOLD_CHANGED, json!({"hold_id": hold_id, "status": status, "command": result.command}));
+        }
+    }
+
+    /// Subscribes, resuming after `last_event_id` when the buffer still
+    /// holds what came after it.
+    pub fn subscribe(&self, last_event_id: Option<&str>) -> Subscription {
+        let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let live = self.sender.subscribe();
+        let Some(last) = last_event_id else {
+            return Subscription { backlog: Vec::new(), reset: false, live };
+        };
+        let resumable = last
+            .rsplit_once('-')
+            .filter(|(epoch, _)| *epoch == &*self.epoch)
+            .and_then(|(_, seq)| seq.parse::<u64>().ok())
+            .filter(|seq| {
+                let oldest = ring.events.front().map_or(ring.next_seq, |(s, _)| *s);
+                *seq + 1 >= oldest && *seq < ring.next_seq
+            });
+        match resumable {
+            Some(seq) => Subscription {
+                backlog: ring.events.iter().filter(|(s, _)| *s > seq).map(|(_, e)| e.clone()).collect(),
+                reset: false,
+                live,
+            },
+            None => Subscription { backlog: Vec::new(), reset: true, live },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resumes_after_a_known_id_and_resets_otherwise() {
+        let hub = EventHub::new(3);
+        for n in 0..5 {
+            hub.publish("test", json!(n));
+        }
+        // Buffer holds seq 3, 4, 5.
+        let ids: Vec<String> =
+            hub.subscribe(Some(&format!("{}-3", hub.epoch))).backlog.iter().map(|e| e.id.clone()).collect();
+        assert_eq!(ids, [format!("{}-4", hub.epoch), format!("{}-5", hub.epoch)]);
+        assert!(
+            hub.subscribe(Some(&format!("{}-2", hub.epoch))).backlog.len() == 3,
+            "just before the oldest still resumes"
+        );
+        assert!(hub.subscribe(Some(&format!("{}-1", hub.epoch))).reset, "older than the buffer");
+        assert!(hub.subscribe(Some("otherepoch-4")).reset, "another process");
+        assert!(hub.subscribe(Some("garbage")).reset);
+        assert!(hub.subscribe(Some(&format!("{}-5", hub.epoch))).backlog.is_empty());
+        assert!(!hub.subscribe(None).reset);
+    }
+}
