@@ -7,7 +7,13 @@ pub mod commands;
 pub mod events;
 pub mod health;
 pub mod problem;
+pub mod reads;
 
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
 pub use health::{ComponentHealth, ComponentState, HealthReport};
 pub use problem::{ErrorCode, FieldError, Problem};
+pub use reads::{
+    AccountQuery, AccountView, AuditEntry, AuditQuery, BalanceKind, CommandCounts, CommandWindows, HoldDetail,
+    HoldHistoryEntry, HoldQuery, HoldView, MinuteCounts, OutboxSummary, Overview, Page, PageQuery, PostingLine,
+    StatementLine, TransactionQuery, TransactionView, WalletQuery, WalletView,
+};

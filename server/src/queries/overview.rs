@@ -1,0 +1,124 @@
+//! The cockpit's first screen: command outcomes per window and per minute,
+//! holds by status, the outbox backlog and the newest transactions, all
+//! read from one snapshot.
+
+use super::{rfc3339, snapshot, transactions};
+use crate::error::LedgerResult;
+use crate::store::{Store, now_micros};
+use ledgerdeck_client::reads::HOLD_STATUSES;
+use ledgerdeck_client::{CommandCounts, CommandWindows, MinuteCounts, OutboxSummary, Overview};
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap};
+
+const MINUTE: i64 = 60_000_000;
+const SPARKLINE_MINUTES: i64 = 30;
+const RECENT_TRANSACTIONS: i64 = 10;
+
+/// The overview as of now.
+pub async fn overview(store: &Store) -> LedgerResult<Overview> {
+    overview_at(store, now_micros()).await
+}
+
+/// The overview as of `now` (microseconds since the epoch): windows and the
+/// per-minute series end at `now`.
+///
+/// Counted from the audit log, token changes (`token.*`) excluded: outcome
+/// `posted` is posted; `refused` and `failed` are failed; replays are neither.
+pub async fn overview_at(store: &Store, now: i64) -> LedgerResult<Overview> {
+    let mut tx = snapshot(store).await?;
+    let commands = command_windows(&mut tx, now).await?;
+    let per_minute = per_minute(&mut tx, now).await?;
+    let holds_by_status = holds_by_status(&mut tx).await?;
+    let outbox = outbox(&mut tx, now).await?;
+    let recent_transactions = transactions::recent(&mut tx, RECENT_TRANSACTIONS).await?;
+    tx.rollback().await?;
+    Ok(Overview {
+        as_of: rfc3339(now)?,
+        commands,
+        per_minute,
+        holds_by_status,
+        outbox,
+        open_findings: BTreeMap::new(),
+        recent_transactions,
+    })
+}
+
+async fn command_windows(conn: &mut AnyConnection, now: i64) -> LedgerResult<CommandWindows> {
+    let row = sqlx::query(
+        "SELECT \
+         CAST(COALESCE(SUM(CASE WHEN outcome = 'posted' AND at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS posted_5m, \
+         CAST(COALESCE(SUM(CASE WHEN outcome IN ('refused', 'failed') AND at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+           AS failed_5m, \
+         CAST(COALESCE(SUM(CASE WHEN outcome = 'posted' AND at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS posted_1h, \
+         CAST(COALESCE(SUM(CASE WHEN outcome IN ('refused', 'failed') AND at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+           AS failed_1h, \
+         CAST(COALESCE(SUM(CASE WHEN outcome = 'posted' THEN 1 ELSE 0 END), 0) AS BIGINT) AS posted_24h, \
+         CAST(COALESCE(SUM(CASE WHEN outcome IN ('refused', 'failed') THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed_24h \
+         FROM audit_log WHERE at >= $3 AND at <= $4 AND SUBSTR(action, 1, 6) <> 'token.'",
+    )
+    .bind(now - 5 * MINUTE)
+    .bind(now - 60 * MINUTE)
+    .bind(now - 24 * 60 * MINUTE)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let counts = |posted: &str, failed: &str| -> LedgerResult<CommandCounts> {
+        Ok(CommandCounts { posted: row.try_get(posted)?, failed: row.try_get(failed)? })
+    };
+    Ok(CommandWindows {
+        last_5m: counts("posted_5m", "failed_5m")?,
+        last_1h: counts("posted_1h", "failed_1h")?,
+        last_24h: counts("posted_24h", "failed_24h")?,
+    })
+}
+
+/// Thirty one-minute buckets ending with the one `now` is in, zero-filled.
+async fn per_minute(conn: &mut AnyConnection, now: i64) -> LedgerResult<Vec<MinuteCounts>> {
+    let current = now.div_euclid(MINUTE);
+    let first = current - (SPARKLINE_MINUTES - 1);
+    let rows = sqlx::query(
+        "SELECT CAST(at / 60000000 AS BIGINT) AS minute, \
+         CAST(SUM(CASE WHEN outcome = 'posted' THEN 1 ELSE 0 END) AS BIGINT) AS posted, \
+         CAST(SUM(CASE WHEN outcome IN ('refused', 'failed') THEN 1 ELSE 0 END) AS BIGINT) AS failed \
+         FROM audit_log WHERE at >= $1 AND at <= $2 AND SUBSTR(action, 1, 6) <> 'token.' GROUP BY 1",
+    )
+    .bind(first * MINUTE)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut found: HashMap<i64, (i64, i64)> = HashMap::new();
+    for row in &rows {
+        found.insert(row.try_get("minute")?, (row.try_get("posted")?, row.try_get("failed")?));
+    }
+    (first..=current)
+        .map(|minute| {
+            let (posted, failed) = found.get(&minute).copied().unwrap_or((0, 0));
+            Ok(MinuteCounts { minute_start: rfc3339(minute * MINUTE)?, posted, failed })
+        })
+        .collect()
+}
+
+async fn holds_by_status(conn: &mut AnyConnection) -> LedgerResult<BTreeMap<String, i64>> {
+    let mut counts: BTreeMap<String, i64> = HOLD_STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
+    let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM holds GROUP BY status")
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in &rows {
+        counts.insert(row.try_get("status")?, row.try_get("n")?);
+    }
+    Ok(counts)
+}
+
+async fn outbox(conn: &mut AnyConnection, now: i64) -> LedgerResult<OutboxSummary> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS pending, CAST(MIN(created_at) AS BIGINT) AS oldest \
+         FROM outbox_messages WHERE status = 'pending'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let oldest: Option<i64> = row.try_get("oldest")?;
+    Ok(OutboxSummary {
+        pending: row.try_get("pending")?,
+        oldest_pending_age_seconds: oldest.map(|at| (now - at).max(0) / 1_000_000),
+    })
+}

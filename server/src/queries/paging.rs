@@ -1,0 +1,182 @@
+//! Page sizes, opaque cursors and filter checks shared by every list.
+//!
+//! A cursor is the hex of `<list>:<key>`, where the key is the last item's
+//! id or sequence number. It is checked on the way back in: one list's
+//! cursor, a hand-made one or a damaged one is `VALIDATION_FAILED`.
+
+use crate::error::{LedgerError, LedgerResult};
+use ledgerdeck_client::reads::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use ledgerdeck_client::{FieldError, Page};
+
+/// The longest key a cursor may carry.
+const MAX_KEY_CHARS: usize = 200;
+
+/// Collects every problem with a list's parameters before failing.
+#[derive(Debug, Default)]
+pub(crate) struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub(crate) fn new() -> Self {
+        Checks::default()
+    }
+
+    /// The page size: default 50, and 1 to 500.
+    pub(crate) fn limit(&mut self, limit: Option<i64>) -> i64 {
+        match limit {
+            None => DEFAULT_PAGE_LIMIT,
+            Some(n) if (1..=MAX_PAGE_LIMIT).contains(&n) => n,
+            Some(_) => {
+                self.fail("limit", format!("must be between 1 and {MAX_PAGE_LIMIT}"));
+                DEFAULT_PAGE_LIMIT
+            }
+        }
+    }
+
+    /// The id (a UUID) a cursor of `list` carries.
+    pub(crate) fn id_cursor(&mut self, list: &str, cursor: Option<&str>) -> Option<String> {
+        let key = self.cursor_key(list, cursor)?;
+        match uuid::Uuid::parse_str(&key) {
+            Ok(id) if id.hyphenated().to_string() == key => Some(key),
+            _ => self.bad_cursor(),
+        }
+    }
+
+    /// The text key a cursor of `list` carries (for lists keyed by other ids).
+    pub(crate) fn text_cursor(&mut self, list: &str, cursor: Option<&str>) -> Option<String> {
+        let key = self.cursor_key(list, cursor)?;
+        let plain = key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'));
+        if plain { Some(key) } else { self.bad_cursor() }
+    }
+
+    /// The sequence number a cursor of `list` carries.
+    pub(crate) fn seq_cursor(&mut self, list: &str, cursor: Option<&str>) -> Option<i64> {
+        let key = self.cursor_key(list, cursor)?;
+        match key.parse::<i64>() {
+            Ok(seq) if seq > 0 && seq.to_string() == key => Some(seq),
+            _ => self.bad_cursor(),
+        }
+    }
+
+    /// Checks that `value`, if given, is one of `allowed`.
+    pub(crate) fn one_of(&mut self, field: &str, value: Option<&str>, allowed: &[&str]) {
+        if let Some(value) = value
+            && !allowed.contains(&value)
+        {
+            self.fail(field, format!("must be one of {}", allowed.join(", ")));
+        }
+    }
+
+    /// Records a problem with `field`.
+    pub(crate) fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// `Ok` when nothing failed, else every problem found.
+    pub(crate) fn finish(self) -> LedgerResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(LedgerError::Validation(self.0)) }
+    }
+
+    fn cursor_key(&mut self, list: &str, cursor: Option<&str>) -> Option<String> {
+        let cursor = cursor?;
+        let key = hex::decode(cursor)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| text.strip_prefix(&format!("{list}:")).map(str::to_string))
+            .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_CHARS);
+        if key.is_none() {
+            self.bad_cursor::<()>();
+        }
+        key
+    }
+
+    fn bad_cursor<T>(&mut self) -> Option<T> {
+        self.fail("cursor", "is not a cursor of this list; pass back a next_cursor unchanged");
+        None
+    }
+}
+
+/// The cursor that resumes `list` after the item keyed `key`.
+pub(crate) fn cursor(list: &str, key: &str) -> String {
+    hex::encode(format!("{list}:{key}"))
+}
+
+/// A page from rows fetched with `LIMIT limit + 1`: the extra row, if any,
+/// only says that there is a next page, which resumes after the last item.
+pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, list: &str, key: impl Fn(&T) -> String) -> Page<T> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| cursor(list, &key(last)))
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_default_and_bounds() {
+        let mut checks = Checks::new();
+        assert_eq!(checks.limit(None), 50);
+        assert_eq!(checks.limit(Some(1)), 1);
+        assert_eq!(checks.limit(Some(500)), 500);
+        assert!(checks.finish().is_ok());
+        for bad in [0, -1, 501] {
+            let mut checks = Checks::new();
+            checks.limit(Some(bad));
+            let err = checks.finish().unwrap_err();
+            assert_eq!(err.field_errors()[0].field, "limit", "{bad}");
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_are_checked() {
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut checks = Checks::new();
+        assert_eq!(checks.id_cursor("holds", Some(&cursor("holds", &id))), Some(id.clone()));
+        assert_eq!(checks.seq_cursor("statement", Some(&cursor("statement", "42"))), Some(42));
+        assert_eq!(
+            checks.text_cursor("accounts", Some(&cursor("accounts", "sys:USD:fees"))),
+            Some("sys:USD:fees".into())
+        );
+        assert_eq!(checks.id_cursor("holds", None), None);
+        assert!(checks.finish().is_ok());
+
+        let bad = [
+            ("holds", id.clone()),                    // not hex
+            ("holds", cursor("audit", &id)),          // another list's cursor
+            ("holds", cursor("holds", "not-a-uuid")), // a made-up key
+            ("holds", cursor("holds", &id.to_uppercase())),
+            ("holds", "zz".to_string()),
+            ("holds", String::new()),
+        ];
+        for (list, text) in bad {
+            let mut checks = Checks::new();
+            assert_eq!(checks.id_cursor(list, Some(&text)), None);
+            assert_eq!(checks.finish().unwrap_err().field_errors()[0].field, "cursor", "{text:?}");
+        }
+        for text in
+            [cursor("statement", "0"), cursor("statement", "-3"), cursor("statement", "007"), cursor("statement", "x")]
+        {
+            let mut checks = Checks::new();
+            assert_eq!(checks.seq_cursor("statement", Some(&text)), None);
+            assert!(checks.finish().is_err(), "{text}");
+        }
+        let mut checks = Checks::new();
+        assert_eq!(checks.text_cursor("accounts", Some(&cursor("accounts", "a' OR 1=1"))), None);
+        assert!(checks.finish().is_err());
+    }
+
+    #[test]
+    fn pages_report_a_next_cursor_only_when_more_rows_exist() {
+        let full = page(vec![1, 2, 3], 2, "n", |n| n.to_string());
+        assert_eq!(full.items, vec![1, 2]);
+        assert_eq!(full.next_cursor, Some(cursor("n", "2")));
+        let last = page(vec![1, 2], 2, "n", |n| n.to_string());
+        assert_eq!(last.items, vec![1, 2]);
+        assert_eq!(last.next_cursor, None);
+    }
+}

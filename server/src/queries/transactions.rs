@@ -1,0 +1,108 @@
+//! Ledger transactions, each with its postings.
+//!
+//! A page and its postings come from one statement (the page is a subquery
+//! joined to its postings), so they are one consistent snapshot.
+
+use super::paging::{Checks, page};
+use super::{money_at, time_at};
+use crate::error::{LedgerError, LedgerResult};
+use crate::store::Store;
+use ledgerdeck_client::{Page, PostingLine, TransactionQuery, TransactionView};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+macro_rules! with_postings {
+    ($page:literal) => {
+        concat!(
+            "SELECT t.id, t.kind, t.reference, t.description, t.hold_id, t.reverses_id, t.reversed_by, \
+             t.booked_at, t.effective_at, CAST(p.seq AS BIGINT) AS seq, p.account_id, p.currency, p.amount, \
+             CAST(c.scale AS BIGINT) AS scale FROM (",
+            $page,
+            ") t LEFT JOIN postings p ON p.transaction_id = t.id \
+             LEFT JOIN currencies c ON c.code = p.currency ORDER BY t.id DESC, p.seq"
+        )
+    };
+}
+
+/// The newest transactions first, optionally only those posting to one
+/// wallet or of one kind.
+pub async fn list_transactions(store: &Store, query: &TransactionQuery) -> LedgerResult<Page<TransactionView>> {
+    let mut checks = Checks::new();
+    let limit = checks.limit(query.limit);
+    let before = checks.id_cursor("transactions", query.cursor.as_deref());
+    checks.finish()?;
+    let mut conn = store.pool().acquire().await?;
+    let items =
+        fetch_page(&mut conn, before.as_deref(), query.kind.as_deref(), query.wallet_id.as_deref(), limit + 1).await?;
+    Ok(page(items, limit, "transactions", |t| t.id.clone()))
+}
+
+/// The `limit` newest transactions with their postings.
+pub(crate) async fn recent(conn: &mut AnyConnection, limit: i64) -> LedgerResult<Vec<TransactionView>> {
+    fetch_page(conn, None, None, None, limit).await
+}
+
+async fn fetch_page(
+    conn: &mut AnyConnection,
+    before: Option<&str>,
+    kind: Option<&str>,
+    wallet_id: Option<&str>,
+    limit: i64,
+) -> LedgerResult<Vec<TransactionView>> {
+    let rows = sqlx::query(with_postings!(
+        "SELECT * FROM ledger_transactions lt \
+         WHERE ($1 IS NULL OR lt.id < $1) AND ($2 IS NULL OR lt.kind = $2) \
+         AND ($3 IS NULL OR lt.id IN (SELECT wp.transaction_id FROM postings wp \
+              JOIN accounts wa ON wa.id = wp.account_id WHERE wa.wallet_id = $3)) \
+         ORDER BY lt.id DESC LIMIT $4"
+    ))
+    .bind(before)
+    .bind(kind)
+    .bind(wallet_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    assemble(&rows)
+}
+
+/// One transaction with its postings, or `NOT_FOUND`.
+pub async fn get_transaction(store: &Store, id: &str) -> LedgerResult<TransactionView> {
+    let rows = sqlx::query(with_postings!("SELECT * FROM ledger_transactions lt WHERE lt.id = $1"))
+        .bind(id)
+        .fetch_all(store.pool())
+        .await?;
+    assemble(&rows)?.pop().ok_or_else(|| LedgerError::NotFound { what: "transaction", id: id.to_string() })
+}
+
+/// Folds rows of (transaction, posting), ordered by transaction, into
+/// transactions with their postings.
+fn assemble(rows: &[AnyRow]) -> LedgerResult<Vec<TransactionView>> {
+    let mut out: Vec<TransactionView> = Vec::new();
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        if out.last().is_none_or(|t| t.id != id) {
+            out.push(TransactionView {
+                id,
+                kind: row.try_get("kind")?,
+                reference: row.try_get("reference")?,
+                description: row.try_get("description")?,
+                hold_id: row.try_get("hold_id")?,
+                reverses_id: row.try_get("reverses_id")?,
+                reversed_by: row.try_get("reversed_by")?,
+                booked_at: time_at(row, "booked_at")?,
+                effective_at: time_at(row, "effective_at")?,
+                postings: Vec::new(),
+            });
+        }
+        let seq: Option<i64> = row.try_get("seq")?;
+        if let (Some(seq), Some(current)) = (seq, out.last_mut()) {
+            current.postings.push(PostingLine {
+                seq,
+                account_id: row.try_get("account_id")?,
+                currency: row.try_get("currency")?,
+                amount: money_at(row, "amount")?,
+            });
+        }
+    }
+    Ok(out)
+}
