@@ -13,6 +13,7 @@ pub mod invariants;
 pub mod ledger;
 pub mod money;
 pub mod outbox;
+pub mod serve;
 pub mod store;
 
 pub use commands::{Caller, Ledger, LedgerConfig};
