@@ -299,7 +299,8 @@ async fn every_attempt_is_audited(ledger: Ledger) {
     server.command(&server.viewer, "post_payin", &body, Some("audit-2")).await;
     let broke = json!({"wallet_id": usd, "amount": "2.001", "provider": "p"});
     server.command(&server.operator, "post_payin", &broke, Some("audit-3")).await;
-    let rows: Vec<(String, String, Option<String>, String, Option<String>, i64)> = sqlx::query_as(
+    type AuditRow = (String, String, Option<String>, String, Option<String>, i64);
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT actor, action, idempotency_key, outcome, error_code, duration_micros FROM audit_log \
          WHERE idempotency_key LIKE 'audit-%' ORDER BY id",
     )
