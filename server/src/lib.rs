@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod money;
 pub mod outbox;
 pub mod queries;
+pub mod serve;
 pub mod store;
 
 pub use commands::{Caller, Ledger, LedgerConfig};

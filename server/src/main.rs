@@ -1,41 +1,232 @@
-//! `ledgerdeck-server`. The HTTP API arrives with its own issue; for now the
-//! binary can apply migrations to a database, which is also how an operator
-//! checks that a database URL works.
+//! `ledgerdeck-server`: serve the API, manage operator tokens, apply
+//! migrations, print the OpenAPI document.
 
-use clap::{Parser, Subcommand};
-use ledgerdeck_server::Store;
+use clap::{Parser, Subcommand, ValueEnum};
+use ledgerdeck_server::api::ApiConfig;
+use ledgerdeck_server::serve::{ServeOptions, default_database_url, run};
+use ledgerdeck_server::{LedgerConfig, Store, access};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "ledgerdeck-server", version, about = "The ledgerdeck wallet core")]
+#[command(name = "ledgerdeck-server", version, about = "The ledgerdeck wallet core and its REST API")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(clap::Args, Clone)]
+struct DatabaseArg {
+    /// `sqlite:<path>` or `postgres://…` (default: a SQLite file in the user's data directory).
+    #[arg(long, env = "LEDGERDECK_DATABASE_URL")]
+    database: Option<String>,
+}
+
+impl DatabaseArg {
+    fn url(&self) -> String {
+        self.database.clone().unwrap_or_else(default_database_url)
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Connects to the database and applies pending migrations.
+    /// Serves the REST API until SIGTERM or Ctrl-C, then drains and stops.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "LEDGERDECK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// How long completed idempotency keys are kept and replayed, in hours.
+        #[arg(long, env = "LEDGERDECK_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24)]
+        idempotency_retention_hours: u64,
+        /// How long a request waits for its in-flight twin before 409, in milliseconds.
+        #[arg(long, env = "LEDGERDECK_IN_FLIGHT_WAIT_MS", default_value_t = 2000)]
+        in_flight_wait_ms: u64,
+        /// How long a claimed idempotency key is held before a retry may take it over, in seconds.
+        #[arg(long, env = "LEDGERDECK_IDEMPOTENCY_LEASE_SECS", default_value_t = 30)]
+        idempotency_lease_secs: u64,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, env = "LEDGERDECK_BODY_LIMIT_BYTES", default_value_t = 64 * 1024)]
+        body_limit_bytes: usize,
+        /// Longest a request may take, in seconds.
+        #[arg(long, env = "LEDGERDECK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+        request_timeout_secs: u64,
+        /// Seconds between heartbeats on the event stream.
+        #[arg(long, env = "LEDGERDECK_HEARTBEAT_SECS", default_value_t = 10)]
+        heartbeat_secs: u64,
+        /// Log format.
+        #[arg(long, env = "LEDGERDECK_LOG_FORMAT", value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
+    /// Manages operator tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Applies pending migrations and exits.
     Migrate {
-        /// `sqlite:<path>` or `postgres://…`.
-        #[arg(long, env = "LEDGERDECK_DATABASE_URL")]
-        database: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Prints the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Makes a token and prints it once, alone on the last line.
+    Create {
+        /// The operator's name.
+        #[arg(long)]
+        name: String,
+        /// viewer, operator or admin.
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Lists tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Revokes every live token of an operator name, or one token by id.
+    Revoke {
+        /// Operator name or token id.
+        name_or_id: String,
+        #[command(flatten)]
+        database: DatabaseArg,
     },
 }
 
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Cancels `token` on SIGTERM or Ctrl-C.
+fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install the SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        token.cancel();
+    });
+}
+
+async fn open(database: &DatabaseArg) -> Result<Store, String> {
+    let url = database.url();
+    Store::open(&url).await.map_err(|e| format!("cannot open {url}: {e}"))
+}
+
+async fn token_command(action: TokenAction) -> Result<(), String> {
+    let by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    match action {
+        TokenAction::Create { name, role, database } => {
+            let role = access::parse_role(&role).ok_or("--role must be viewer, operator or admin")?;
+            let store = open(&database).await?;
+            let token = access::create_token(&store, &name, role, &by).await.map_err(|e| e.to_string())?;
+            store.close().await;
+            println!("Token for {name} ({}). It is shown once; store it now:", role.as_str());
+            println!("{token}");
+        }
+        TokenAction::List { database } => {
+            let store = open(&database).await?;
+            let tokens = access::list_tokens(&store).await.map_err(|e| e.to_string())?;
+            store.close().await;
+            println!("{:<14} {:<24} {:<9} {:<26} revoked", "id", "name", "role", "created");
+            for t in tokens {
+                let when = |micros: i64| {
+                    chrono::DateTime::from_timestamp_micros(micros).map(|t| t.to_rfc3339()).unwrap_or_default()
+                };
+                let revoked = t.revoked_at.map(when).unwrap_or_else(|| "-".into());
+                println!("{:<14} {:<24} {:<9} {:<26} {revoked}", t.id, t.name, t.role.as_str(), when(t.created_at));
+            }
+        }
+        TokenAction::Revoke { name_or_id, database } => {
+            let store = open(&database).await?;
+            let n = access::revoke_token(&store, &name_or_id, &by).await.map_err(|e| e.to_string())?;
+            store.close().await;
+            if n == 0 {
+                return Err(format!("no live token named or with id {name_or_id:?}"));
+            }
+            println!("revoked {n} token(s)");
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Migrate { database } => match Store::open(&database).await {
-            Ok(store) => {
-                store.close().await;
-                println!("migrations applied");
-                std::process::ExitCode::SUCCESS
+async fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Serve {
+            listen,
+            database,
+            idempotency_retention_hours,
+            in_flight_wait_ms,
+            idempotency_lease_secs,
+            body_limit_bytes,
+            request_timeout_secs,
+            heartbeat_secs,
+            log_format,
+        } => {
+            init_logs(log_format);
+            let options = ServeOptions {
+                listen,
+                database_url: database.url(),
+                ledger: LedgerConfig {
+                    idempotency_retention: Duration::from_secs(idempotency_retention_hours * 3600),
+                    idempotency_lease: Duration::from_secs(idempotency_lease_secs),
+                    in_flight_wait: Duration::from_millis(in_flight_wait_ms),
+                },
+                api: ApiConfig {
+                    body_limit: body_limit_bytes,
+                    request_timeout: Duration::from_secs(request_timeout_secs),
+                    heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
+                },
+            };
+            let shutdown = CancellationToken::new();
+            cancel_on_signal(shutdown.clone());
+            run(options, shutdown).await.map_err(|e| e.to_string())
+        }
+        Command::Token { action } => token_command(action).await,
+        Command::Migrate { database } => open(&database).await.map(|_| println!("migrations applied")),
+        Command::Openapi => match serde_json::to_string_pretty(&ledgerdeck_server::api::openapi()) {
+            Ok(doc) => {
+                println!("{doc}");
+                Ok(())
             }
-            Err(e) => {
-                eprintln!("ledgerdeck-server: cannot open {database}: {e}");
-                std::process::ExitCode::FAILURE
-            }
+            Err(e) => Err(e.to_string()),
         },
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ledgerdeck-server: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -34,7 +34,8 @@ async fn events(
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     let subscription = state.events.subscribe(last.as_deref());
     let heartbeat_every = state.config.heartbeat;
-    let stream = async_stream_events(subscription, heartbeat_every);
+    let stream =
+        async_stream_events(subscription, heartbeat_every).take_until(state.shutdown.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 

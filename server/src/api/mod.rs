@@ -14,8 +14,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -51,8 +51,9 @@ pub struct AppState {
     pub ledger: Ledger,
     /// Live events for `/v1/events`.
     pub events: EventHub,
-    /// Set when shutdown begins; `/readyz` then answers 503.
-    pub draining: Arc<AtomicBool>,
+    /// Cancelled when shutdown begins: `/readyz` answers 503 and event
+    /// streams end so that in-flight requests can finish.
+    pub shutdown: CancellationToken,
     /// HTTP limits.
     pub config: Arc<ApiConfig>,
 }
@@ -60,17 +61,12 @@ pub struct AppState {
 impl AppState {
     /// State for a ledger with the given limits.
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
-        AppState {
-            ledger,
-            events: EventHub::new(1024),
-            draining: Arc::new(AtomicBool::new(false)),
-            config: Arc::new(config),
-        }
+        AppState { ledger, events: EventHub::new(1024), shutdown: CancellationToken::new(), config: Arc::new(config) }
     }
 
     /// Whether shutdown has begun.
     pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
+        self.shutdown.is_cancelled()
     }
 }
 
@@ -117,10 +113,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/openapi.json", get(move |_auth: auth::Authed| async move { axum::Json(doc.as_ref().clone()) }))
         .fallback(problem::no_such_route)
         .with_state(state)
-        .layer(axum::middleware::from_fn(problem::problems_everywhere))
+        // Innermost first; the problem rewriter wraps every layer that can
+        // answer on its own (panic, timeout, body limit).
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(axum::middleware::from_fn(problem::problems_everywhere))
         .layer(TraceLayer::new_for_http())
 }

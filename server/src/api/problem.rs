@@ -137,12 +137,14 @@ pub async fn problems_everywhere(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
+    // A JSON body (a problem, or a deliberate report such as /healthz's 503)
+    // is the handler's own answer; only bare error bodies are rewritten.
+    let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if is_problem {
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("application/json"));
+    if is_json {
         return response;
     }
     let (code, detail) = match status {
@@ -151,6 +153,7 @@ pub async fn problems_everywhere(request: Request, next: Next) -> Response {
         StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "the request took too long"),
         StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such route"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::UnsupportedMediaType, "unsupported content type"),
+        StatusCode::SERVICE_UNAVAILABLE => (ErrorCode::Unavailable, "the service is unavailable"),
         s if s.is_server_error() => (ErrorCode::Internal, "the server failed to answer; the failure is logged"),
         _ => (ErrorCode::MalformedRequest, "the request is malformed"),
     };

@@ -225,3 +225,77 @@ pub async fn assert_sound(ledger: &Ledger) {
     let violations = ledgerdeck_server::invariants::check_all(ledger.store().pool()).await.expect("invariants");
     assert!(violations.is_empty(), "ledger invariants broken: {violations:#?}");
 }
+
+/// A real server on a random local port over a test ledger, with one token
+/// per role.
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub viewer: String,
+    pub operator: String,
+    pub admin: String,
+    pub state: ledgerdeck_server::api::AppState,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    /// Starts the API over `ledger` with default limits.
+    pub async fn start(ledger: Ledger) -> TestServer {
+        Self::start_with(ledger, ledgerdeck_server::api::ApiConfig::default()).await
+    }
+
+    /// Starts the API over `ledger` with the given limits.
+    pub async fn start_with(ledger: Ledger, config: ledgerdeck_server::api::ApiConfig) -> TestServer {
+        use ledgerdeck_server::access::create_token;
+        let store = ledger.store().clone();
+        let viewer = create_token(&store, "viewer-vic", Role::Viewer, "test").await.unwrap();
+        let operator = create_token(&store, "ops-alice", Role::Operator, "test").await.unwrap();
+        let admin = create_token(&store, "root-admin", Role::Admin, "test").await.unwrap();
+        let state = ledgerdeck_server::api::AppState::new(ledger, config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone()));
+        TestServer { base, http: reqwest::Client::new(), viewer, operator, admin, state, handle }
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs a command as the bearer of `token` with an optional key.
+    pub async fn command(&self, token: &str, name: &str, body: &Value, key: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.post(self.url(&format!("/v1/commands/{name}"))).bearer_auth(token).json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.expect("send command")
+    }
+
+    /// GETs `path` as the bearer of `token`.
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("send get")
+    }
+
+    /// Drains and stops the server; returns once it has.
+    pub async fn stop(self) {
+        self.state.shutdown.cancel();
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.handle)
+            .await
+            .expect("server stops within 10 s")
+            .expect("server task")
+            .expect("server ran");
+    }
+}
+
+/// Reads a problem document, checking its content type, status and code.
+pub async fn expect_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status for {code}");
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert!(content_type.starts_with("application/problem+json"), "{code}: content type {content_type:?}");
+    let body: Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    body
+}

@@ -1,0 +1,116 @@
+//! Running the API: open the store, refuse to start without a token, serve
+//! until shutdown, then drain (stop accepting, finish in-flight requests,
+//! stop the background workers) and close the database.
+
+use crate::api::{ApiConfig, AppState, router};
+use crate::commands::purge_expired_idempotency_keys;
+use crate::store::now_micros;
+use crate::{Ledger, LedgerConfig, Store, access};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// `sqlite:<path>` or `postgres://…`.
+    pub database_url: String,
+    /// Command-layer tunables.
+    pub ledger: LedgerConfig,
+    /// HTTP limits.
+    pub api: ApiConfig,
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The database could not be opened or migrated.
+    #[error("cannot open the database {url}: {source}")]
+    Database {
+        /// The URL tried.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// No live token exists, so nobody could use the API.
+    #[error(
+        "no API token is configured, so nobody could use this server. Make one with:\n  \
+         ledgerdeck-server token create --name <operator> --role admin --database {0}"
+    )]
+    NoToken(String),
+    /// Listening or serving failed.
+    #[error("cannot serve on {addr}: {source}")]
+    Io {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Anything else from the core.
+    #[error(transparent)]
+    Ledger(#[from] crate::LedgerError),
+}
+
+/// Opens the store, checks that a token exists, and serves until `shutdown`
+/// is cancelled.
+pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(), ServeError> {
+    let url = options.database_url.clone();
+    let store = Store::open(&url).await.map_err(|source| ServeError::Database { url: url.clone(), source })?;
+    if access::live_token_count(&store).await? == 0 {
+        store.close().await;
+        return Err(ServeError::NoToken(url));
+    }
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })?;
+    tracing::info!(listen = %options.listen, backend = ?store.backend(), "ledgerdeck-server serving");
+    let mut state = AppState::new(Ledger::new(store, options.ledger), options.api);
+    state.shutdown = shutdown;
+    serve_on(listener, state).await.map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })
+}
+
+/// Serves `state` on `listener` until `state.shutdown` is cancelled, with
+/// the background workers running alongside.
+pub async fn serve_on(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let workers = CancellationToken::new();
+    let purger = tokio::spawn(purge_idempotency_keys(state.clone(), workers.clone()));
+    let shutdown = state.shutdown.clone();
+    let served = axum::serve(listener, router(state.clone()))
+        .with_graceful_shutdown(async move {
+            shutdown.cancelled().await;
+            tracing::info!("shutting down: draining in-flight requests");
+        })
+        .await;
+    workers.cancel();
+    let _ = purger.await;
+    state.ledger.store().close().await;
+    tracing::info!("stopped");
+    served
+}
+
+/// Deletes idempotency keys past their retention window, every ten minutes.
+async fn purge_idempotency_keys(state: AppState, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => {
+                match purge_expired_idempotency_keys(state.ledger.store().pool(), now_micros()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
+                    Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
+                }
+            }
+        }
+    }
+}
+
+/// The default database: a SQLite file in the user's data directory.
+pub fn default_database_url() -> String {
+    let dir = dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("ledgerdeck");
+    let _ = std::fs::create_dir_all(&dir);
+    format!("sqlite:{}", dir.join("ledgerdeck.db").display())
+}
