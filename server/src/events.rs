@@ -6,7 +6,7 @@
 //! (a restart) or older than the buffer cannot be resumed.
 
 use ledgerdeck_client::CommandResult;
-use ledgerdeck_client::events::{COMMAND_POSTED, HOLD_CHANGED};
+use ledgerdeck_client::events::{COMMAND_POSTED, HEALTH_CHANGED, HOLD_CHANGED, OUTBOX_STATS};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -23,14 +23,28 @@ pub struct LiveEvent {
     pub data: Value,
 }
 
+/// Kinds that describe a current state rather than a change: the latest of
+/// each is handed to every new subscriber, so it starts knowing them.
+const STATE_KINDS: [&str; 2] = [HEALTH_CHANGED, OUTBOX_STATS];
+
 struct Ring {
     next_seq: u64,
     events: VecDeque<(u64, Arc<LiveEvent>)>,
+    latest_states: Vec<(u64, Arc<LiveEvent>)>,
+}
+
+impl Ring {
+    fn current_states(&self) -> Vec<Arc<LiveEvent>> {
+        let mut states = self.latest_states.clone();
+        states.sort_by_key(|(seq, _)| *seq);
+        states.into_iter().map(|(_, e)| e).collect()
+    }
 }
 
 /// What a new subscriber gets.
 pub struct Subscription {
-    /// Events after the client's `Last-Event-ID`, oldest first.
+    /// Events after the client's `Last-Event-ID`, oldest first; for a new
+    /// (or reset) subscriber, the latest state events.
     pub backlog: Vec<Arc<LiveEvent>>,
     /// Whether the client must refetch (its id could not be resumed).
     pub reset: bool,
@@ -61,7 +75,7 @@ impl EventHub {
         EventHub {
             epoch: epoch.into(),
             capacity: capacity.max(1),
-            ring: Arc::new(Mutex::new(Ring { next_seq: 1, events: VecDeque::new() })),
+            ring: Arc::new(Mutex::new(Ring { next_seq: 1, events: VecDeque::new(), latest_states: Vec::new() })),
             sender,
         }
     }
@@ -73,6 +87,10 @@ impl EventHub {
         ring.next_seq += 1;
         let event = Arc::new(LiveEvent { id: format!("{}-{seq}", self.epoch), kind, data });
         ring.events.push_back((seq, event.clone()));
+        if STATE_KINDS.contains(&kind) {
+            ring.latest_states.retain(|(_, e)| e.kind != kind);
+            ring.latest_states.push((seq, event.clone()));
+        }
         while ring.events.len() > self.capacity {
             ring.events.pop_front();
         }
@@ -102,7 +120,7 @@ impl EventHub {
         let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
         let live = self.sender.subscribe();
         let Some(last) = last_event_id else {
-            return Subscription { backlog: Vec::new(), reset: false, live };
+            return Subscription { backlog: ring.current_states(), reset: false, live };
         };
         let resumable = last
             .rsplit_once('-')
@@ -118,7 +136,7 @@ impl EventHub {
                 reset: false,
                 live,
             },
-            None => Subscription { backlog: Vec::new(), reset: true, live },
+            None => Subscription { backlog: ring.current_states(), reset: true, live },
         }
     }
 }
@@ -146,5 +164,22 @@ mod tests {
         assert!(hub.subscribe(Some("garbage")).reset);
         assert!(hub.subscribe(Some(&format!("{}-5", hub.epoch))).backlog.is_empty());
         assert!(!hub.subscribe(None).reset);
+    }
+
+    #[test]
+    fn new_subscribers_get_the_latest_state_events() {
+        let hub = EventHub::new(2);
+        hub.publish(HEALTH_CHANGED, json!({"ready": false}));
+        hub.publish(OUTBOX_STATS, json!({"pending": 1}));
+        hub.publish(HEALTH_CHANGED, json!({"ready": true}));
+        for n in 0..5 {
+            hub.publish("test", json!(n));
+        }
+        let fresh = hub.subscribe(None);
+        let states: Vec<(&str, Value)> = fresh.backlog.iter().map(|e| (e.kind, e.data.clone())).collect();
+        assert_eq!(states, [(OUTBOX_STATS, json!({"pending": 1})), (HEALTH_CHANGED, json!({"ready": true}))]);
+        let reset = hub.subscribe(Some("unknown-1"));
+        assert!(reset.reset);
+        assert_eq!(reset.backlog.len(), 2, "a reset subscriber also learns the current states");
     }
 }

@@ -206,6 +206,7 @@ async fn main() -> ExitCode {
                     body_limit: body_limit_bytes,
                     request_timeout: Duration::from_secs(request_timeout_secs),
                     heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
+                    ..ApiConfig::default()
                 },
             };
             let shutdown = CancellationToken::new();

@@ -77,6 +77,7 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
 pub async fn serve_on(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let workers = CancellationToken::new();
     let purger = tokio::spawn(purge_idempotency_keys(state.clone(), workers.clone()));
+    let monitor = tokio::spawn(crate::api::monitor::watch(state.clone(), workers.clone()));
     let shutdown = state.shutdown.clone();
     let served = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(async move {
@@ -85,7 +86,7 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> std::io::Result
         })
         .await;
     workers.cancel();
-    let _ = purger.await;
+    let _ = tokio::join!(purger, monitor);
     state.ledger.store().close().await;
     tracing::info!("stopped");
     served

@@ -44,11 +44,9 @@ fn async_stream_events(
     heartbeat_every: std::time::Duration,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let crate::events::Subscription { backlog, reset, live } = subscription;
-    let first: Vec<Result<Event, Infallible>> = if reset {
-        vec![Ok(Event::default().event(RESET).data("{}"))]
-    } else {
-        backlog.iter().map(|e| Ok(sse_event(e))).collect()
-    };
+    let reset = reset.then(|| Ok(Event::default().event(RESET).data("{}")));
+    let first: Vec<Result<Event, Infallible>> =
+        reset.into_iter().chain(backlog.iter().map(|e| Ok(sse_event(e)))).collect();
     let mut heartbeat = tokio::time::interval(heartbeat_every);
     heartbeat.reset();
     let rest = futures::stream::unfold((live, heartbeat), |(mut live, mut heartbeat)| async move {

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod commands;
 pub mod events;
+pub mod monitor;
 pub mod probes;
 pub mod problem;
 pub mod reads;
@@ -32,6 +33,8 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// How often the event stream sends a heartbeat.
     pub heartbeat: Duration,
+    /// How often health and the outbox backlog are checked for live events.
+    pub monitor_interval: Duration,
 }
 
 impl Default for ApiConfig {
@@ -40,6 +43,7 @@ impl Default for ApiConfig {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
             heartbeat: Duration::from_secs(10),
+            monitor_interval: Duration::from_secs(5),
         }
     }
 }

@@ -20,7 +20,7 @@ mod wallets;
 pub use accounts::list_accounts;
 pub use audit::list_audit;
 pub use holds::{get_hold, list_holds};
-pub use overview::{overview, overview_at};
+pub use overview::{outbox_stats, overview, overview_at};
 pub use transactions::{get_transaction, list_transactions};
 pub use wallets::{get_wallet, list_wallets, wallet_statement};
 

@@ -109,6 +109,12 @@ async fn holds_by_status(conn: &mut AnyConnection) -> LedgerResult<BTreeMap<Stri
     Ok(counts)
 }
 
+/// The outbox backlog alone (for the live `outbox.stats` event).
+pub async fn outbox_stats(store: &Store) -> LedgerResult<OutboxSummary> {
+    let mut conn = store.pool().acquire().await?;
+    outbox(&mut conn, crate::store::now_micros()).await
+}
+
 async fn outbox(conn: &mut AnyConnection, now: i64) -> LedgerResult<OutboxSummary> {
     let row = sqlx::query(
         "SELECT CAST(COUNT(*) AS BIGINT) AS pending, CAST(MIN(created_at) AS BIGINT) AS oldest \

@@ -1,0 +1,36 @@
+//! A background watch that turns state changes nobody posts into live
+//! events: component health (`health.changed`) and the outbox backlog
+//! (`outbox.stats`), each published only when it changes.
+
+use super::AppState;
+use super::probes::health;
+use crate::queries::outbox_stats;
+use ledgerdeck_client::events::{HEALTH_CHANGED, OUTBOX_STATS};
+use tokio_util::sync::CancellationToken;
+
+/// Watches until `stop` is cancelled.
+pub async fn watch(state: AppState, stop: CancellationToken) {
+    let mut every = tokio::time::interval(state.config.monitor_interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_health = None;
+    let mut last_pending = None;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let report = health(&state).await;
+        if last_health.as_ref() != Some(&report) {
+            state.events.publish(HEALTH_CHANGED, serde_json::to_value(&report).unwrap_or_default());
+            last_health = Some(report);
+        }
+        match outbox_stats(state.ledger.store()).await {
+            Ok(stats) if last_pending != Some(stats.pending) => {
+                last_pending = Some(stats.pending);
+                state.events.publish(OUTBOX_STATS, serde_json::to_value(&stats).unwrap_or_default());
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "outbox stats unavailable"),
+        }
+    }
+}
