@@ -27,7 +27,7 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
         match outbox_stats(state.ledger.store()).await {
             Ok(stats) if last_pending != Some(stats.pending) => {
                 last_pending = Some(stats.pending);
-                state.events.publish(OUTBOX_STATS, serde_json::to_value(&stats).unwrap_or_default());
+                state.events.publish(OUTBOX_STATS, serde_json::to_value(stats).unwrap_or_default());
             }
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "outbox stats unavailable"),
