@@ -21,6 +21,9 @@ pub enum ErrorCode {
     FlagDenied,
     /// The hold is already settled or released.
     HoldNotOpen,
+    /// The hold is open but not in a status the action starts from (an
+    /// operator settles or releases only from `manual_review`).
+    HoldWrongStatus,
     /// The transaction was reversed already.
     AlreadyReversed,
     /// The transaction cannot be reversed (it belongs to a hold, or is a reversal).
@@ -66,6 +69,7 @@ impl ErrorCode {
             ErrorCode::BalanceLimitExceeded => "BALANCE_LIMIT_EXCEEDED",
             ErrorCode::FlagDenied => "FLAG_DENIED",
             ErrorCode::HoldNotOpen => "HOLD_NOT_OPEN",
+            ErrorCode::HoldWrongStatus => "HOLD_WRONG_STATUS",
             ErrorCode::AlreadyReversed => "ALREADY_REVERSED",
             ErrorCode::NotReversible => "NOT_REVERSIBLE",
             ErrorCode::NotFound => "NOT_FOUND",

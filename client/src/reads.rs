@@ -199,6 +199,9 @@ pub struct HoldView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldHistoryEntry {
+    /// `state_change`, `submission` (to the provider), `query` (of the
+    /// provider) or `provider_event` (received from it).
+    pub kind: String,
     /// The status before (`null` for the reservation).
     pub from_status: Option<String>,
     /// The status after.
@@ -207,6 +210,8 @@ pub struct HoldHistoryEntry {
     pub actor: String,
     /// Why, or evidence.
     pub detail: Option<String>,
+    /// The provider's raw status, for submissions, queries and provider events.
+    pub provider_status: Option<String>,
     /// When (RFC 3339, UTC).
     #[cfg_attr(feature = "openapi", schema(format = DateTime, example = "2026-01-31T09:30:00.000000Z"))]
     pub at: String,

@@ -35,6 +35,16 @@ pub enum LedgerError {
         /// Its current status.
         status: String,
     },
+    /// The hold is open but not in a status this action may start from.
+    #[error("hold {hold_id} is {status}; this needs it {expected}")]
+    HoldWrongStatus {
+        /// The hold.
+        hold_id: String,
+        /// Its current status.
+        status: String,
+        /// The statuses the action starts from.
+        expected: String,
+    },
     /// The transaction was reversed already.
     #[error("transaction {0} is already reversed")]
     AlreadyReversed(String),
@@ -102,6 +112,7 @@ impl LedgerError {
             LedgerError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
             LedgerError::BalanceLimitExceeded { .. } => ErrorCode::BalanceLimitExceeded,
             LedgerError::HoldNotOpen { .. } => ErrorCode::HoldNotOpen,
+            LedgerError::HoldWrongStatus { .. } => ErrorCode::HoldWrongStatus,
             LedgerError::AlreadyReversed(_) => ErrorCode::AlreadyReversed,
             LedgerError::NotReversible { .. } => ErrorCode::NotReversible,
             LedgerError::NotFound { .. } | LedgerError::UnknownCommand(_) => ErrorCode::NotFound,

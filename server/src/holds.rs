@@ -10,6 +10,10 @@ use sqlx::{AnyConnection, Row};
 
 /// Statuses in which a hold still holds money.
 pub const OPEN_STATUSES: [&str; 3] = ["reserved", "submitted", "manual_review"];
+/// Statuses the saga works on (an operator owns `manual_review`).
+pub const SAGA_STATUSES: [&str; 2] = ["reserved", "submitted"];
+/// The status from which only an operator may end a hold.
+pub const REVIEW_STATUSES: [&str; 1] = ["manual_review"];
 
 /// How a hold ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,8 @@ pub struct HoldRecord {
     pub status: String,
     /// The payout's business reference.
     pub reference: String,
+    /// The payout provider.
+    pub provider: String,
 }
 
 /// Reserves `amount` of `wallet` for a payout through `provider`.
@@ -110,11 +116,12 @@ pub async fn reserve(
 
 /// Loads a hold, or `NOT_FOUND`.
 pub async fn load_hold(conn: &mut AnyConnection, hold_id: &str) -> LedgerResult<HoldRecord> {
-    let row = sqlx::query("SELECT id, wallet_id, amount, currency, status, reference FROM holds WHERE id = $1")
-        .bind(hold_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| LedgerError::NotFound { what: "hold", id: hold_id.to_string() })?;
+    let row =
+        sqlx::query("SELECT id, wallet_id, amount, currency, status, reference, provider FROM holds WHERE id = $1")
+            .bind(hold_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| LedgerError::NotFound { what: "hold", id: hold_id.to_string() })?;
     Ok(HoldRecord {
         id: row.try_get("id")?,
         wallet_id: row.try_get("wallet_id")?,
@@ -122,27 +129,73 @@ pub async fn load_hold(conn: &mut AnyConnection, hold_id: &str) -> LedgerResult<
         currency: row.try_get("currency")?,
         status: row.try_get("status")?,
         reference: row.try_get("reference")?,
+        provider: row.try_get("provider")?,
     })
 }
 
-/// Settles or releases an open hold and returns the ledger transaction.
+/// Checks that `hold` may leave its status now: it must be open, and in one
+/// of `from`.
+fn check_may_leave(hold: &HoldRecord, from: &[&str]) -> LedgerResult<()> {
+    if !OPEN_STATUSES.contains(&hold.status.as_str()) {
+        return Err(LedgerError::HoldNotOpen { hold_id: hold.id.clone(), status: hold.status.clone() });
+    }
+    if !from.contains(&hold.status.as_str()) {
+        return Err(LedgerError::HoldWrongStatus {
+            hold_id: hold.id.clone(),
+            status: hold.status.clone(),
+            expected: from.join(" or "),
+        });
+    }
+    Ok(())
+}
+
+/// Moves a hold between open statuses without moving money (reserved →
+/// submitted, → manual_review), from one of `from`, recording why.
+pub async fn change_status(
+    conn: &mut AnyConnection,
+    hold_id: &str,
+    from: &[&str],
+    to: &str,
+    actor: &str,
+    detail: &str,
+    now: i64,
+) -> LedgerResult<HoldRecord> {
+    let hold = load_hold(conn, hold_id).await?;
+    check_may_leave(&hold, from)?;
+    let changed = sqlx::query("UPDATE holds SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(to)
+        .bind(now)
+        .bind(hold_id)
+        .bind(&hold.status)
+        .execute(&mut *conn)
+        .await?;
+    if changed.rows_affected() != 1 {
+        let status = load_hold(conn, hold_id).await?.status;
+        return Err(LedgerError::HoldNotOpen { hold_id: hold_id.to_string(), status });
+    }
+    record_history(conn, hold_id, Some(&hold.status), to, actor, Some(detail), now).await?;
+    Ok(HoldRecord { status: to.to_string(), ..hold })
+}
+
+/// Settles or releases an open hold whose status is one of `from` and
+/// returns the ledger transaction.
 ///
 /// The status change is a conditional update from the status just read, so
 /// of two racing ends exactly one succeeds; the other (on PostgreSQL after
 /// waiting for the winner's row lock) gets `HOLD_NOT_OPEN`.
+#[allow(clippy::too_many_arguments)]
 pub async fn finish(
     conn: &mut AnyConnection,
     hold_id: &str,
     end: HoldEnd,
+    from: &[&str],
     actor: &str,
     reason: &str,
     provider_reference: Option<&str>,
     now: i64,
 ) -> LedgerResult<(HoldRecord, String)> {
     let hold = load_hold(conn, hold_id).await?;
-    if !OPEN_STATUSES.contains(&hold.status.as_str()) {
-        return Err(LedgerError::HoldNotOpen { hold_id: hold.id, status: hold.status });
-    }
+    check_may_leave(&hold, from)?;
     let changed = sqlx::query(
         "UPDATE holds SET status = $1, reason = $2, provider_reference = COALESCE($3, provider_reference), \
          updated_at = $4 WHERE id = $5 AND status = $6",
@@ -192,6 +245,32 @@ pub async fn finish(
     Ok((HoldRecord { status: verb.to_string(), ..hold }, transaction_id))
 }
 
+/// Records a provider submission or query and its raw answer in the hold's
+/// history.
+pub async fn record_provider_call(
+    conn: &mut AnyConnection,
+    hold_id: &str,
+    kind: &str,
+    status: &str,
+    actor: &str,
+    raw_status: &str,
+    now: i64,
+) -> LedgerResult<()> {
+    sqlx::query(
+        "INSERT INTO hold_history (hold_id, from_status, to_status, actor, detail, at, kind, provider_status) \
+         VALUES ($1, $2, $2, $3, NULL, $4, $5, $6)",
+    )
+    .bind(hold_id)
+    .bind(status)
+    .bind(actor)
+    .bind(now)
+    .bind(kind)
+    .bind(raw_status)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Appends a state change to a hold's history.
 pub async fn record_history(
     conn: &mut AnyConnection,
@@ -213,5 +292,26 @@ pub async fn record_history(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Raises the alarm for a hold entering manual review: an `alert.manual_review`
+/// outbox message in Slack's incoming-webhook shape, for the alert sink.
+pub async fn alert_manual_review(conn: &mut AnyConnection, hold: &HoldRecord, why: &str, now: i64) -> LedgerResult<()> {
+    let currency = crate::ledger::accounts::load_currency(conn, &hold.currency).await?;
+    let text = format!(
+        "Payout {} ({} {}, via {}) needs manual review: {why}",
+        hold.reference,
+        currency.to_decimal(hold.amount),
+        hold.currency,
+        hold.provider
+    );
+    let payload = serde_json::json!({
+        "text": text,
+        "hold_id": hold.id,
+        "reference": hold.reference,
+        "provider": hold.provider,
+    });
+    crate::outbox::enqueue(conn, "alert.manual_review", &hold.id, &payload, now).await?;
     Ok(())
 }

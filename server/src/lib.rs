@@ -13,7 +13,9 @@ pub mod invariants;
 pub mod ledger;
 pub mod money;
 pub mod outbox;
+pub mod provider;
 pub mod queries;
+pub mod saga;
 pub mod serve;
 pub mod store;
 

@@ -3,10 +3,13 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ledgerdeck_server::api::ApiConfig;
+use ledgerdeck_server::provider::sandbox::{Mix, SandboxProvider};
+use ledgerdeck_server::saga::{Providers, Saga, SagaConfig};
 use ledgerdeck_server::serve::{ServeOptions, default_database_url, run};
 use ledgerdeck_server::{LedgerConfig, Store, access};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +30,63 @@ struct DatabaseArg {
 impl DatabaseArg {
     fn url(&self) -> String {
         self.database.clone().unwrap_or_else(default_database_url)
+    }
+}
+
+/// Which payout providers the saga reaches, and how it paces itself.
+#[derive(clap::Args, Clone)]
+struct SagaArgs {
+    /// Serve a sandbox payout provider under this name (repeatable). The saga
+    /// runs when at least one provider is configured.
+    #[arg(long = "sandbox-provider", env = "LEDGERDECK_SANDBOX_PROVIDERS", value_delimiter = ',')]
+    sandbox_providers: Vec<String>,
+    /// Seed of the sandbox's outcomes (same seed, same outcome per hold).
+    #[arg(long, env = "LEDGERDECK_SANDBOX_SEED", default_value_t = 1)]
+    sandbox_seed: u64,
+    /// Sandbox outcome weights, e.g. paid=60,failed=15,pending=15,unknown=5,errors=5.
+    #[arg(long, env = "LEDGERDECK_SANDBOX_MIX", default_value = "paid=60,failed=15,pending=15,unknown=5,errors=5")]
+    sandbox_mix: String,
+    /// How long the sandbox takes to answer each call, in milliseconds.
+    #[arg(long, env = "LEDGERDECK_SANDBOX_LATENCY_MS", default_value_t = 0)]
+    sandbox_latency_ms: u64,
+    /// Requeries of a submitted payout before manual review.
+    #[arg(long, env = "LEDGERDECK_SAGA_MAX_REQUERIES", default_value_t = 5)]
+    saga_max_requeries: i32,
+    /// First requery delay in milliseconds (doubling each time).
+    #[arg(long, env = "LEDGERDECK_SAGA_BACKOFF_MS", default_value_t = 2000)]
+    saga_backoff_ms: u64,
+    /// Longest requery delay in milliseconds.
+    #[arg(long, env = "LEDGERDECK_SAGA_MAX_BACKOFF_MS", default_value_t = 300_000)]
+    saga_max_backoff_ms: u64,
+    /// How long a worker's claim on a hold lasts, in milliseconds.
+    #[arg(long, env = "LEDGERDECK_SAGA_LEASE_MS", default_value_t = 30_000)]
+    saga_lease_ms: u64,
+    /// Pause between idle rounds, in milliseconds.
+    #[arg(long, env = "LEDGERDECK_SAGA_POLL_MS", default_value_t = 500)]
+    saga_poll_ms: u64,
+}
+
+impl SagaArgs {
+    fn build(&self) -> Result<Option<(Providers, SagaConfig)>, String> {
+        if self.sandbox_providers.is_empty() {
+            return Ok(None);
+        }
+        let mix = Mix::parse(&self.sandbox_mix).map_err(|e| format!("--sandbox-mix: {e}"))?;
+        let mut providers = Providers::new();
+        for name in &self.sandbox_providers {
+            let sandbox = SandboxProvider::new(name, self.sandbox_seed, mix)
+                .with_latency(Duration::from_millis(self.sandbox_latency_ms));
+            providers.insert(name.clone(), Arc::new(sandbox));
+        }
+        let config = SagaConfig {
+            max_requeries: self.saga_max_requeries.max(1),
+            base_backoff: Duration::from_millis(self.saga_backoff_ms),
+            max_backoff: Duration::from_millis(self.saga_max_backoff_ms.max(self.saga_backoff_ms)),
+            lease: Duration::from_millis(self.saga_lease_ms.max(100)),
+            poll: Duration::from_millis(self.saga_poll_ms.max(1)),
+            ..SagaConfig::default()
+        };
+        Ok(Some((providers, config)))
     }
 }
 
@@ -66,6 +126,15 @@ enum Command {
         /// Log format.
         #[arg(long, env = "LEDGERDECK_LOG_FORMAT", value_enum, default_value = "text")]
         log_format: LogFormat,
+        #[command(flatten)]
+        saga: SagaArgs,
+    },
+    /// Runs only the payout saga worker (no HTTP) until SIGTERM or Ctrl-C.
+    Worker {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[command(flatten)]
+        saga: SagaArgs,
     },
     /// Manages operator tokens.
     Token {
@@ -179,6 +248,21 @@ async fn token_command(action: TokenAction) -> Result<(), String> {
     Ok(())
 }
 
+fn fail(message: String) -> ExitCode {
+    eprintln!("ledgerdeck-server: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run_worker(database: &DatabaseArg, providers: Providers, config: SagaConfig) -> Result<(), String> {
+    let store = open(database).await?;
+    let stop = CancellationToken::new();
+    cancel_on_signal(stop.clone());
+    let saga = Saga { store: store.clone(), providers: Arc::new(providers), config: Arc::new(config), events: None };
+    saga.run(stop).await;
+    store.close().await;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
@@ -192,6 +276,7 @@ async fn main() -> ExitCode {
             request_timeout_secs,
             heartbeat_secs,
             log_format,
+            saga,
         } => {
             init_logs(log_format);
             let options = ServeOptions {
@@ -208,10 +293,22 @@ async fn main() -> ExitCode {
                     heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
                     ..ApiConfig::default()
                 },
+                saga: match saga.build() {
+                    Ok(saga) => saga,
+                    Err(e) => return fail(e),
+                },
             };
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());
             run(options, shutdown).await.map_err(|e| e.to_string())
+        }
+        Command::Worker { database, saga } => {
+            init_logs(LogFormat::Text);
+            match saga.build() {
+                Ok(Some((providers, config))) => run_worker(&database, providers, config).await,
+                Ok(None) => Err("name at least one provider: --sandbox-provider NAME".into()),
+                Err(e) => Err(e),
+            }
         }
         Command::Token { action } => token_command(action).await,
         Command::Migrate { database } => open(&database).await.map(|_| println!("migrations applied")),

@@ -4,9 +4,11 @@
 
 use crate::api::{ApiConfig, AppState, router};
 use crate::commands::purge_expired_idempotency_keys;
+use crate::saga::{Providers, Saga, SagaConfig};
 use crate::store::now_micros;
 use crate::{Ledger, LedgerConfig, Store, access};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +24,8 @@ pub struct ServeOptions {
     pub ledger: LedgerConfig,
     /// HTTP limits.
     pub api: ApiConfig,
+    /// The payout providers and saga tunables; no saga runs without them.
+    pub saga: Option<(Providers, SagaConfig)>,
 }
 
 /// Why the server could not run.
@@ -67,15 +71,25 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
         .await
         .map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })?;
     tracing::info!(listen = %options.listen, backend = ?store.backend(), "ledgerdeck-server serving");
-    let mut state = AppState::new(Ledger::new(store, options.ledger), options.api);
+    let mut state = AppState::new(Ledger::new(store.clone(), options.ledger), options.api);
     state.shutdown = shutdown;
-    serve_on(listener, state).await.map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })
+    let saga = options.saga.map(|(providers, config)| Saga {
+        store,
+        providers: Arc::new(providers),
+        config: Arc::new(config),
+        events: Some(state.events.clone()),
+    });
+    serve_on(listener, state, saga).await.map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })
 }
 
 /// Serves `state` on `listener` until `state.shutdown` is cancelled, with
-/// the background workers running alongside.
-pub async fn serve_on(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+/// the background workers (and the saga, if given) running alongside.
+pub async fn serve_on(listener: TcpListener, state: AppState, saga: Option<Saga>) -> std::io::Result<()> {
     let workers = CancellationToken::new();
+    let saga_task = saga.map(|saga| {
+        let stop = workers.clone();
+        tokio::spawn(async move { saga.run(stop).await })
+    });
     let purger = tokio::spawn(purge_idempotency_keys(state.clone(), workers.clone()));
     let monitor = tokio::spawn(crate::api::monitor::watch(state.clone(), workers.clone()));
     let shutdown = state.shutdown.clone();
@@ -87,6 +101,9 @@ pub async fn serve_on(listener: TcpListener, state: AppState) -> std::io::Result
         .await;
     workers.cancel();
     let _ = tokio::join!(purger, monitor);
+    if let Some(task) = saga_task {
+        let _ = task.await;
+    }
     state.ledger.store().close().await;
     tracing::info!("stopped");
     served

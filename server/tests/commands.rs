@@ -56,6 +56,11 @@ async fn hold_reserve_settle_release(ledger: Ledger) {
     let h1 = reserve(&ledger, &w, "30.00").await;
     let h2 = reserve(&ledger, &w, "20.00").await;
     assert_eq!(balances(&ledger, &w).await, (5_000, 5_000));
+    // While the saga owns a hold, an operator cannot end it.
+    refused(&ledger, &operator(), "settle_hold", json!({"hold_id": h1, "reason": "guess"}), ErrorCode::HoldWrongStatus)
+        .await;
+    to_review(&ledger, &h1).await;
+    to_review(&ledger, &h2).await;
 
     let settled = run(&ledger, &operator(), "settle_hold", json!({"hold_id": h1, "reason": "provider confirmed paid"}))
         .await
@@ -84,7 +89,7 @@ async fn hold_reserve_settle_release(ledger: Ledger) {
             .fetch_all(ledger.store().pool())
             .await
             .unwrap();
-    assert_eq!(statuses, ["reserved", "settled"]);
+    assert_eq!(statuses, ["reserved", "manual_review", "settled"]);
     assert_sound(&ledger).await;
 }
 

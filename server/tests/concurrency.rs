@@ -90,7 +90,7 @@ async fn settle_and_release_race_one_wins(ledger: Ledger) {
     let w = wallet(&ledger, "KES").await;
     pay_in(&ledger, &w, "500.00").await;
     for round in 0..8 {
-        let hold = reserve(&ledger, &w, "10.00").await;
+        let hold = reviewed_hold(&ledger, &w, "10.00").await;
         let racers = (0..8).map(|i| {
             let (ledger, hold) = (ledger.clone(), hold.clone());
             let command = if i % 2 == 0 { "settle_hold" } else { "release_hold" };

@@ -116,6 +116,9 @@ async fn every_error_code_over_http(ledger: Ledger) {
     let broke = cmd("transfer", json!({"from_wallet_id": usd, "to_wallet_id": usd2, "amount": "10.01"})).await;
     expect_problem(broke, 422, "INSUFFICIENT_FUNDS").await;
     let hold = reserve(&ledger, &usd, "1.00").await;
+    let early = cmd("settle_hold", json!({"hold_id": hold, "reason": "paid"})).await;
+    expect_problem(early, 409, "HOLD_WRONG_STATUS").await;
+    to_review(&ledger, &hold).await;
     assert_eq!(cmd("settle_hold", json!({"hold_id": hold, "reason": "paid"})).await.status(), 200);
     expect_problem(cmd("release_hold", json!({"hold_id": hold, "reason": "no"})).await, 409, "HOLD_NOT_OPEN").await;
     let paid = pay_in(&ledger, &usd2, "1.00").await;

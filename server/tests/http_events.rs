@@ -87,7 +87,9 @@ async fn hold_change_arrives_and_resumes_after_reconnect(ledger: Ledger) {
     let last_id = seen.id.clone().expect("events carry ids");
     drop(events);
 
-    // While disconnected: the hold settles, and another command posts.
+    // While disconnected: the hold goes to review and settles, and another
+    // command posts.
+    to_review(&ledger, &hold_id).await;
     let settle = json!({"hold_id": hold_id, "reason": "provider paid"});
     assert_eq!(server.command(&server.operator, "settle_hold", &settle, Some(&key())).await.status(), 200);
     let payin = json!({"wallet_id": usd, "amount": "1.00", "provider": "p"});

@@ -1,4 +1,6 @@
-//! Payout hold commands: reserve, and the operator's settle and release.
+//! Payout hold commands: reserve, and the operator's manual review, settle
+//! and release. An operator ends a hold only from `manual_review`: while the
+//! saga still owns it, settling would be a guess.
 
 use super::wallets::Outcome;
 use super::{CommandContext, Params};
@@ -56,6 +58,7 @@ async fn end_hold(
         conn,
         p.required("hold_id")?,
         end,
+        &holds::REVIEW_STATUSES,
         &cx.caller.name,
         p.required("reason")?,
         p.text("provider_reference"),
@@ -66,4 +69,33 @@ async fn end_hold(
     Outcome { status: CommandStatus::Posted, event, reference: Some(hold.reference), subject_id: hold.id }
         .record(conn, cx, vec![transaction_id], &[&wallet])
         .await
+}
+
+/// `mark_manual_review`: send a stuck hold to the operators' queue by hand.
+pub async fn mark_manual_review(
+    conn: &mut AnyConnection,
+    p: &Params,
+    cx: &CommandContext<'_>,
+) -> LedgerResult<CommandResult> {
+    let reason = p.required("reason")?;
+    let hold = holds::change_status(
+        conn,
+        p.required("hold_id")?,
+        &holds::SAGA_STATUSES,
+        "manual_review",
+        &cx.caller.name,
+        reason,
+        cx.now,
+    )
+    .await?;
+    holds::alert_manual_review(conn, &hold, reason, cx.now).await?;
+    let wallet = load_wallet(conn, &hold.wallet_id).await?;
+    Outcome {
+        status: CommandStatus::Posted,
+        event: "payout.manual_review",
+        reference: Some(hold.reference),
+        subject_id: hold.id,
+    }
+    .record(conn, cx, Vec::new(), &[&wallet])
+    .await
 }

@@ -145,6 +145,14 @@ static COMMANDS: &[CommandDef] = &[
         run: boxed!(payouts::release_hold),
     },
     CommandDef {
+        name: "mark_manual_review",
+        title: "Send hold to manual review",
+        fields: &[FieldDef::required("hold_id", K::HoldId, "The stuck hold"), REASON],
+        role: Role::Operator,
+        moves_money: false,
+        run: boxed!(payouts::mark_manual_review),
+    },
+    CommandDef {
         name: "post_correction",
         title: "Post correction",
         fields: &[

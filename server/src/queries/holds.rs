@@ -65,7 +65,8 @@ pub async fn get_hold(store: &Store, id: &str) -> LedgerResult<HoldDetail> {
         .ok_or_else(|| LedgerError::NotFound { what: "hold", id: id.to_string() })?;
     let hold = hold_view(&row, now_micros())?;
     let rows = sqlx::query(
-        "SELECT from_status, to_status, actor, detail, at FROM hold_history WHERE hold_id = $1 ORDER BY seq",
+        "SELECT kind, from_status, to_status, actor, detail, provider_status, at FROM hold_history \
+         WHERE hold_id = $1 ORDER BY seq",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -74,10 +75,12 @@ pub async fn get_hold(store: &Store, id: &str) -> LedgerResult<HoldDetail> {
     let mut history = Vec::with_capacity(rows.len());
     for row in &rows {
         history.push(HoldHistoryEntry {
+            kind: row.try_get("kind")?,
             from_status: row.try_get("from_status")?,
             to_status: row.try_get("to_status")?,
             actor: row.try_get("actor")?,
             detail: row.try_get("detail")?,
+            provider_status: row.try_get("provider_status")?,
             at: time_at(row, "at")?,
         });
     }

@@ -39,6 +39,8 @@ macro_rules! on_both_databases {
 /// A throw-away database with a ledger on it.
 pub struct TestDb {
     pub ledger: Ledger,
+    /// The database URL, for processes started by a test.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -89,7 +91,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite:{}", dir.path().join("ledger.db").display());
         let store = Store::open(&url).await.expect("open sqlite store");
-        TestDb { ledger: Ledger::new(store, test_config()), cleanup: Cleanup::Sqlite(dir) }
+        TestDb { ledger: Ledger::new(store, test_config()), url, cleanup: Cleanup::Sqlite(dir) }
     }
 
     /// A ledger on a fresh PostgreSQL database, or `None` (loudly) where
@@ -108,8 +110,9 @@ impl TestDb {
         admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
         admin.close().await.ok();
         let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
-        let store = Store::open(&format!("{base}/{name}")).await.expect("open postgres store");
-        Some(TestDb { ledger: Ledger::new(store, test_config()), cleanup: Cleanup::Postgres { admin_url, name } })
+        let url = format!("{base}/{name}");
+        let store = Store::open(&url).await.expect("open postgres store");
+        Some(TestDb { ledger: Ledger::new(store, test_config()), url, cleanup: Cleanup::Postgres { admin_url, name } })
     }
 
     /// Closes the ledger and removes its database.
@@ -176,6 +179,20 @@ pub async fn reserve(ledger: &Ledger, wallet_id: &str, amount: &str) -> String {
         .expect("reserve payout")
         .subject_id
         .expect("hold id")
+}
+
+/// Sends a hold to manual review, where an operator may settle or release it.
+pub async fn to_review(ledger: &Ledger, hold_id: &str) {
+    run(ledger, &operator(), "mark_manual_review", json!({"hold_id": hold_id, "reason": "provider silent"}))
+        .await
+        .expect("mark manual review");
+}
+
+/// Reserves a payout and sends it to manual review; returns the hold id.
+pub async fn reviewed_hold(ledger: &Ledger, wallet_id: &str, amount: &str) -> String {
+    let hold = reserve(ledger, wallet_id, amount).await;
+    to_review(ledger, &hold).await;
+    hold
 }
 
 /// A wallet's (available, reserved) balance in minor units.
@@ -254,7 +271,7 @@ impl TestServer {
         let state = ledgerdeck_server::api::AppState::new(ledger, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone()));
+        let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None));
         TestServer { base, http: reqwest::Client::new(), viewer, operator, admin, state, handle }
     }
 
