@@ -172,10 +172,8 @@ fn forced_fate(reference: &str) -> Option<Fate> {
         Some(Fate::Unknown)
     } else if let Some(n) = number("pending") {
         Some(Fate::PendingThenPaid(n.parse().unwrap_or(1)))
-    } else if let Some(n) = number("error") {
-        Some(Fate::ErrorsThenPaid(n.parse().unwrap_or(1)))
     } else {
-        None
+        number("error").map(|n| Fate::ErrorsThenPaid(n.parse().unwrap_or(1)))
     }
 }
 
