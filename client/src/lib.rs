@@ -7,6 +7,7 @@ pub mod commands;
 pub mod events;
 pub mod health;
 pub mod problem;
+pub mod providers;
 pub mod reads;
 
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};

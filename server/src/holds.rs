@@ -315,3 +315,27 @@ pub async fn alert_manual_review(conn: &mut AnyConnection, hold: &HoldRecord, wh
     crate::outbox::enqueue(conn, "alert.manual_review", &hold.id, &payload, now).await?;
     Ok(())
 }
+
+/// Ends a hold on the provider's word (saga or provider event) and writes
+/// its `payout.settled` / `payout.released` outbox event on the same
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish_on_provider_word(
+    conn: &mut AnyConnection,
+    hold_id: &str,
+    end: HoldEnd,
+    from: &[&str],
+    actor: &str,
+    reason: &str,
+    provider_reference: Option<&str>,
+    now: i64,
+) -> LedgerResult<HoldRecord> {
+    let (record, transaction_id) = finish(conn, hold_id, end, from, actor, reason, provider_reference, now).await?;
+    let event = if end == HoldEnd::Settle { "payout.settled" } else { "payout.released" };
+    let payload = serde_json::json!({"type": event, "actor": actor, "data": {
+        "hold_id": record.id, "reference": record.reference, "status": end.status(),
+        "transaction_id": transaction_id, "provider_reference": provider_reference,
+    }});
+    crate::outbox::enqueue(conn, event, hold_id, &payload, now).await?;
+    Ok(record)
+}

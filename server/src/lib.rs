@@ -14,9 +14,11 @@ pub mod ledger;
 pub mod money;
 pub mod outbox;
 pub mod provider;
+pub mod provider_events;
 pub mod queries;
 pub mod saga;
 pub mod serve;
+pub mod signature;
 pub mod store;
 
 pub use commands::{Caller, Ledger, LedgerConfig};

@@ -126,6 +126,9 @@ enum Command {
         /// Log format.
         #[arg(long, env = "LEDGERDECK_LOG_FORMAT", value_enum, default_value = "text")]
         log_format: LogFormat,
+        /// A payout provider's signing secret for its events, NAME=whsec_… (repeatable).
+        #[arg(long = "provider-secret", env = "LEDGERDECK_PROVIDER_SECRETS", value_delimiter = ',')]
+        provider_secrets: Vec<String>,
         #[command(flatten)]
         saga: SagaArgs,
     },
@@ -276,8 +279,18 @@ async fn main() -> ExitCode {
             request_timeout_secs,
             heartbeat_secs,
             log_format,
+            provider_secrets,
             saga,
         } => {
+            let mut secrets = std::collections::HashMap::new();
+            for pair in &provider_secrets {
+                match pair.split_once('=') {
+                    Some((name, secret)) if secret.starts_with("whsec_") => {
+                        secrets.insert(name.to_string(), secret.to_string());
+                    }
+                    _ => return fail(format!("--provider-secret {pair:?} is not NAME=whsec_…")),
+                }
+            }
             init_logs(log_format);
             let options = ServeOptions {
                 listen,
@@ -291,6 +304,7 @@ async fn main() -> ExitCode {
                     body_limit: body_limit_bytes,
                     request_timeout: Duration::from_secs(request_timeout_secs),
                     heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
+                    provider_secrets: secrets,
                     ..ApiConfig::default()
                 },
                 saga: match saga.build() {

@@ -7,6 +7,7 @@ pub mod events;
 pub mod monitor;
 pub mod probes;
 pub mod problem;
+pub mod providers;
 pub mod reads;
 
 use crate::Ledger;
@@ -35,6 +36,8 @@ pub struct ApiConfig {
     pub heartbeat: Duration,
     /// How often health and the outbox backlog are checked for live events.
     pub monitor_interval: Duration,
+    /// Each payout provider's `whsec_` secret for the events it posts.
+    pub provider_secrets: std::collections::HashMap<String, String>,
 }
 
 impl Default for ApiConfig {
@@ -44,6 +47,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(30),
             heartbeat: Duration::from_secs(10),
             monitor_interval: Duration::from_secs(5),
+            provider_secrets: Default::default(),
         }
     }
 }
@@ -86,6 +90,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(commands::routes())
         .merge(reads::routes())
         .merge(events::routes())
+        .merge(providers::routes())
 }
 
 fn base_document() -> utoipa::openapi::OpenApi {

@@ -60,7 +60,7 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
         Decision::Settle | Decision::Release => {
             let end = if decision == Decision::Settle { HoldEnd::Settle } else { HoldEnd::Release };
             let reason = format!("provider {} reported {raw}", hold.provider);
-            let (record, transaction_id) = holds::finish(
+            holds::finish_on_provider_word(
                 &mut tx,
                 &hold.id,
                 end,
@@ -71,12 +71,6 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
                 now,
             )
             .await?;
-            let event = if end == HoldEnd::Settle { "payout.settled" } else { "payout.released" };
-            let payload = serde_json::json!({"type": event, "actor": actor, "data": {
-                "hold_id": record.id, "reference": record.reference, "status": end.status(),
-                "transaction_id": transaction_id, "provider_reference": provider_reference,
-            }});
-            crate::outbox::enqueue(&mut tx, event, &hold.id, &payload, now).await?;
             end.status()
         }
         Decision::ManualReview => {

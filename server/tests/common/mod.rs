@@ -222,6 +222,7 @@ pub async fn footprint(ledger: &Ledger) -> Vec<i64> {
         "hold_history",
         "outbox_messages",
         "idempotency_keys",
+        "provider_events",
     ] {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}")))
             .fetch_one(ledger.store().pool())

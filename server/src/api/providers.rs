@@ -1,0 +1,112 @@
+//! `POST /v1/providers/{provider}/events` (signed by the provider, not by an
+//! operator token) and `GET /v1/provider-events`, the log operators read.
+
+use super::AppState;
+use super::auth::Authed;
+use super::problem::ApiError;
+use super::reads::QueryParams;
+use crate::provider_events;
+use crate::signature::{self, SignatureError};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use ledgerdeck_client::events::HOLD_CHANGED;
+use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventReceipt, ProviderEventView};
+use ledgerdeck_client::{ErrorCode, Page, Problem, Role};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, SignatureError> {
+    headers.get(name).and_then(|v| v.to_str().ok()).ok_or(SignatureError::MissingHeader(name))
+}
+
+fn verify(state: &AppState, provider: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    let refuse = |why: String| ApiError::new(ErrorCode::Unauthenticated, why);
+    let secret = state
+        .config
+        .provider_secrets
+        .get(provider)
+        .ok_or_else(|| refuse(format!("no signing secret is configured for provider {provider}")))?;
+    let checked = (|| {
+        let id = header(headers, "webhook-id")?;
+        let timestamp: i64 = header(headers, "webhook-timestamp")?
+            .parse()
+            .map_err(|_| SignatureError::MissingHeader("webhook-timestamp"))?;
+        let signatures = header(headers, "webhook-signature")?;
+        signature::verify(secret, id, timestamp, signatures, body, chrono::Utc::now().timestamp())
+    })();
+    checked.map_err(|e| refuse(format!("provider event refused: {e}")))
+}
+
+/// An event from a payout provider, signed with the provider's secret in the
+/// Standard Webhooks scheme. Deduplicated by (provider, reference).
+#[utoipa::path(post, path = "/v1/providers/{provider}/events", tag = "providers",
+    params(("provider" = String, Path, description = "The provider's name")),
+    request_body = ProviderEventBody,
+    responses((status = 200, body = ProviderEventReceipt), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn receive_event(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ProviderEventReceipt>, ApiError> {
+    verify(&state, &provider, &headers, &body)?;
+    let event: ProviderEventBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedRequest, format!("the event is not valid JSON: {e}")))?;
+    let payload = String::from_utf8_lossy(&body);
+    let receipt = provider_events::apply(state.ledger.store(), &provider, &event, &payload).await?;
+    if matches!(receipt.outcome.as_str(), "settled" | "released") {
+        state.events.publish(
+            HOLD_CHANGED,
+            serde_json::json!({"hold_id": receipt.hold_id, "status": receipt.hold_status, "command": "provider_event"}),
+        );
+    }
+    Ok(Json(receipt))
+}
+
+/// Filters of the provider event log.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProviderEventQuery {
+    /// Only this provider's events.
+    pub provider: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The provider event log, newest first.
+#[utoipa::path(get, path = "/v1/provider-events", tag = "providers", params(ProviderEventQuery),
+    responses((status = 200, body = Page<ProviderEventView>), (status = 401, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+async fn list_events(
+    State(state): State<AppState>,
+    auth: Authed,
+    QueryParams(query): QueryParams<ProviderEventQuery>,
+) -> Result<Json<Page<ProviderEventView>>, ApiError> {
+    auth.require(Role::Viewer)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(crate::LedgerError::field("limit", "must be 1 to 500").into());
+    }
+    let before = match query.cursor.as_deref() {
+        Some(c) => {
+            Some(c.parse::<i64>().map_err(|_| crate::LedgerError::field("cursor", "is not a cursor of this list"))?)
+        }
+        None => None,
+    };
+    let rows = provider_events::list(state.ledger.store(), query.provider.as_deref(), before, limit).await?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|(_, at)| at.to_string())).flatten();
+    Ok(Json(Page { items: rows.into_iter().map(|(view, _)| view).collect(), next_cursor }))
+}
+
+/// The provider routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(receive_event)).routes(routes!(list_events))
+}
