@@ -66,7 +66,7 @@ async fn events_drive_holds_and_duplicates_change_nothing(ledger: Ledger) {
     let event = json!({"reference": "evt-2", "hold_id": failed, "status": "failed"});
     let receipt: Value = post_event(&server, "sandbox", &event, SECRET).await.json().await.unwrap();
     assert_eq!(receipt["outcome"], "released");
-    assert_eq!(balances(&ledger, &w).await, (100_00 - 10_00 - 30_00, 30_00));
+    assert_eq!(balances(&ledger, &w).await, (10_000 - 1_000 - 3_000, 3_000));
 
     // A hold in manual review is the operator's: the event is evidence only.
     let event = json!({"reference": "evt-3", "hold_id": reviewed, "status": "paid"});
