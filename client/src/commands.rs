@@ -99,6 +99,8 @@ pub enum CommandStatus {
     Posted,
     /// A record (a wallet, an endpoint) was created.
     Created,
+    /// A setting (a feature flag) was set: created or changed in place.
+    Updated,
 }
 
 /// A wallet's balances after a command, in the wallet's currency.

@@ -5,12 +5,14 @@
 
 pub mod commands;
 pub mod events;
+pub mod flags;
 pub mod health;
 pub mod problem;
 pub mod providers;
 pub mod reads;
 
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
+pub use flags::FeatureFlag;
 pub use health::{ComponentHealth, ComponentState, HealthReport};
 pub use problem::{ErrorCode, FieldError, Problem};
 pub use reads::{

@@ -27,6 +27,15 @@ pub enum LedgerError {
         /// The account whose balance would overflow.
         account: String,
     },
+    /// A feature flag denies the command.
+    #[error("feature flag {flag} denies this command ({scope})")]
+    FlagDenied {
+        /// The flag that denied it.
+        flag: String,
+        /// Where it denied it: `global`, `merchant:<id>`, `currency:<code>`,
+        /// `provider:<name>`, or the fail-closed default.
+        scope: String,
+    },
     /// The hold is not open any more.
     #[error("hold {hold_id} is {status}, not open")]
     HoldNotOpen {
@@ -111,6 +120,7 @@ impl LedgerError {
             LedgerError::CurrencyMismatch(_) => ErrorCode::CurrencyMismatch,
             LedgerError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
             LedgerError::BalanceLimitExceeded { .. } => ErrorCode::BalanceLimitExceeded,
+            LedgerError::FlagDenied { .. } => ErrorCode::FlagDenied,
             LedgerError::HoldNotOpen { .. } => ErrorCode::HoldNotOpen,
             LedgerError::HoldWrongStatus { .. } => ErrorCode::HoldWrongStatus,
             LedgerError::AlreadyReversed(_) => ErrorCode::AlreadyReversed,

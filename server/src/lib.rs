@@ -8,6 +8,7 @@ pub mod audit;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod flags;
 pub mod holds;
 pub mod invariants;
 pub mod ledger;

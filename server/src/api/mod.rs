@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod commands;
 pub mod events;
+pub mod flags;
 pub mod monitor;
 pub mod probes;
 pub mod problem;
@@ -89,6 +90,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(probes::routes())
         .merge(commands::routes())
         .merge(reads::routes())
+        .merge(flags::routes())
         .merge(events::routes())
         .merge(providers::routes())
 }
@@ -99,7 +101,7 @@ fn base_document() -> utoipa::openapi::OpenApi {
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("ledgerdeck")
         .version(env!("CARGO_PKG_VERSION"))
-        .description(Some("The ledgerdeck wallet core: commands, reads, probes and live events."))
+        .description(Some("The ledgerdeck wallet core: commands, reads, feature flags, probes and live events."))
         .build();
     let components = doc.components.get_or_insert_with(Default::default);
     components

@@ -2,6 +2,7 @@
 //! dispatcher that checks a caller's role and parameters, applies
 //! idempotency, and runs the command on one database transaction.
 
+mod flag_commands;
 mod idempotency;
 mod movements;
 mod params;

@@ -3,6 +3,7 @@
 use super::wallets::Outcome;
 use super::{CommandContext, Params};
 use crate::error::{LedgerError, LedgerResult};
+use crate::flags::{self, FlagScope, MONEY_GATES, PAYIN_GATES};
 use crate::ledger::accounts::{SystemAccount, WalletAccount, load_currency};
 use crate::ledger::{Leg, NewTransaction, Wallet, load_wallet, post_transaction};
 use ledgerdeck_client::{CommandResult, CommandStatus};
@@ -40,8 +41,9 @@ fn posted(event: &'static str, reference: Option<&str>, subject_id: &str) -> Out
 /// `post_payin`: money received by a provider for a wallet.
 pub async fn post_payin(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
-    let amount = p.amount("amount", &wallet.currency)?;
     let provider = p.required("provider")?;
+    flags::check(conn, &PAYIN_GATES, &FlagScope::wallet(&wallet).with_provider(provider)).await?;
+    let amount = p.amount("amount", &wallet.currency)?;
     let reference = p.text("reference");
     let code = &wallet.currency.code;
     let txn = plain(
@@ -69,6 +71,11 @@ pub async fn transfer(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<
             from.id, from.currency.code, to.id, to.currency.code
         )));
     }
+    // Both merchants' money moves: either one frozen refuses the transfer.
+    flags::check(conn, &MONEY_GATES, &FlagScope::wallet(&from)).await?;
+    if to.merchant_id != from.merchant_id {
+        flags::check(conn, &MONEY_GATES, &FlagScope::wallet(&to)).await?;
+    }
     let amount = p.amount("amount", &from.currency)?;
     let reference = p.text("reference");
     let txn = plain(
@@ -95,6 +102,7 @@ pub async fn post_correction(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
+    flags::check(conn, &MONEY_GATES, &FlagScope::wallet(&wallet)).await?;
     let amount = p.amount("amount", &wallet.currency)?;
     let reason = p.required("reason")?;
     let effective_at = p.timestamp("effective_at")?.unwrap_or(cx.now);
@@ -122,8 +130,22 @@ pub async fn reverse_transaction(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let original = p.required("transaction_id")?;
+    // The reversal touches the original's wallets; each one's merchant and
+    // currency must be unfrozen. A transaction between system accounts only
+    // is checked for its currency.
+    let wallets = wallets_touched_by(conn, original).await?;
+    if wallets.is_empty() {
+        let currency: Option<String> =
+            sqlx::query_scalar("SELECT MIN(currency) FROM postings WHERE transaction_id = $1")
+                .bind(original)
+                .fetch_one(&mut *conn)
+                .await?;
+        flags::check(conn, &MONEY_GATES, &FlagScope { currency: currency.as_deref(), ..FlagScope::global() }).await?;
+    }
+    for wallet in &wallets {
+        flags::check(conn, &MONEY_GATES, &FlagScope::wallet(wallet)).await?;
+    }
     let id = crate::ledger::reverse_transaction(conn, original, p.required("reason")?, cx.now).await?;
-    let wallets = wallets_touched_by(conn, &id).await?;
     let touched: Vec<&Wallet> = wallets.iter().collect();
     posted("transaction.reversed", None, original).record(conn, cx, vec![id], &touched).await
 }
@@ -151,6 +173,7 @@ pub async fn fund_bank_account(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let currency = load_currency(conn, p.required("currency")?).await?;
+    flags::check(conn, &MONEY_GATES, &FlagScope { currency: Some(&currency.code), ..FlagScope::global() }).await?;
     let amount = p.amount("amount", &currency)?;
     let reference = p.text("reference");
     let code = &currency.code;
@@ -173,6 +196,7 @@ pub async fn post_opening_balance(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
+    flags::check(conn, &MONEY_GATES, &FlagScope::wallet(&wallet)).await?;
     let amount = p.amount("amount", &wallet.currency)?;
     let reference = p.text("reference");
     let code = &wallet.currency.code;

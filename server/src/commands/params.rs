@@ -41,6 +41,11 @@ impl FieldDef {
     pub const fn choice(name: &'static str, choices: &'static [&'static str], help: &'static str) -> Self {
         FieldDef { name, kind: FieldKind::Choice, required: true, help, choices }
     }
+
+    /// An optional choice among `choices`.
+    pub const fn optional_choice(name: &'static str, choices: &'static [&'static str], help: &'static str) -> Self {
+        FieldDef { name, kind: FieldKind::Choice, required: false, help, choices }
+    }
 }
 
 /// Parameters that passed the field checks.

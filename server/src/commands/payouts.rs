@@ -17,6 +17,8 @@ pub async fn reserve_payout(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
+    let scope = crate::flags::FlagScope::wallet(&wallet).with_provider(p.required("provider")?);
+    crate::flags::check(conn, &crate::flags::PAYOUT_GATES, &scope).await?;
     let amount = p.amount("amount", &wallet.currency)?;
     let reference =
         p.text("reference").map(str::to_string).unwrap_or_else(|| format!("payout-{}", uuid::Uuid::now_v7()));

@@ -3,8 +3,9 @@
 //! route per entry and serves the specs; the cockpit builds forms from them.
 
 use super::params::{FieldDef, Params};
-use super::{CommandContext, movements, payouts, wallets};
+use super::{CommandContext, flag_commands, movements, payouts, wallets};
 use crate::error::LedgerResult;
+use crate::flags;
 use ledgerdeck_client::{CommandResult, CommandSpec, FieldKind as K, FieldSpec, Role};
 use sqlx::AnyConnection;
 use std::future::Future;
@@ -197,6 +198,29 @@ static COMMANDS: &[CommandDef] = &[
         role: Role::Admin,
         moves_money: true,
         run: boxed!(movements::post_opening_balance),
+    },
+    CommandDef {
+        name: "set_feature_flag",
+        title: "Set feature flag",
+        fields: &[
+            FieldDef::choice("name", &flags::KNOWN_FLAGS, "The flag"),
+            FieldDef::choice("scope", &flags::SCOPES, "Where the setting applies"),
+            FieldDef::optional(
+                "scope_value",
+                K::Text,
+                "The merchant id, currency code or provider; required unless the scope is global, empty for global",
+            ),
+            FieldDef::choice("enabled", &["true", "false"], "false denies what the flag gates at this scope"),
+            FieldDef::optional_choice(
+                "mode",
+                &flags::MODES,
+                "Global scope only: fail_open allows unless a scope says false; \
+                 fail_closed allows only merchants, currencies or providers set to true",
+            ),
+        ],
+        role: Role::Admin,
+        moves_money: false,
+        run: boxed!(flag_commands::set_feature_flag),
     },
 ];
 
