@@ -60,6 +60,8 @@ pub struct HoldRecord {
     pub reference: String,
     /// The payout provider.
     pub provider: String,
+    /// The merchant (for flag scopes).
+    pub merchant_id: String,
 }
 
 /// Reserves `amount` of `wallet` for a payout through `provider`.
@@ -116,12 +118,13 @@ pub async fn reserve(
 
 /// Loads a hold, or `NOT_FOUND`.
 pub async fn load_hold(conn: &mut AnyConnection, hold_id: &str) -> LedgerResult<HoldRecord> {
-    let row =
-        sqlx::query("SELECT id, wallet_id, amount, currency, status, reference, provider FROM holds WHERE id = $1")
-            .bind(hold_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| LedgerError::NotFound { what: "hold", id: hold_id.to_string() })?;
+    let row = sqlx::query(
+        "SELECT id, wallet_id, amount, currency, status, reference, provider, merchant_id FROM holds WHERE id = $1",
+    )
+    .bind(hold_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| LedgerError::NotFound { what: "hold", id: hold_id.to_string() })?;
     Ok(HoldRecord {
         id: row.try_get("id")?,
         wallet_id: row.try_get("wallet_id")?,
@@ -130,6 +133,7 @@ pub async fn load_hold(conn: &mut AnyConnection, hold_id: &str) -> LedgerResult<
         status: row.try_get("status")?,
         reference: row.try_get("reference")?,
         provider: row.try_get("provider")?,
+        merchant_id: row.try_get("merchant_id")?,
     })
 }
 

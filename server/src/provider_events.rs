@@ -1,9 +1,12 @@
 //! Provider events in: deduplicated by (provider, reference), and applied
 //! through the same hold transitions as the saga, on one transaction with
 //! the event's log row. A hold in manual review is never moved by an event
-//! (the operator decides); the event is kept as evidence in its history.
+//! (the operator decides); the event is kept as evidence in its history, as
+//! it is while the hold's scope is frozen and completions are held back (the
+//! saga completes the hold once the scope thaws).
 
 use crate::error::{LedgerError, LedgerResult};
+use crate::flags::FlagScope;
 use crate::holds::{self, HoldEnd, SAGA_STATUSES};
 use crate::store::{Store, now_micros};
 use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventReceipt};
@@ -73,8 +76,11 @@ pub async fn apply(
         "failed" => Some(HoldEnd::Release),
         _ => None,
     };
+    let scope =
+        FlagScope { merchant: Some(&hold.merchant_id), currency: Some(&hold.currency), provider: Some(provider) };
+    let recordable = crate::flags::completion_recordable(&mut tx, &scope).await?;
     let (outcome, status) = match (end, hold.status.as_str()) {
-        (Some(end), current) if SAGA_STATUSES.contains(&current) => {
+        (Some(end), current) if SAGA_STATUSES.contains(&current) && recordable => {
             let reference = event.provider_reference.as_deref();
             holds::finish_on_provider_word(&mut tx, &hold.id, end, &SAGA_STATUSES, &actor, &reason, reference, now)
                 .await?;

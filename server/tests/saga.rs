@@ -271,7 +271,46 @@ async fn two_workers_never_process_the_same_hold_at_once(ledger: Ledger) {
     assert_sound(&ledger).await;
 }
 
+async fn set_flag(ledger: &Ledger, name: &str, scope: &str, value: &str, enabled: bool) {
+    let body = json!({"name": name, "scope": scope, "scope_value": value, "enabled": enabled.to_string()});
+    run(ledger, &admin(), "set_feature_flag", body).await.expect("set flag");
+}
+
+async fn flags_gate_submissions_and_completions(ledger: Ledger) {
+    let w = wallet(&ledger, "USD").await;
+    pay_in(&ledger, &w, "100.00").await;
+    let held_back = payout(&ledger, &w, "1.00", "a sandbox:pending1", "sandbox").await;
+    let worker = saga(&ledger, sandbox(), "w1");
+
+    // Payouts switched off: nothing is submitted.
+    set_flag(&ledger, "payouts_enabled", "global", "", false).await;
+    drive(&worker, 3).await;
+    assert_eq!(status(&ledger, &held_back).await, "reserved");
+    assert!(provider_statuses(&ledger, &held_back).await.is_empty(), "submitted although payouts are off");
+
+    // On again: submitted (the provider is still processing).
+    set_flag(&ledger, "payouts_enabled", "global", "", true).await;
+    worker.round().await.unwrap();
+    assert_eq!(status(&ledger, &held_back).await, "submitted");
+
+    // The merchant is frozen and completions are held back: the provider's
+    // PAID is kept as evidence, no money moves.
+    set_flag(&ledger, "core_wallet_enabled", "merchant", "m-1", false).await;
+    set_flag(&ledger, "record_completions_while_frozen", "global", "", false).await;
+    drive(&worker, 5).await;
+    assert_eq!(status(&ledger, &held_back).await, "submitted");
+    assert!(provider_statuses(&ledger, &held_back).await.iter().any(|(_, s)| s == "PAID"));
+    assert_eq!(balances(&ledger, &w).await.1, 100, "still reserved");
+
+    // Completions recorded while frozen (the default): the saga finishes.
+    set_flag(&ledger, "record_completions_while_frozen", "global", "", true).await;
+    drive(&worker, 5).await;
+    assert_eq!(status(&ledger, &held_back).await, "settled");
+    assert_sound(&ledger).await;
+}
+
 on_both_databases!(
+    flags_gate_submissions_and_completions,
     every_saga_path,
     unknown_provider_goes_to_manual_review,
     a_worker_that_lost_its_lease_changes_nothing,

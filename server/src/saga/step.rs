@@ -3,6 +3,7 @@
 
 use super::{ClaimedHold, Saga};
 use crate::error::LedgerResult;
+use crate::flags::{self, FlagScope};
 use crate::holds::{self, HoldEnd, SAGA_STATUSES};
 use crate::provider::{PayoutRequest, PayoutState, ProviderAnswer, ProviderError};
 use crate::store::now_micros;
@@ -30,6 +31,15 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
         currency: hold.currency.clone(),
     };
     let submitting = hold.status == "reserved";
+    let scope =
+        FlagScope { merchant: Some(&hold.merchant_id), currency: Some(&hold.currency), provider: Some(&hold.provider) };
+    if submitting {
+        let mut conn = saga.store.pool().acquire().await?;
+        if let Err(denied) = flags::check(&mut conn, &flags::PAYOUT_GATES, &scope).await {
+            drop(conn);
+            return defer(saga, &hold, &denied.to_string()).await;
+        }
+    }
     let answer = match saga.providers.get(&hold.provider) {
         None => Err(ProviderError::Unavailable(format!("no adapter is configured for provider {}", hold.provider))),
         Some(provider) => {
@@ -38,7 +48,7 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
         }
     };
     let configured = saga.providers.contains_key(&hold.provider);
-    let decision = decide(&saga.config, &hold, &answer, configured);
+    let mut decision = decide(&saga.config, &hold, &answer, configured);
 
     let now = now_micros();
     let mut tx = saga.store.begin_write().await?;
@@ -46,6 +56,13 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
         tx.rollback().await.ok();
         tracing::info!(hold = %hold.id, "lease lost before recording; another worker or an operator has the hold");
         return Ok(());
+    }
+    if matches!(decision, Decision::Settle | Decision::Release)
+        && !flags::completion_recordable(&mut tx, &scope).await?
+    {
+        // Frozen, and completions are not recorded while frozen: keep the
+        // provider's word as evidence and ask again after a pause.
+        decision = Decision::Wait { attempts: hold.attempts };
     }
     let actor = format!("saga:{}", saga.config.worker_id);
     let raw = match &answer {
@@ -119,6 +136,19 @@ fn decide(
         _ if hold.attempts + 1 >= config.max_requeries => Decision::ManualReview,
         _ => Decision::Wait { attempts: hold.attempts + 1 },
     }
+}
+
+/// Puts a hold's step off (a flag denies it now): releases the lease and
+/// schedules the next attempt, recording nothing else.
+async fn defer(saga: &Saga, hold: &ClaimedHold, why: &str) -> LedgerResult<()> {
+    let mut tx = saga.store.begin_write().await?;
+    if still_ours(&mut tx, hold, &saga.config.worker_id).await? {
+        schedule(&mut tx, &hold.id, hold.attempts, now_micros() + saga.config.backoff_micros(hold.attempts)).await?;
+        release_lease(&mut tx, &hold.id).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(hold = %hold.id, why, "saga step deferred");
+    Ok(())
 }
 
 /// Re-checks, under the row lock, that this worker still holds the lease and
