@@ -298,6 +298,13 @@ pub async fn list(store: &Store) -> LedgerResult<Vec<FeatureFlag>> {
     Ok(flags)
 }
 
+/// Whether a provider's final word on a payout in `scope` may be recorded
+/// now: always, unless the scope is frozen and the
+/// `record_completions_while_frozen` switch is off.
+pub async fn completion_recordable(conn: &mut AnyConnection, scope: &FlagScope<'_>) -> LedgerResult<bool> {
+    Ok(completions_recorded_while_frozen(conn).await? || !is_frozen(conn, scope).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,11 +353,4 @@ mod tests {
         let frozen = [rule("global", "", false, Some("fail_closed")), rule("merchant", "m", true, None)];
         assert_eq!(verdict(&frozen), Err("global".into()));
     }
-}
-
-/// Whether a provider's final word on a payout in `scope` may be recorded
-/// now: always, unless the scope is frozen and the
-/// `record_completions_while_frozen` switch is off.
-pub async fn completion_recordable(conn: &mut AnyConnection, scope: &FlagScope<'_>) -> LedgerResult<bool> {
-    Ok(completions_recorded_while_frozen(conn).await? || !is_frozen(conn, scope).await?)
 }
