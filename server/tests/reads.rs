@@ -307,8 +307,8 @@ async fn holds_filters(ledger: Ledger) {
     let b = make_wallet(&ledger, "m-2", "NGN", None).await;
     pay_in(&ledger, &a, "100.00").await;
     pay_in(&ledger, &b, "100.00").await;
-    let h1 = reserve(&ledger, &a, "10").await;
-    let h2 = reserve(&ledger, &a, "20").await;
+    let h1 = reviewed_hold(&ledger, &a, "10").await;
+    let h2 = reviewed_hold(&ledger, &a, "20").await;
     let h3 = run(&ledger, &operator(), "reserve_payout", json!({"wallet_id": b, "amount": "30", "provider": "swift"}))
         .await
         .unwrap()
@@ -373,7 +373,7 @@ async fn hold_detail_with_history(ledger: Ledger) {
     let store = ledger.store();
     let w = wallet(&ledger, "BTC").await;
     pay_in(&ledger, &w, "1").await;
-    let hold = reserve(&ledger, &w, "0.5").await;
+    let hold = reviewed_hold(&ledger, &w, "0.5").await;
     let settled = run(
         &ledger,
         &operator(),
@@ -401,7 +401,8 @@ async fn hold_detail_with_history(ledger: Ledger) {
         steps,
         vec![
             (None, "reserved", "ops-alice", None),
-            (Some("reserved"), "settled", "ops-alice", Some("provider confirmed")),
+            (Some("reserved"), "manual_review", "ops-alice", Some("provider silent")),
+            (Some("manual_review"), "settled", "ops-alice", Some("provider confirmed")),
         ]
     );
     assert!(parse_time(&detail.history[0].at) <= parse_time(&detail.history[1].at));
@@ -412,7 +413,7 @@ async fn accounts_with_balances_and_filters(ledger: Ledger) {
     let store = ledger.store();
     let w = wallet(&ledger, "USD").await;
     pay_in(&ledger, &w, "100.00").await;
-    let hold = reserve(&ledger, &w, "30").await;
+    let hold = reviewed_hold(&ledger, &w, "30").await;
     run(&ledger, &operator(), "settle_hold", json!({"hold_id": hold, "reason": "paid"})).await.unwrap();
 
     let clearing = AccountQuery { kind: Some("payout_clearing".into()), ..Default::default() };
@@ -543,11 +544,12 @@ async fn overview_counts_commands_holds_and_outbox(ledger: Ledger) {
 
     let w = wallet(&ledger, "USD").await;
     pay_in(&ledger, &w, "100.00").await;
-    let h1 = reserve(&ledger, &w, "10").await;
+    let h1 = reviewed_hold(&ledger, &w, "10").await;
     reserve(&ledger, &w, "20").await;
     run(&ledger, &operator(), "settle_hold", json!({"hold_id": h1, "reason": "paid"})).await.unwrap();
     let before = overview_at(store, now_micros()).await.unwrap();
-    assert_eq!((before.commands.last_5m.posted, before.commands.last_5m.failed), (5, 0));
+    // create_wallet, post_payin, two reserve_payout, mark_manual_review, settle_hold.
+    assert_eq!((before.commands.last_5m.posted, before.commands.last_5m.failed), (6, 0));
 
     // A refusal counts as failed, not posted.
     let overdraw = json!({"from_wallet_id": w, "to_wallet_id": w, "amount": "1000"});
