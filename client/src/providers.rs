@@ -53,3 +53,17 @@ pub struct ProviderEventView {
     /// When it arrived (RFC 3339, UTC).
     pub received_at: String,
 }
+
+/// Filters of the provider event log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEventQuery {
+    /// Only this provider's events.
+    pub provider: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

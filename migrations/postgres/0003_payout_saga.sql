@@ -12,6 +12,7 @@ ALTER TABLE hold_history ADD COLUMN kind TEXT NOT NULL DEFAULT 'state_change';
 ALTER TABLE hold_history ADD COLUMN provider_status TEXT;
 
 CREATE TABLE provider_events (
+    seq                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     provider           TEXT NOT NULL,
     reference          TEXT NOT NULL,
     hold_id            TEXT NOT NULL,
@@ -20,6 +21,5 @@ CREATE TABLE provider_events (
     payload            TEXT NOT NULL,
     outcome            TEXT NOT NULL,
     received_at        BIGINT NOT NULL,
-    PRIMARY KEY (provider, reference)
+    UNIQUE (provider, reference)
 );
-CREATE INDEX provider_events_by_time ON provider_events (received_at);

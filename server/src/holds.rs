@@ -153,6 +153,39 @@ fn check_may_leave(hold: &HoldRecord, from: &[&str]) -> LedgerResult<()> {
     Ok(())
 }
 
+/// Moves `hold` from the status just read (which must be one of `from`) to
+/// `to`, with a conditional update: of two racing moves exactly one wins,
+/// and the other (on PostgreSQL after waiting for the winner's row lock)
+/// gets `HOLD_NOT_OPEN`.
+async fn move_status(
+    conn: &mut AnyConnection,
+    hold: &HoldRecord,
+    from: &[&str],
+    to: &str,
+    reason: Option<&str>,
+    provider_reference: Option<&str>,
+    now: i64,
+) -> LedgerResult<()> {
+    check_may_leave(hold, from)?;
+    let changed = sqlx::query(
+        "UPDATE holds SET status = $1, reason = COALESCE($2, reason), \
+         provider_reference = COALESCE($3, provider_reference), updated_at = $4 WHERE id = $5 AND status = $6",
+    )
+    .bind(to)
+    .bind(reason)
+    .bind(provider_reference)
+    .bind(now)
+    .bind(&hold.id)
+    .bind(&hold.status)
+    .execute(&mut *conn)
+    .await?;
+    if changed.rows_affected() != 1 {
+        let status = load_hold(conn, &hold.id).await?.status;
+        return Err(LedgerError::HoldNotOpen { hold_id: hold.id.clone(), status });
+    }
+    Ok(())
+}
+
 /// Moves a hold between open statuses without moving money (reserved →
 /// submitted, → manual_review), from one of `from`, recording why.
 pub async fn change_status(
@@ -165,28 +198,13 @@ pub async fn change_status(
     now: i64,
 ) -> LedgerResult<HoldRecord> {
     let hold = load_hold(conn, hold_id).await?;
-    check_may_leave(&hold, from)?;
-    let changed = sqlx::query("UPDATE holds SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-        .bind(to)
-        .bind(now)
-        .bind(hold_id)
-        .bind(&hold.status)
-        .execute(&mut *conn)
-        .await?;
-    if changed.rows_affected() != 1 {
-        let status = load_hold(conn, hold_id).await?.status;
-        return Err(LedgerError::HoldNotOpen { hold_id: hold_id.to_string(), status });
-    }
+    move_status(conn, &hold, from, to, None, None, now).await?;
     record_history(conn, hold_id, Some(&hold.status), to, actor, Some(detail), now).await?;
     Ok(HoldRecord { status: to.to_string(), ..hold })
 }
 
 /// Settles or releases an open hold whose status is one of `from` and
-/// returns the ledger transaction.
-///
-/// The status change is a conditional update from the status just read, so
-/// of two racing ends exactly one succeeds; the other (on PostgreSQL after
-/// waiting for the winner's row lock) gets `HOLD_NOT_OPEN`.
+/// returns the ledger transaction; exactly one of racing ends wins.
 #[allow(clippy::too_many_arguments)]
 pub async fn finish(
     conn: &mut AnyConnection,
@@ -199,23 +217,7 @@ pub async fn finish(
     now: i64,
 ) -> LedgerResult<(HoldRecord, String)> {
     let hold = load_hold(conn, hold_id).await?;
-    check_may_leave(&hold, from)?;
-    let changed = sqlx::query(
-        "UPDATE holds SET status = $1, reason = $2, provider_reference = COALESCE($3, provider_reference), \
-         updated_at = $4 WHERE id = $5 AND status = $6",
-    )
-    .bind(end.status())
-    .bind(reason)
-    .bind(provider_reference)
-    .bind(now)
-    .bind(hold_id)
-    .bind(&hold.status)
-    .execute(&mut *conn)
-    .await?;
-    if changed.rows_affected() != 1 {
-        let now_status = load_hold(conn, hold_id).await?.status;
-        return Err(LedgerError::HoldNotOpen { hold_id: hold_id.to_string(), status: now_status });
-    }
+    move_status(conn, &hold, from, end.status(), Some(reason), provider_reference, now).await?;
 
     let reserved = format!("{}:reserved", hold.wallet_id);
     let destination = match end {

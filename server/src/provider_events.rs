@@ -9,9 +9,8 @@ use crate::error::{LedgerError, LedgerResult};
 use crate::flags::FlagScope;
 use crate::holds::{self, HoldEnd, SAGA_STATUSES};
 use crate::store::{Store, now_micros};
+use ledgerdeck_client::FieldError;
 use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventReceipt};
-use ledgerdeck_client::{FieldError, providers::ProviderEventView};
-use sqlx::Row;
 
 fn check(event: &ProviderEventBody) -> LedgerResult<()> {
     let mut errors = Vec::new();
@@ -104,42 +103,4 @@ pub async fn apply(
         .await?;
     tx.commit().await?;
     Ok(ProviderEventReceipt { outcome: outcome.into(), hold_id: hold.id, hold_status: status })
-}
-
-/// The provider event log, newest first, at most `limit` entries received
-/// before `before` (µs since the epoch) when given.
-pub async fn list(
-    store: &Store,
-    provider: Option<&str>,
-    before: Option<i64>,
-    limit: i64,
-) -> LedgerResult<Vec<(ProviderEventView, i64)>> {
-    let rows = sqlx::query(
-        "SELECT provider, reference, hold_id, status, provider_reference, outcome, received_at FROM provider_events \
-         WHERE ($1 IS NULL OR provider = $1) AND ($2 IS NULL OR received_at < $2) \
-         ORDER BY received_at DESC, reference LIMIT $3",
-    )
-    .bind(provider)
-    .bind(before)
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let at: i64 = row.try_get("received_at")?;
-            let view = ProviderEventView {
-                provider: row.try_get("provider")?,
-                reference: row.try_get("reference")?,
-                hold_id: row.try_get("hold_id")?,
-                status: row.try_get("status")?,
-                provider_reference: row.try_get("provider_reference")?,
-                outcome: row.try_get("outcome")?,
-                received_at: chrono::DateTime::from_timestamp_micros(at)
-                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-                    .unwrap_or_default(),
-            };
-            Ok((view, at))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(Into::into)
 }

@@ -107,13 +107,7 @@ async fn settle_and_release_race_one_wins(ledger: Ledger) {
             }
         }
         assert_eq!(winners, 1, "round {round}: exactly one end of the hold");
-        let finals: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_transactions WHERE hold_id = $1 AND kind <> 'payout_reserve'",
-        )
-        .bind(&hold)
-        .fetch_one(ledger.store().pool())
-        .await
-        .unwrap();
+        let finals = hold_endings(&ledger, &hold).await;
         assert_eq!(finals, 1);
     }
     assert_eq!(balances(&ledger, &w).await.1, 0);

@@ -259,13 +259,7 @@ async fn two_workers_never_process_the_same_hold_at_once(ledger: Ledger) {
     for hold in &holds {
         let s = status(&ledger, hold).await;
         assert!(s == "settled" || s == "released", "{hold} is {s}");
-        let finals: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_transactions WHERE hold_id = $1 AND kind <> 'payout_reserve'",
-        )
-        .bind(hold)
-        .fetch_one(ledger.store().pool())
-        .await
-        .unwrap();
+        let finals = hold_endings(&ledger, hold).await;
         assert_eq!(finals, 1, "{hold} ended more than once");
     }
     assert_sound(&ledger).await;

@@ -93,13 +93,7 @@ async fn crash_and_recover(db: TestDb) {
             .fetch_one(ledger.store().pool())
             .await
             .unwrap();
-        let finals: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_transactions WHERE hold_id = $1 AND kind <> 'payout_reserve'",
-        )
-        .bind(hold)
-        .fetch_one(ledger.store().pool())
-        .await
-        .unwrap();
+        let finals = hold_endings(&ledger, hold).await;
         assert_eq!(finals, 1, "{hold} ({status}) ended {finals} times");
         let outcomes: Vec<(String, String)> = sqlx::query_as(
             "SELECT kind, provider_status FROM hold_history WHERE hold_id = $1 AND provider_status IS NOT NULL",

@@ -5,16 +5,15 @@ use super::AppState;
 use super::auth::Authed;
 use super::problem::ApiError;
 use super::reads::QueryParams;
-use crate::provider_events;
 use crate::signature::{self, SignatureError};
+use crate::{provider_events, queries};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use ledgerdeck_client::events::HOLD_CHANGED;
-use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventReceipt, ProviderEventView};
+use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventQuery, ProviderEventReceipt, ProviderEventView};
 use ledgerdeck_client::{ErrorCode, Page, Problem, Role};
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -67,19 +66,6 @@ async fn receive_event(
     Ok(Json(receipt))
 }
 
-/// Filters of the provider event log.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ProviderEventQuery {
-    /// Only this provider's events.
-    pub provider: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// The provider event log, newest first.
 #[utoipa::path(get, path = "/v1/provider-events", tag = "providers", params(ProviderEventQuery),
     responses((status = 200, body = Page<ProviderEventView>), (status = 401, body = Problem),
@@ -91,19 +77,7 @@ async fn list_events(
     QueryParams(query): QueryParams<ProviderEventQuery>,
 ) -> Result<Json<Page<ProviderEventView>>, ApiError> {
     auth.require(Role::Viewer)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(crate::LedgerError::field("limit", "must be 1 to 500").into());
-    }
-    let before = match query.cursor.as_deref() {
-        Some(c) => {
-            Some(c.parse::<i64>().map_err(|_| crate::LedgerError::field("cursor", "is not a cursor of this list"))?)
-        }
-        None => None,
-    };
-    let rows = provider_events::list(state.ledger.store(), query.provider.as_deref(), before, limit).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|(_, at)| at.to_string())).flatten();
-    Ok(Json(Page { items: rows.into_iter().map(|(view, _)| view).collect(), next_cursor }))
+    Ok(Json(queries::list_provider_events(state.ledger.store(), &query).await?))
 }
 
 /// The provider routes.

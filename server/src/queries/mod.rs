@@ -14,6 +14,7 @@ mod audit;
 mod holds;
 mod overview;
 mod paging;
+mod provider_events;
 mod transactions;
 mod wallets;
 
@@ -21,6 +22,7 @@ pub use accounts::list_accounts;
 pub use audit::list_audit;
 pub use holds::{get_hold, list_holds};
 pub use overview::{outbox_stats, overview, overview_at};
+pub use provider_events::list_provider_events;
 pub use transactions::{get_transaction, list_transactions};
 pub use wallets::{get_wallet, list_wallets, wallet_statement};
 

@@ -195,6 +195,18 @@ pub async fn reviewed_hold(ledger: &Ledger, wallet_id: &str, amount: &str) -> St
     hold
 }
 
+/// How many ledger transactions ended a hold (settle or release): exactly
+/// one for a hold that ended, never more.
+pub async fn hold_endings(ledger: &Ledger, hold_id: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_transactions WHERE hold_id = $1 AND kind <> 'payout_reserve'",
+    )
+    .bind(hold_id)
+    .fetch_one(ledger.store().pool())
+    .await
+    .expect("count hold endings")
+}
+
 /// A wallet's (available, reserved) balance in minor units.
 pub async fn balances(ledger: &Ledger, wallet_id: &str) -> (i64, i64) {
     let row: (i64, i64) = sqlx::query_as(
