@@ -25,7 +25,7 @@ impl Attempt<'_> {
         match result {
             Ok(r) if r.replayed => ("replayed", None, r.subject_id.clone()),
             Ok(r) => ("posted", None, r.subject_id.clone()),
-            Err(e) if e.is_definite() => ("refused", Some(e.code().as_str().to_string()), None),
+            Err(e) if e.is_refusal() => ("refused", Some(e.code().as_str().to_string()), None),
             Err(e) => ("failed", Some(e.code().as_str().to_string()), None),
         }
     }

@@ -143,10 +143,10 @@ impl LedgerError {
         }
     }
 
-    /// Whether the outcome is decided: the command did not and will not
-    /// happen, so an idempotency key may be freed for another attempt.
-    /// Storage failures are not definite: the commit may have happened.
-    pub fn is_definite(&self) -> bool {
+    /// Whether this is a refusal (the request itself cannot succeed as it
+    /// is) rather than a failure of the system (storage, internal), which a
+    /// retry may cure. The audit log records the two apart.
+    pub fn is_refusal(&self) -> bool {
         !matches!(self, LedgerError::Storage(_) | LedgerError::Internal(_))
     }
 }

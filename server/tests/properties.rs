@@ -126,7 +126,7 @@ impl Case {
                 }
                 self.txns.extend(result.transaction_ids.iter().cloned());
             }
-            Err(e) => prop_assert!(e.is_definite(), "{} failed with a storage error: {}", command, e),
+            Err(e) => prop_assert!(e.is_refusal(), "{} failed with a storage error: {}", command, e),
         }
         self.last = Some((command.to_string(), body, key, outcome));
         Ok(())

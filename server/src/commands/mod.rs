@@ -142,27 +142,29 @@ impl Ledger {
             },
             Err(e) => Err(e),
         };
-        let outcome = match outcome {
-            Ok(result) => {
-                attempt.record_on(&mut tx, Ok(&result)).await?;
-                tx.commit().await?;
-                *audited = true;
-                Ok(result)
-            }
-            Err(e) => {
-                tx.rollback().await.ok();
-                Err(e)
-            }
+        let failed = match outcome {
+            Ok(result) => match attempt.record_on(&mut tx, Ok(&result)).await {
+                Ok(()) => {
+                    // Only a failed commit leaves the outcome unknown: then the
+                    // claim is kept and lapses with its lease.
+                    tx.commit().await?;
+                    *audited = true;
+                    return Ok(result);
+                }
+                Err(e) => LedgerError::from(e),
+            },
+            Err(e) => e,
         };
-        if let (Err(e), Some(keyed), Some(token)) = (&outcome, &keyed, &token)
-            && e.is_definite()
-            && !matches!(e, LedgerError::IdempotencyInProgress(_))
+        // Nothing was committed, so the command did not happen: free the key
+        // (unless the claim was lost to a takeover) so a retry runs afresh.
+        tx.rollback().await.ok();
+        if let (Some(keyed), Some(token)) = (&keyed, &token)
+            && !matches!(failed, LedgerError::IdempotencyInProgress(_))
             && let Err(release_error) = keyed.release(self.store.pool(), token).await
         {
-            // The refusal stands; the unreleased claim lapses with its lease.
             tracing::warn!(key = keyed.key, error = %release_error, "could not free an idempotency claim");
         }
-        outcome
+        Err(failed)
     }
 
     /// Claims a key, waiting a bounded time for an in-flight twin. Returns

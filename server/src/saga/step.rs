@@ -73,7 +73,8 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
     holds::record_provider_call(&mut tx, &hold.id, kind, &hold.status, &actor, &raw, now).await?;
     let provider_reference = answer.as_ref().ok().and_then(|a: &ProviderAnswer| a.provider_reference.clone());
 
-    let new_status = match decision {
+    // The hold's new status, when this step changed it.
+    let changed_to: Option<&str> = match decision {
         Decision::Settle | Decision::Release => {
             let end = if decision == Decision::Settle { HoldEnd::Settle } else { HoldEnd::Release };
             let reason = format!("provider {} reported {raw}", hold.provider);
@@ -88,34 +89,35 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
                 now,
             )
             .await?;
-            end.status()
+            Some(end.status())
         }
         Decision::ManualReview => {
-            let why = format!("outcome still unknown after {} requeries (last: {raw})", saga.config.max_requeries);
-            let why = if configured { why } else { raw.clone() };
+            let why = if configured {
+                format!("outcome still unknown after {} requeries (last: {raw})", saga.config.max_requeries)
+            } else {
+                raw.clone()
+            };
             let record =
                 holds::change_status(&mut tx, &hold.id, &SAGA_STATUSES, "manual_review", &actor, &why, now).await?;
             holds::alert_manual_review(&mut tx, &record, &why, now).await?;
             let payload = serde_json::json!({"type": "payout.manual_review", "actor": actor,
                 "data": {"hold_id": record.id, "reference": record.reference, "reason": why}});
             crate::outbox::enqueue(&mut tx, "payout.manual_review", &hold.id, &payload, now).await?;
-            "manual_review"
+            Some("manual_review")
         }
         Decision::Wait { attempts } => {
             if submitting {
                 holds::change_status(&mut tx, &hold.id, &["reserved"], "submitted", &actor, &raw, now).await?;
             }
             schedule(&mut tx, &hold.id, attempts, now + saga.config.backoff_micros(attempts)).await?;
-            if submitting { "submitted" } else { "submitted_waiting" }
+            submitting.then_some("submitted")
         }
     };
     release_lease(&mut tx, &hold.id).await?;
     tx.commit().await?;
 
-    if let Some(events) = &saga.events
-        && new_status != "submitted_waiting"
-    {
-        events.publish(HOLD_CHANGED, serde_json::json!({"hold_id": hold.id, "status": new_status, "command": "saga"}));
+    if let (Some(events), Some(status)) = (&saga.events, changed_to) {
+        events.publish(HOLD_CHANGED, serde_json::json!({"hold_id": hold.id, "status": status, "command": "saga"}));
     }
     Ok(())
 }
