@@ -112,6 +112,7 @@ async fn retries_500s_then_timeouts_with_growing_delays(ledger: Ledger) {
     let statuses: Vec<Option<i32>> = log.iter().map(|a| a.http_status).collect();
     assert_eq!(statuses, [Some(500), Some(500), Some(500), None, Some(204)]);
     assert_eq!(log[3].error.as_deref(), Some("timeout"));
+    assert_eq!(log[0].response_excerpt, "answer", "the response body excerpt is kept");
     assert!(log[3].latency_ms >= 140, "{:?}", log[3]);
     assert_eq!(detail.deliveries[0].attempts, 5);
     assert_eq!(receiver.bad_signatures(), 0);

@@ -65,14 +65,23 @@ pub async fn send(worker: &Delivery, delivery: &ClaimedDelivery) -> AttemptResul
         } else {
             None
         };
-        let body = response.text().await.unwrap_or_default();
+        // Read only as much of the body as the excerpt can use.
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while bytes.len() < EXCERPT_CHARS * 4 {
+            match response.chunk().await {
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let body: String = String::from_utf8_lossy(&bytes).chars().take(EXCERPT_CHARS).collect();
         Ok::<_, reqwest::Error>((status, retry_after, body))
     };
     match tokio::time::timeout(worker.config.request_timeout, answer).await {
         Ok(Ok((status, retry_after, body))) => {
             result.http_status = Some(status);
             result.retry_after = retry_after;
-            result.excerpt = body.chars().take(EXCERPT_CHARS).collect();
+            result.excerpt = body;
         }
         Ok(Err(e)) if e.is_timeout() => result.error = Some("timeout".into()),
         Ok(Err(e)) => result.error = Some(describe(&e)),
