@@ -55,6 +55,8 @@ pub enum FieldKind {
     Choice,
     /// An RFC 3339 timestamp.
     Timestamp,
+    /// An `http://` or `https://` URL of at most 2,048 characters.
+    Url,
 }
 
 /// One field of a command's parameters.

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod events;
 pub mod flags;
 pub mod health;
+pub mod outbox;
 pub mod problem;
 pub mod providers;
 pub mod reads;
@@ -14,6 +15,9 @@ pub mod reads;
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
 pub use flags::FeatureFlag;
 pub use health::{ComponentHealth, ComponentState, HealthReport};
+pub use outbox::{
+    DeliveryAttemptView, DeliveryView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView,
+};
 pub use problem::{ErrorCode, FieldError, Problem};
 pub use reads::{
     AccountQuery, AccountView, AuditEntry, AuditQuery, BalanceKind, CommandCounts, CommandWindows, HoldDetail,

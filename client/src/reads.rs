@@ -289,14 +289,31 @@ pub struct MinuteCounts {
     pub failed: i64,
 }
 
-/// Events waiting in the outbox.
+/// The outbox and its webhook deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxSummary {
-    /// Messages still pending.
+    /// Work not yet done: messages not yet fanned out to endpoints plus
+    /// deliveries neither delivered nor dead.
     pub pending: i64,
-    /// Age of the oldest pending message in seconds; `null` when none is.
+    /// Age in seconds of the oldest of those (by the message's creation);
+    /// `null` when there is none.
     pub oldest_pending_age_seconds: Option<i64>,
+    /// Pending deliveries with at least one failed attempt.
+    #[serde(default)]
+    pub failing: i64,
+    /// Deliveries that gave up (schedule used up, 410 Gone, endpoint disabled).
+    #[serde(default)]
+    pub dead: i64,
+    /// Deliveries delivered in the last 5 minutes.
+    #[serde(default)]
+    pub delivered_5m: i64,
+    /// Deliveries delivered in the last hour.
+    #[serde(default)]
+    pub delivered_1h: i64,
+    /// Deliveries delivered in the last 24 hours.
+    #[serde(default)]
+    pub delivered_24h: i64,
 }
 
 /// The cockpit's first screen.

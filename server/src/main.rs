@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ledgerdeck_server::api::ApiConfig;
+use ledgerdeck_server::delivery::{DeliveryConfig, parse_schedule};
 use ledgerdeck_server::provider::sandbox::{Mix, SandboxProvider};
 use ledgerdeck_server::saga::{Providers, Saga, SagaConfig};
 use ledgerdeck_server::serve::{ServeOptions, default_database_url, run};
@@ -64,6 +65,49 @@ struct SagaArgs {
     /// Pause between idle rounds, in milliseconds.
     #[arg(long, env = "LEDGERDECK_SAGA_POLL_MS", default_value_t = 500)]
     saga_poll_ms: u64,
+}
+
+/// How the webhook delivery worker (run by `serve`) paces itself.
+#[derive(clap::Args, Clone)]
+struct WebhookArgs {
+    /// Do not run the webhook delivery worker in this process.
+    #[arg(long, env = "LEDGERDECK_NO_WEBHOOKS")]
+    no_webhooks: bool,
+    /// Delays before each delivery attempt, e.g. 0s,5s,5m,30m,2h,5h,10h,14h,20h,24h (units ms, s, m, h);
+    /// after the last failed attempt the delivery is dead.
+    #[arg(long, env = "LEDGERDECK_WEBHOOK_SCHEDULE", default_value = "0s,5s,5m,30m,2h,5h,10h,14h,20h,24h")]
+    webhook_schedule: String,
+    /// How long one webhook request may take, in milliseconds.
+    #[arg(long, env = "LEDGERDECK_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    webhook_timeout_ms: u64,
+    /// Deliveries claimed per round.
+    #[arg(long, env = "LEDGERDECK_WEBHOOK_BATCH", default_value_t = 32)]
+    webhook_batch: i64,
+    /// How long a worker's claim on a delivery lasts, in milliseconds.
+    #[arg(long, env = "LEDGERDECK_WEBHOOK_LEASE_MS", default_value_t = 60_000)]
+    webhook_lease_ms: u64,
+    /// Pause between idle rounds, in milliseconds.
+    #[arg(long, env = "LEDGERDECK_WEBHOOK_POLL_MS", default_value_t = 500)]
+    webhook_poll_ms: u64,
+}
+
+impl WebhookArgs {
+    fn build(&self) -> Result<Option<DeliveryConfig>, String> {
+        if self.no_webhooks {
+            return Ok(None);
+        }
+        let schedule = parse_schedule(&self.webhook_schedule).map_err(|e| format!("--webhook-schedule: {e}"))?;
+        let timeout = Duration::from_millis(self.webhook_timeout_ms.max(1));
+        Ok(Some(DeliveryConfig {
+            schedule,
+            request_timeout: timeout,
+            batch: self.webhook_batch.clamp(1, 1000),
+            // A lease always outlasts the requests made under it.
+            lease: Duration::from_millis(self.webhook_lease_ms).max(timeout * 2),
+            poll: Duration::from_millis(self.webhook_poll_ms.max(1)),
+            ..DeliveryConfig::default()
+        }))
+    }
 }
 
 impl SagaArgs {
@@ -131,6 +175,8 @@ enum Command {
         provider_secrets: Vec<String>,
         #[command(flatten)]
         saga: SagaArgs,
+        #[command(flatten)]
+        webhooks: WebhookArgs,
     },
     /// Runs only the payout saga worker (no HTTP) until SIGTERM or Ctrl-C.
     Worker {
@@ -281,6 +327,7 @@ async fn main() -> ExitCode {
             log_format,
             provider_secrets,
             saga,
+            webhooks,
         } => {
             let mut secrets = std::collections::HashMap::new();
             for pair in &provider_secrets {
@@ -309,6 +356,10 @@ async fn main() -> ExitCode {
                 },
                 saga: match saga.build() {
                     Ok(saga) => saga,
+                    Err(e) => return fail(e),
+                },
+                delivery: match webhooks.build() {
+                    Ok(delivery) => delivery,
                     Err(e) => return fail(e),
                 },
             };

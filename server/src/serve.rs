@@ -4,6 +4,7 @@
 
 use crate::api::{ApiConfig, AppState, router};
 use crate::commands::purge_expired_idempotency_keys;
+use crate::delivery::{Delivery, DeliveryConfig};
 use crate::saga::{Providers, Saga, SagaConfig};
 use crate::store::now_micros;
 use crate::{Ledger, LedgerConfig, Store, access};
@@ -26,6 +27,8 @@ pub struct ServeOptions {
     pub api: ApiConfig,
     /// The payout providers and saga tunables; no saga runs without them.
     pub saga: Option<(Providers, SagaConfig)>,
+    /// The webhook delivery worker's tunables; none runs without them.
+    pub delivery: Option<DeliveryConfig>,
 }
 
 /// Why the server could not run.
@@ -73,19 +76,32 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
     tracing::info!(listen = %options.listen, backend = ?store.backend(), "ledgerdeck-server serving");
     let mut state = AppState::new(Ledger::new(store.clone(), options.ledger), options.api);
     state.shutdown = shutdown;
+    let delivery = options.delivery.map(|config| Delivery::new(store.clone(), config));
     let saga = options.saga.map(|(providers, config)| Saga {
         store,
         providers: Arc::new(providers),
         config: Arc::new(config),
         events: Some(state.events.clone()),
     });
-    serve_on(listener, state, saga).await.map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })
+    serve_on(listener, state, saga, delivery)
+        .await
+        .map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })
 }
 
 /// Serves `state` on `listener` until `state.shutdown` is cancelled, with
-/// the background workers (and the saga, if given) running alongside.
-pub async fn serve_on(listener: TcpListener, state: AppState, saga: Option<Saga>) -> std::io::Result<()> {
+/// the background workers (and the saga and the webhook delivery worker, if
+/// given) running alongside.
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    saga: Option<Saga>,
+    delivery: Option<Delivery>,
+) -> std::io::Result<()> {
     let workers = CancellationToken::new();
+    let delivery_task = delivery.map(|delivery| {
+        let stop = workers.clone();
+        tokio::spawn(async move { delivery.run(stop).await })
+    });
     let saga_task = saga.map(|saga| {
         let stop = workers.clone();
         tokio::spawn(async move { saga.run(stop).await })
@@ -102,6 +118,9 @@ pub async fn serve_on(listener: TcpListener, state: AppState, saga: Option<Saga>
     workers.cancel();
     let _ = tokio::join!(purger, monitor);
     if let Some(task) = saga_task {
+        let _ = task.await;
+    }
+    if let Some(task) = delivery_task {
         let _ = task.await;
     }
     state.ledger.store().close().await;

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod events;
 pub mod flags;
 pub mod monitor;
+pub mod outbox;
 pub mod probes;
 pub mod problem;
 pub mod providers;
@@ -91,6 +92,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(commands::routes())
         .merge(reads::routes())
         .merge(flags::routes())
+        .merge(outbox::routes())
         .merge(events::routes())
         .merge(providers::routes())
 }

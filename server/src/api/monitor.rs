@@ -8,6 +8,12 @@ use crate::queries::outbox_stats;
 use ledgerdeck_client::events::{HEALTH_CHANGED, OUTBOX_STATS};
 use tokio_util::sync::CancellationToken;
 
+/// What a published `outbox.stats` must differ in (not the ages, which move
+/// every second).
+fn changes(stats: &ledgerdeck_client::OutboxSummary) -> [i64; 6] {
+    [stats.pending, stats.failing, stats.dead, stats.delivered_5m, stats.delivered_1h, stats.delivered_24h]
+}
+
 /// Watches until `stop` is cancelled.
 pub async fn watch(state: AppState, stop: CancellationToken) {
     let mut every = tokio::time::interval(state.config.monitor_interval);
@@ -25,8 +31,8 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
             last_health = Some(report);
         }
         match outbox_stats(state.ledger.store()).await {
-            Ok(stats) if last_pending != Some(stats.pending) => {
-                last_pending = Some(stats.pending);
+            Ok(stats) if last_pending != Some(changes(&stats)) => {
+                last_pending = Some(changes(&stats));
                 state.events.publish(OUTBOX_STATS, serde_json::to_value(stats).unwrap_or_default());
             }
             Ok(_) => {}

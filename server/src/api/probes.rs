@@ -57,9 +57,35 @@ pub async fn health(state: &AppState) -> HealthReport {
     } else {
         component("api", ComponentState::Ok, "accepting requests")
     };
-    let components = vec![database, api];
+    let delivery = delivery_component(state).await;
+    let components = vec![database, api, delivery];
     let ready = components.iter().all(|c| c.state != ComponentState::Down);
     HealthReport { ok: true, ready, components }
+}
+
+/// How long the oldest undelivered work may wait before the `delivery`
+/// component is degraded.
+pub const DELIVERY_BACKLOG_LIMIT_SECS: i64 = 300;
+
+/// Webhook delivery: degraded while dead deliveries exist or the oldest
+/// pending work is older than [`DELIVERY_BACKLOG_LIMIT_SECS`]; never down
+/// (the money path does not depend on it).
+async fn delivery_component(state: &AppState) -> ComponentHealth {
+    let stats = tokio::time::timeout(Duration::from_secs(2), crate::queries::outbox_stats(state.ledger.store())).await;
+    match stats {
+        Ok(Ok(s)) => {
+            let age = s.oldest_pending_age_seconds.unwrap_or(0);
+            if s.dead > 0 {
+                component("delivery", ComponentState::Degraded, &format!("{} dead deliveries", s.dead))
+            } else if age > DELIVERY_BACKLOG_LIMIT_SECS {
+                component("delivery", ComponentState::Degraded, &format!("oldest pending work is {age} s old"))
+            } else {
+                component("delivery", ComponentState::Ok, "no dead deliveries, backlog current")
+            }
+        }
+        Ok(Err(e)) => component("delivery", ComponentState::Degraded, &format!("stats unavailable: {e}")),
+        Err(_) => component("delivery", ComponentState::Degraded, "stats unavailable within 2 s"),
+    }
 }
 
 fn component(name: &str, state: ComponentState, detail: &str) -> ComponentHealth {

@@ -9,6 +9,7 @@ mod params;
 mod payouts;
 mod registry;
 mod wallets;
+mod webhook_commands;
 
 pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};

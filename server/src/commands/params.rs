@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 
 /// The longest text a field may hold, in characters.
 pub const MAX_TEXT_CHARS: usize = 500;
+/// The longest URL a field may hold, in characters.
+pub const MAX_URL_CHARS: usize = 2048;
 /// The longest id a field may hold, in characters.
 pub const MAX_ID_CHARS: usize = 64;
 
@@ -159,6 +161,18 @@ fn check_shape(field: &FieldDef, text: &str) -> Result<(), String> {
         FieldKind::Choice if field.choices.contains(&trimmed) => Ok(()),
         FieldKind::Choice => Err(format!("must be one of: {}", field.choices.join(", "))),
         FieldKind::Timestamp => parse_timestamp(trimmed).map(|_| ()),
+        FieldKind::Url => check_url(text),
+    }
+}
+
+fn check_url(text: &str) -> Result<(), String> {
+    if text.chars().count() > MAX_URL_CHARS {
+        return Err(format!("must be at most {MAX_URL_CHARS} characters"));
+    }
+    let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !text.chars().any(char::is_whitespace) => Ok(()),
+        _ => Err("must be an http:// or https:// URL with a host".into()),
     }
 }
 

@@ -3,7 +3,7 @@
 //! route per entry and serves the specs; the cockpit builds forms from them.
 
 use super::params::{FieldDef, Params};
-use super::{CommandContext, flag_commands, movements, payouts, wallets};
+use super::{CommandContext, flag_commands, movements, payouts, wallets, webhook_commands};
 use crate::error::LedgerResult;
 use crate::flags;
 use ledgerdeck_client::{CommandResult, CommandSpec, FieldKind as K, FieldSpec, Role};
@@ -221,6 +221,53 @@ static COMMANDS: &[CommandDef] = &[
         role: Role::Admin,
         moves_money: false,
         run: boxed!(flag_commands::set_feature_flag),
+    },
+    CommandDef {
+        name: "create_webhook_endpoint",
+        title: "Create webhook endpoint",
+        fields: &[
+            FieldDef::required("url", K::Url, "Where events are posted (http:// or https://)"),
+            FieldDef::optional("event_types", K::Text, "* (default) or a comma list such as payout.*,wallet.created"),
+            FieldDef::optional("secret", K::Text, "A whsec_ signing secret; generated and shown once if omitted"),
+        ],
+        role: Role::Admin,
+        moves_money: false,
+        run: boxed!(webhook_commands::create_webhook_endpoint),
+    },
+    CommandDef {
+        name: "set_webhook_endpoint_enabled",
+        title: "Enable or disable webhook endpoint",
+        fields: &[
+            FieldDef::required("endpoint_id", K::Text, "The endpoint"),
+            FieldDef::choice("enabled", &["true", "false"], "false stops deliveries and makes pending ones dead"),
+        ],
+        role: Role::Admin,
+        moves_money: false,
+        run: boxed!(webhook_commands::set_webhook_endpoint_enabled),
+    },
+    CommandDef {
+        name: "retry_outbox_message",
+        title: "Retry outbox message",
+        fields: &[FieldDef::required("message_id", K::Text, "The message whose dead or failing deliveries to retry")],
+        role: Role::Operator,
+        moves_money: false,
+        run: boxed!(webhook_commands::retry_outbox_message),
+    },
+    CommandDef {
+        name: "retry_dead_deliveries",
+        title: "Retry an endpoint's dead deliveries",
+        fields: &[FieldDef::required("endpoint_id", K::Text, "The (enabled) endpoint")],
+        role: Role::Operator,
+        moves_money: false,
+        run: boxed!(webhook_commands::retry_dead_deliveries),
+    },
+    CommandDef {
+        name: "send_test_event",
+        title: "Send test event to webhook endpoint",
+        fields: &[FieldDef::required("endpoint_id", K::Text, "The (enabled) endpoint")],
+        role: Role::Operator,
+        moves_money: false,
+        run: boxed!(webhook_commands::send_test_event),
     },
 ];
 

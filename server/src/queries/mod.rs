@@ -12,6 +12,7 @@
 mod accounts;
 mod audit;
 mod holds;
+mod outbox;
 mod overview;
 mod paging;
 mod provider_events;
@@ -21,6 +22,7 @@ mod wallets;
 pub use accounts::list_accounts;
 pub use audit::list_audit;
 pub use holds::{get_hold, list_holds};
+pub use outbox::{get_outbox_message, list_outbox_messages, list_webhook_endpoints};
 pub use overview::{outbox_stats, overview, overview_at};
 pub use provider_events::list_provider_events;
 pub use transactions::{get_transaction, list_transactions};

@@ -115,16 +115,44 @@ pub async fn outbox_stats(store: &Store) -> LedgerResult<OutboxSummary> {
     outbox(&mut conn, crate::store::now_micros()).await
 }
 
-async fn outbox(conn: &mut AnyConnection, now: i64) -> LedgerResult<OutboxSummary> {
+/// Outbox figures as of `now`: `pending` counts messages not yet fanned out
+/// plus deliveries neither delivered nor dead, and its oldest age is by the
+/// message's creation.
+pub(crate) async fn outbox(conn: &mut AnyConnection, now: i64) -> LedgerResult<OutboxSummary> {
     let row = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS pending, CAST(MIN(created_at) AS BIGINT) AS oldest \
-         FROM outbox_messages WHERE status = 'pending'",
+        "SELECT \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM outbox_messages WHERE status = 'pending') AS unfanned, \
+         (SELECT CAST(MIN(created_at) AS BIGINT) FROM outbox_messages WHERE status = 'pending') AS oldest_unfanned, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE status = 'pending') AS undelivered, \
+         (SELECT CAST(MIN(m.created_at) AS BIGINT) FROM webhook_deliveries d \
+            JOIN outbox_messages m ON m.id = d.message_id WHERE d.status = 'pending') AS oldest_undelivered, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0) \
+            AS failing, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE status = 'dead') AS dead, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE delivered_at >= $1) AS delivered_5m, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE delivered_at >= $2) AS delivered_1h, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE delivered_at >= $3) AS delivered_24h",
     )
+    .bind(now - 5 * MINUTE)
+    .bind(now - 60 * MINUTE)
+    .bind(now - 24 * 60 * MINUTE)
     .fetch_one(&mut *conn)
     .await?;
-    let oldest: Option<i64> = row.try_get("oldest")?;
+    let oldest_unfanned: Option<i64> = row.try_get("oldest_unfanned")?;
+    let oldest_undelivered: Option<i64> = row.try_get("oldest_undelivered")?;
+    let oldest = match (oldest_unfanned, oldest_undelivered) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let unfanned: i64 = row.try_get("unfanned")?;
+    let undelivered: i64 = row.try_get("undelivered")?;
     Ok(OutboxSummary {
-        pending: row.try_get("pending")?,
+        pending: unfanned + undelivered,
         oldest_pending_age_seconds: oldest.map(|at| (now - at).max(0) / 1_000_000),
+        failing: row.try_get("failing")?,
+        dead: row.try_get("dead")?,
+        delivered_5m: row.try_get("delivered_5m")?,
+        delivered_1h: row.try_get("delivered_1h")?,
+        delivered_24h: row.try_get("delivered_24h")?,
     })
 }

@@ -235,6 +235,8 @@ pub async fn footprint(ledger: &Ledger) -> Vec<i64> {
         "outbox_messages",
         "idempotency_keys",
         "provider_events",
+        "webhook_endpoints",
+        "webhook_deliveries",
     ] {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}")))
             .fetch_one(ledger.store().pool())
@@ -284,7 +286,7 @@ impl TestServer {
         let state = ledgerdeck_server::api::AppState::new(ledger, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None));
+        let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None, None));
         TestServer { base, http: reqwest::Client::new(), viewer, operator, admin, state, handle }
     }
 
