@@ -348,7 +348,38 @@ async fn the_operator_surface_over_http(ledger: Ledger) {
     server.stop().await;
 }
 
+async fn manual_review_alerts_reach_an_alert_sink(ledger: Ledger) {
+    // The alert sink is an endpoint subscribed to alert.* (a Slack incoming
+    // webhook in production): it gets the alert, in Slack's `text` shape,
+    // and nothing else.
+    let sink = Receiver::start(SECRET, ms(10), Box::new(|_, _| Answer::Status(200))).await;
+    endpoint(&ledger, &sink.url, "alert.*").await;
+    let w = wallet(&ledger, "USD").await;
+    pay_in(&ledger, &w, "50.00").await;
+    let hold = reviewed_hold(&ledger, &w, "12.50").await;
+    let worker = Delivery::new(ledger.store().clone(), config("w1", &[0, 10], 500));
+    drain(&ledger, &worker, Duration::from_secs(10)).await;
+    assert_eq!(sink.seen().len(), 1, "only the alert reaches the sink");
+    assert_eq!(sink.bad_signatures(), 0);
+    let delivered = count(
+        &ledger,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries WHERE status = 'delivered' AND event_type = 'alert.manual_review'",
+    )
+    .await;
+    assert_eq!(delivered, 1);
+    let payload: String =
+        sqlx::query_scalar("SELECT payload FROM outbox_messages WHERE event_type = 'alert.manual_review'")
+            .fetch_one(ledger.store().pool())
+            .await
+            .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    let text = payload["text"].as_str().unwrap();
+    assert!(text.contains("12.50 USD") && text.contains("manual review"), "{text}");
+    assert_eq!(payload["hold_id"], hold.as_str());
+}
+
 on_both_databases!(
+    manual_review_alerts_reach_an_alert_sink,
     the_operator_surface_over_http,
     retries_500s_then_timeouts_with_growing_delays,
     dead_after_the_schedule_then_operator_retries_deliver,
