@@ -251,8 +251,8 @@ pub async fn finish(
     Ok((HoldRecord { status: verb.to_string(), ..hold }, transaction_id))
 }
 
-/// Records a provider submission or query and its raw answer in the hold's
-/// history.
+/// Records a provider submission, query or event and its raw status in the
+/// hold's history.
 pub async fn record_provider_call(
     conn: &mut AnyConnection,
     hold_id: &str,
@@ -262,19 +262,9 @@ pub async fn record_provider_call(
     raw_status: &str,
     now: i64,
 ) -> LedgerResult<()> {
-    sqlx::query(
-        "INSERT INTO hold_history (hold_id, from_status, to_status, actor, detail, at, kind, provider_status) \
-         VALUES ($1, $2, $2, $3, NULL, $4, $5, $6)",
-    )
-    .bind(hold_id)
-    .bind(status)
-    .bind(actor)
-    .bind(now)
-    .bind(kind)
-    .bind(raw_status)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    let entry =
+        HistoryEntry { kind, from: Some(status), to: status, actor, detail: None, provider_status: Some(raw_status) };
+    insert_history(conn, hold_id, &entry, now).await
 }
 
 /// Appends a state change to a hold's history.
@@ -287,14 +277,37 @@ pub async fn record_history(
     detail: Option<&str>,
     now: i64,
 ) -> LedgerResult<()> {
+    let entry = HistoryEntry { kind: "state_change", from, to, actor, detail, provider_status: None };
+    insert_history(conn, hold_id, &entry, now).await
+}
+
+/// One row of a hold's history.
+struct HistoryEntry<'a> {
+    kind: &'a str,
+    from: Option<&'a str>,
+    to: &'a str,
+    actor: &'a str,
+    detail: Option<&'a str>,
+    provider_status: Option<&'a str>,
+}
+
+async fn insert_history(
+    conn: &mut AnyConnection,
+    hold_id: &str,
+    entry: &HistoryEntry<'_>,
+    now: i64,
+) -> LedgerResult<()> {
     sqlx::query(
-        "INSERT INTO hold_history (hold_id, from_status, to_status, actor, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO hold_history (hold_id, kind, from_status, to_status, actor, detail, provider_status, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(hold_id)
-    .bind(from)
-    .bind(to)
-    .bind(actor)
-    .bind(detail)
+    .bind(entry.kind)
+    .bind(entry.from)
+    .bind(entry.to)
+    .bind(entry.actor)
+    .bind(entry.detail)
+    .bind(entry.provider_status)
     .bind(now)
     .execute(&mut *conn)
     .await?;

@@ -148,21 +148,31 @@ pub async fn retry_outbox_message(
     let found: Option<String> =
         sqlx::query_scalar("SELECT id FROM outbox_messages WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
     found.ok_or_else(|| LedgerError::NotFound { what: "outbox message", id: id.to_string() })?;
-    let n = sqlx::query(requeue!("AND message_id = $3"))
-        .bind(cx.now)
-        .bind(true)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let n = requeue(conn, requeue!("AND message_id = $3"), id, cx.now).await?;
     if n == 0 {
         return Err(LedgerError::field("message_id", "has no dead or failing deliveries to an enabled endpoint"));
     }
+    announce_retry(conn, cx, id, n).await
+}
+
+/// Runs one of the `requeue!` statements for `id`; returns how many
+/// deliveries are due again.
+async fn requeue(conn: &mut AnyConnection, sql: &'static str, id: &str, now: i64) -> LedgerResult<u64> {
+    Ok(sqlx::query(sql).bind(now).bind(true).bind(id).execute(&mut *conn).await?.rows_affected())
+}
+
+/// The result (and `outbox.retried` event) of a retry command.
+async fn announce_retry(
+    conn: &mut AnyConnection,
+    cx: &CommandContext<'_>,
+    subject: &str,
+    requeued: u64,
+) -> LedgerResult<CommandResult> {
     Outcome {
         status: CommandStatus::Updated,
         event: "outbox.retried",
-        reference: Some(format!("{n} deliveries")),
-        subject_id: id.into(),
+        reference: Some(format!("{requeued} deliveries")),
+        subject_id: subject.into(),
     }
     .record(conn, cx, Vec::new(), &[])
     .await
@@ -179,21 +189,8 @@ pub async fn retry_dead_deliveries(
     if !endpoint_enabled(conn, id).await? {
         return Err(LedgerError::field("endpoint_id", "is disabled; enable it first"));
     }
-    let n = sqlx::query(requeue!("AND status = 'dead' AND endpoint_id = $3"))
-        .bind(cx.now)
-        .bind(true)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    Outcome {
-        status: CommandStatus::Updated,
-        event: "outbox.retried",
-        reference: Some(format!("{n} deliveries")),
-        subject_id: id.into(),
-    }
-    .record(conn, cx, Vec::new(), &[])
-    .await
+    let n = requeue(conn, requeue!("AND status = 'dead' AND endpoint_id = $3"), id, cx.now).await?;
+    announce_retry(conn, cx, id, n).await
 }
 
 /// `send_test_event`: enqueues a `webhook.test` message for this one
