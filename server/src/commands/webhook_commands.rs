@@ -93,6 +93,15 @@ async fn endpoint_enabled(conn: &mut AnyConnection, id: &str) -> LedgerResult<bo
     enabled.map(|e| e != 0).ok_or_else(|| LedgerError::NotFound { what: "webhook endpoint", id: id.to_string() })
 }
 
+/// Refuses an endpoint that is disabled (or unknown).
+async fn require_enabled(conn: &mut AnyConnection, id: &str) -> LedgerResult<()> {
+    if endpoint_enabled(conn, id).await? {
+        Ok(())
+    } else {
+        Err(LedgerError::field("endpoint_id", "is disabled; enable it first"))
+    }
+}
+
 /// `set_webhook_endpoint_enabled`: enables (clearing the disabled reason)
 /// or disables an endpoint; disabling makes its pending deliveries dead.
 pub async fn set_webhook_endpoint_enabled(
@@ -186,9 +195,7 @@ pub async fn retry_dead_deliveries(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let id = p.required("endpoint_id")?;
-    if !endpoint_enabled(conn, id).await? {
-        return Err(LedgerError::field("endpoint_id", "is disabled; enable it first"));
-    }
+    require_enabled(conn, id).await?;
     let n = requeue(conn, requeue!("AND status = 'dead' AND endpoint_id = $3"), id, cx.now).await?;
     announce_retry(conn, cx, id, n).await
 }
@@ -201,9 +208,7 @@ pub async fn send_test_event(
     cx: &CommandContext<'_>,
 ) -> LedgerResult<CommandResult> {
     let id = p.required("endpoint_id")?;
-    if !endpoint_enabled(conn, id).await? {
-        return Err(LedgerError::field("endpoint_id", "is disabled; enable it first"));
-    }
+    require_enabled(conn, id).await?;
     let payload = serde_json::json!({"type": TEST_EVENT, "actor": cx.caller.name,
         "data": {"endpoint_id": id, "sent_at": crate::queries::rfc3339(cx.now)?}});
     let message = outbox::enqueue_to(conn, TEST_EVENT, id, &payload, Some(id), cx.now).await?;
