@@ -103,6 +103,8 @@ pub enum CommandStatus {
     Created,
     /// A setting (a feature flag) was set: created or changed in place.
     Updated,
+    /// An operation ran that moved no money (a gate run, a statement rebuild).
+    Completed,
 }
 
 /// A wallet's balances after a command, in the wallet's currency.

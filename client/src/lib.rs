@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod events;
 pub mod flags;
+pub mod gates;
 pub mod health;
 pub mod outbox;
 pub mod problem;
@@ -14,6 +15,7 @@ pub mod reads;
 
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
 pub use flags::FeatureFlag;
+pub use gates::{FindingQuery, FindingView, GateRunQuery, GateRunSummary, GateRunView, GateStatus, GateView};
 pub use health::{ComponentHealth, ComponentState, HealthReport};
 pub use outbox::{
     DeliveryAttemptView, DeliveryView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView,

@@ -36,6 +36,8 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// A request with the same idempotency key is still being executed.
     IdempotencyInProgress,
+    /// Another reconciliation run holds the gates; try again shortly.
+    GateRunInProgress,
     /// No valid credentials.
     Unauthenticated,
     /// The caller's role is too low.
@@ -85,6 +87,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::GateRunInProgress => "GATE_RUN_IN_PROGRESS",
             ErrorCode::Internal => "INTERNAL",
         }
     }

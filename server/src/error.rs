@@ -97,6 +97,9 @@ pub enum LedgerError {
     /// and a retry with the same idempotency key is safe).
     #[error("storage error: {0}")]
     Storage(#[from] sqlx::Error),
+    /// Another run holds the gates (on PostgreSQL: another instance).
+    #[error("another reconciliation run is in progress; try again shortly")]
+    GateRunInProgress,
     /// A stored record is not what the code expects.
     #[error("internal error: {0}")]
     Internal(String),
@@ -131,6 +134,7 @@ impl LedgerError {
             LedgerError::IdempotencyInProgress(_) => ErrorCode::IdempotencyInProgress,
             LedgerError::Forbidden { .. } => ErrorCode::Forbidden,
             LedgerError::Storage(_) => ErrorCode::StorageUnavailable,
+            LedgerError::GateRunInProgress => ErrorCode::GateRunInProgress,
             LedgerError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -147,7 +151,7 @@ impl LedgerError {
     /// is) rather than a failure of the system (storage, internal), which a
     /// retry may cure. The audit log records the two apart.
     pub fn is_refusal(&self) -> bool {
-        !matches!(self, LedgerError::Storage(_) | LedgerError::Internal(_))
+        !matches!(self, LedgerError::Storage(_) | LedgerError::Internal(_) | LedgerError::GateRunInProgress)
     }
 }
 

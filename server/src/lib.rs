@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod flags;
+pub mod gates;
 pub mod holds;
 pub mod invariants;
 pub mod ledger;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use ledgerdeck_server::api::ApiConfig;
 use ledgerdeck_server::delivery::{DeliveryConfig, parse_schedule};
+use ledgerdeck_server::gates::GateConfig;
 use ledgerdeck_server::provider::sandbox::{Mix, SandboxProvider};
 use ledgerdeck_server::saga::{Providers, Saga, SagaConfig};
 use ledgerdeck_server::serve::{ServeOptions, default_database_url, run};
@@ -65,6 +66,39 @@ struct SagaArgs {
     /// Pause between idle rounds, in milliseconds.
     #[arg(long, env = "LEDGERDECK_SAGA_POLL_MS", default_value_t = 500)]
     saga_poll_ms: u64,
+}
+
+/// The reconciliation gates' scheduler and thresholds.
+#[derive(Debug, Clone, clap::Args)]
+struct GateArgs {
+    /// Do not run the gate scheduler in this process (on-demand runs still work).
+    #[arg(long, env = "LEDGERDECK_NO_GATE_SCHEDULER")]
+    no_gate_scheduler: bool,
+    /// Seconds between scheduled gate runs.
+    #[arg(long, env = "LEDGERDECK_GATE_INTERVAL_SECS", default_value_t = 60)]
+    gate_interval_secs: u64,
+    /// Every this many scheduled runs, one is full; the others are routine.
+    #[arg(long, env = "LEDGERDECK_GATE_FULL_EVERY", default_value_t = 10)]
+    gate_full_every: u32,
+    /// Seconds a hold may stay reserved or submitted before it counts as stuck.
+    #[arg(long, env = "LEDGERDECK_HOLD_STUCK_AFTER_SECS", default_value_t = 900)]
+    hold_stuck_after_secs: u64,
+    /// Seconds a hold may wait in manual review before it is overdue.
+    #[arg(long, env = "LEDGERDECK_MANUAL_REVIEW_SLA_SECS", default_value_t = 14_400)]
+    manual_review_sla_secs: u64,
+}
+
+impl GateArgs {
+    fn build(&self) -> GateConfig {
+        GateConfig {
+            scheduled: !self.no_gate_scheduler,
+            interval: Duration::from_secs(self.gate_interval_secs.max(1)),
+            full_every: self.gate_full_every.max(1),
+            hold_stuck_after: Duration::from_secs(self.hold_stuck_after_secs),
+            manual_review_sla: Duration::from_secs(self.manual_review_sla_secs),
+            ..GateConfig::default()
+        }
+    }
 }
 
 /// How the webhook delivery worker (run by `serve`) paces itself.
@@ -177,6 +211,8 @@ enum Command {
         saga: SagaArgs,
         #[command(flatten)]
         webhooks: WebhookArgs,
+        #[command(flatten)]
+        gates: GateArgs,
     },
     /// Runs only the payout saga worker (no HTTP) until SIGTERM or Ctrl-C.
     Worker {
@@ -328,6 +364,7 @@ async fn main() -> ExitCode {
             provider_secrets,
             saga,
             webhooks,
+            gates,
         } => {
             let mut secrets = std::collections::HashMap::new();
             for pair in &provider_secrets {
@@ -346,6 +383,7 @@ async fn main() -> ExitCode {
                     idempotency_retention: Duration::from_secs(idempotency_retention_hours * 3600),
                     idempotency_lease: Duration::from_secs(idempotency_lease_secs),
                     in_flight_wait: Duration::from_millis(in_flight_wait_ms),
+                    gates: gates.build(),
                 },
                 api: ApiConfig {
                     body_limit: body_limit_bytes,

@@ -106,6 +106,9 @@ pub async fn serve_on(
         let stop = workers.clone();
         tokio::spawn(async move { saga.run(stop).await })
     });
+    let gates = state.ledger.gates().clone();
+    let scheduler =
+        gates.config().scheduled.then(|| tokio::spawn(crate::gates::scheduler::run(gates, workers.clone())));
     let purger = tokio::spawn(purge_idempotency_keys(state.clone(), workers.clone()));
     let monitor = tokio::spawn(crate::api::monitor::watch(state.clone(), workers.clone()));
     let shutdown = state.shutdown.clone();
@@ -117,6 +120,9 @@ pub async fn serve_on(
         .await;
     workers.cancel();
     let _ = tokio::join!(purger, monitor);
+    if let Some(task) = scheduler {
+        let _ = task.await;
+    }
     if let Some(task) = saga_task {
         let _ = task.await;
     }

@@ -71,7 +71,9 @@ pub struct AppState {
 impl AppState {
     /// State for a ledger with the given limits.
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
-        AppState { ledger, events: EventHub::new(1024), shutdown: CancellationToken::new(), config: Arc::new(config) }
+        let events = EventHub::new(1024);
+        ledger.gates().announce_to(events.clone());
+        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config) }
     }
 
     /// Whether shutdown has begun.

@@ -3,6 +3,7 @@
 //! idempotency, and runs the command on one database transaction.
 
 mod flag_commands;
+mod gate_commands;
 mod idempotency;
 mod movements;
 mod params;
@@ -13,10 +14,11 @@ mod webhook_commands;
 
 pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};
-pub use registry::{CommandDef, RunFn, find, registry, specs};
+pub use registry::{Body, CommandDef, RunFn, StandaloneFn, find, registry, specs};
 
 use crate::audit::Attempt;
 use crate::error::{LedgerError, LedgerResult};
+use crate::gates::{GateConfig, Gates};
 use crate::store::{Store, now_micros};
 use idempotency::{Claim, KeyedRequest};
 use ledgerdeck_client::{CommandResult, Role};
@@ -52,6 +54,8 @@ pub struct LedgerConfig {
     /// How long a request waits for an in-flight twin before answering
     /// `IDEMPOTENCY_IN_PROGRESS`.
     pub in_flight_wait: Duration,
+    /// Thresholds and cadence of the reconciliation gates.
+    pub gates: GateConfig,
 }
 
 impl Default for LedgerConfig {
@@ -60,6 +64,7 @@ impl Default for LedgerConfig {
             idempotency_retention: Duration::from_secs(24 * 3600),
             idempotency_lease: Duration::from_secs(30),
             in_flight_wait: Duration::from_secs(2),
+            gates: GateConfig::default(),
         }
     }
 }
@@ -69,12 +74,19 @@ impl Default for LedgerConfig {
 pub struct Ledger {
     store: Store,
     config: LedgerConfig,
+    gates: Gates,
 }
 
 impl Ledger {
     /// A ledger over `store`.
     pub fn new(store: Store, config: LedgerConfig) -> Self {
-        Ledger { store, config }
+        let gates = Gates::new(store.clone(), config.gates.clone());
+        Ledger { store, config, gates }
+    }
+
+    /// The reconciliation gates over this ledger's store.
+    pub fn gates(&self) -> &Gates {
+        &self.gates
     }
 
     /// The store underneath.
@@ -135,8 +147,18 @@ impl Ledger {
         };
 
         let ctx = CommandContext { caller, command: def.name, now: now_micros() };
-        let mut tx = self.store.begin_write().await?;
-        let outcome = match (def.run)(&mut tx, &params, &ctx).await {
+        let (mut tx, outcome) = match def.body {
+            Body::InTransaction(run) => {
+                let mut tx = self.store.begin_write().await?;
+                let outcome = run(&mut tx, &params, &ctx).await;
+                (tx, outcome)
+            }
+            Body::Standalone(run) => {
+                let outcome = run(self, &params, &ctx).await;
+                (self.store.begin_write().await?, outcome)
+            }
+        };
+        let outcome = match outcome {
             Ok(result) => match (&keyed, &token) {
                 (Some(keyed), Some(token)) => keyed.complete(&mut tx, token, &result).await.map(|()| result),
                 _ => Ok(result),

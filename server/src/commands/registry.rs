@@ -3,9 +3,10 @@
 //! route per entry and serves the specs; the cockpit builds forms from them.
 
 use super::params::{FieldDef, Params};
-use super::{CommandContext, flag_commands, movements, payouts, wallets, webhook_commands};
+use super::{CommandContext, Ledger, flag_commands, gate_commands, movements, payouts, wallets, webhook_commands};
 use crate::error::LedgerResult;
 use crate::flags;
+use ledgerdeck_client::gates::GATES;
 use ledgerdeck_client::{CommandResult, CommandSpec, FieldKind as K, FieldSpec, Role};
 use sqlx::AnyConnection;
 use std::future::Future;
@@ -16,6 +17,21 @@ pub type CommandFuture<'c> = Pin<Box<dyn Future<Output = LedgerResult<CommandRes
 
 /// A command's body: runs on the dispatcher's open transaction.
 pub type RunFn = for<'c> fn(&'c mut AnyConnection, &'c Params, &'c CommandContext<'c>) -> CommandFuture<'c>;
+
+/// A command's body that runs outside the dispatcher's transaction, because
+/// it reads for long (a gate run must not hold SQLite's write lock) and
+/// writes only what it records itself.
+pub type StandaloneFn = for<'c> fn(&'c Ledger, &'c Params, &'c CommandContext<'c>) -> CommandFuture<'c>;
+
+/// How a command runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// On the dispatcher's write transaction, which also completes the
+    /// idempotency key and writes the audit row.
+    InTransaction(RunFn),
+    /// On its own; the key and the audit row are written after it.
+    Standalone(StandaloneFn),
+}
 
 /// One registry entry.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +47,7 @@ pub struct CommandDef {
     /// Whether it moves money (and so needs an idempotency key).
     pub moves_money: bool,
     /// The body.
-    pub run: RunFn,
+    pub body: Body,
 }
 
 impl CommandDef {
@@ -57,6 +73,15 @@ impl CommandDef {
     }
 }
 
+macro_rules! standalone {
+    ($f:path) => {{
+        fn run<'c>(ledger: &'c Ledger, p: &'c Params, cx: &'c CommandContext<'c>) -> CommandFuture<'c> {
+            Box::pin($f(ledger, p, cx))
+        }
+        run
+    }};
+}
+
 macro_rules! boxed {
     ($f:path) => {{
         fn run<'c>(conn: &'c mut AnyConnection, p: &'c Params, cx: &'c CommandContext<'c>) -> CommandFuture<'c> {
@@ -80,7 +105,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: false,
-        run: boxed!(wallets::create_wallet),
+        body: Body::InTransaction(boxed!(wallets::create_wallet)),
     },
     CommandDef {
         name: "post_payin",
@@ -93,7 +118,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(movements::post_payin),
+        body: Body::InTransaction(boxed!(movements::post_payin)),
     },
     CommandDef {
         name: "transfer",
@@ -106,7 +131,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(movements::transfer),
+        body: Body::InTransaction(boxed!(movements::transfer)),
     },
     CommandDef {
         name: "reserve_payout",
@@ -119,7 +144,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(payouts::reserve_payout),
+        body: Body::InTransaction(boxed!(payouts::reserve_payout)),
     },
     CommandDef {
         name: "settle_hold",
@@ -131,7 +156,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(payouts::settle_hold),
+        body: Body::InTransaction(boxed!(payouts::settle_hold)),
     },
     CommandDef {
         name: "release_hold",
@@ -143,7 +168,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(payouts::release_hold),
+        body: Body::InTransaction(boxed!(payouts::release_hold)),
     },
     CommandDef {
         name: "mark_manual_review",
@@ -151,7 +176,7 @@ static COMMANDS: &[CommandDef] = &[
         fields: &[FieldDef::required("hold_id", K::HoldId, "The stuck hold"), REASON],
         role: Role::Operator,
         moves_money: false,
-        run: boxed!(payouts::mark_manual_review),
+        body: Body::InTransaction(boxed!(payouts::mark_manual_review)),
     },
     CommandDef {
         name: "post_correction",
@@ -165,7 +190,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(movements::post_correction),
+        body: Body::InTransaction(boxed!(movements::post_correction)),
     },
     CommandDef {
         name: "reverse_transaction",
@@ -173,7 +198,7 @@ static COMMANDS: &[CommandDef] = &[
         fields: &[FieldDef::required("transaction_id", K::TransactionId, "The transaction to reverse"), REASON],
         role: Role::Operator,
         moves_money: true,
-        run: boxed!(movements::reverse_transaction),
+        body: Body::InTransaction(boxed!(movements::reverse_transaction)),
     },
     CommandDef {
         name: "fund_bank_account",
@@ -185,7 +210,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Admin,
         moves_money: true,
-        run: boxed!(movements::fund_bank_account),
+        body: Body::InTransaction(boxed!(movements::fund_bank_account)),
     },
     CommandDef {
         name: "post_opening_balance",
@@ -197,7 +222,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Admin,
         moves_money: true,
-        run: boxed!(movements::post_opening_balance),
+        body: Body::InTransaction(boxed!(movements::post_opening_balance)),
     },
     CommandDef {
         name: "set_feature_flag",
@@ -220,7 +245,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Admin,
         moves_money: false,
-        run: boxed!(flag_commands::set_feature_flag),
+        body: Body::InTransaction(boxed!(flag_commands::set_feature_flag)),
     },
     CommandDef {
         name: "create_webhook_endpoint",
@@ -232,7 +257,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Admin,
         moves_money: false,
-        run: boxed!(webhook_commands::create_webhook_endpoint),
+        body: Body::InTransaction(boxed!(webhook_commands::create_webhook_endpoint)),
     },
     CommandDef {
         name: "set_webhook_endpoint_enabled",
@@ -243,7 +268,7 @@ static COMMANDS: &[CommandDef] = &[
         ],
         role: Role::Admin,
         moves_money: false,
-        run: boxed!(webhook_commands::set_webhook_endpoint_enabled),
+        body: Body::InTransaction(boxed!(webhook_commands::set_webhook_endpoint_enabled)),
     },
     CommandDef {
         name: "retry_outbox_message",
@@ -251,7 +276,7 @@ static COMMANDS: &[CommandDef] = &[
         fields: &[FieldDef::required("message_id", K::Text, "The message whose dead or failing deliveries to retry")],
         role: Role::Operator,
         moves_money: false,
-        run: boxed!(webhook_commands::retry_outbox_message),
+        body: Body::InTransaction(boxed!(webhook_commands::retry_outbox_message)),
     },
     CommandDef {
         name: "retry_dead_deliveries",
@@ -259,7 +284,7 @@ static COMMANDS: &[CommandDef] = &[
         fields: &[FieldDef::required("endpoint_id", K::Text, "The (enabled) endpoint")],
         role: Role::Operator,
         moves_money: false,
-        run: boxed!(webhook_commands::retry_dead_deliveries),
+        body: Body::InTransaction(boxed!(webhook_commands::retry_dead_deliveries)),
     },
     CommandDef {
         name: "send_test_event",
@@ -267,7 +292,26 @@ static COMMANDS: &[CommandDef] = &[
         fields: &[FieldDef::required("endpoint_id", K::Text, "The (enabled) endpoint")],
         role: Role::Operator,
         moves_money: false,
-        run: boxed!(webhook_commands::send_test_event),
+        body: Body::InTransaction(boxed!(webhook_commands::send_test_event)),
+    },
+    CommandDef {
+        name: "run_gates",
+        title: "Run reconciliation gates",
+        fields: &[
+            FieldDef::optional_choice("gate", &GATES, "One gate; all four if omitted"),
+            FieldDef::optional_choice("mode", &["full", "routine"], "full (default) checks everything"),
+        ],
+        role: Role::Operator,
+        moves_money: false,
+        body: Body::Standalone(standalone!(gate_commands::run_gates)),
+    },
+    CommandDef {
+        name: "rebuild_statements",
+        title: "Rebuild statements from the ledger",
+        fields: &[FieldDef::optional("wallet_id", K::WalletId, "One wallet; every wallet if omitted")],
+        role: Role::Admin,
+        moves_money: false,
+        body: Body::InTransaction(boxed!(gate_commands::rebuild_statements)),
     },
 ];
 

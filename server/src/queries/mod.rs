@@ -11,6 +11,7 @@
 
 mod accounts;
 mod audit;
+mod gates;
 mod holds;
 mod outbox;
 mod overview;
@@ -21,6 +22,7 @@ mod wallets;
 
 pub use accounts::list_accounts;
 pub use audit::list_audit;
+pub use gates::{get_finding, list_findings, list_gate_runs, list_gates};
 pub use holds::{get_hold, list_holds};
 pub use outbox::{get_outbox_message, list_outbox_messages, list_webhook_endpoints};
 pub use overview::{outbox_stats, overview, overview_at};

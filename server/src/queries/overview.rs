@@ -2,6 +2,7 @@
 //! holds by status, the outbox backlog and the newest transactions, all
 //! read from one snapshot.
 
+use super::gates::open_findings;
 use super::{rfc3339, snapshot, transactions};
 use crate::error::LedgerResult;
 use crate::store::{Store, now_micros};
@@ -31,6 +32,7 @@ pub async fn overview_at(store: &Store, now: i64) -> LedgerResult<Overview> {
     let holds_by_status = holds_by_status(&mut tx).await?;
     let outbox = outbox(&mut tx, now).await?;
     let recent_transactions = transactions::recent(&mut tx, RECENT_TRANSACTIONS).await?;
+    let open_findings = open_findings(&mut tx).await?;
     tx.rollback().await?;
     Ok(Overview {
         as_of: rfc3339(now)?,
@@ -38,7 +40,7 @@ pub async fn overview_at(store: &Store, now: i64) -> LedgerResult<Overview> {
         per_minute,
         holds_by_status,
         outbox,
-        open_findings: BTreeMap::new(),
+        open_findings,
         recent_transactions,
     })
 }

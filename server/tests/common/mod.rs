@@ -132,7 +132,11 @@ impl TestDb {
 }
 
 fn test_config() -> LedgerConfig {
-    LedgerConfig { in_flight_wait: std::time::Duration::from_secs(20), ..LedgerConfig::default() }
+    LedgerConfig {
+        in_flight_wait: std::time::Duration::from_secs(20),
+        gates: ledgerdeck_server::gates::GateConfig { scheduled: false, ..Default::default() },
+        ..LedgerConfig::default()
+    }
 }
 
 pub fn operator() -> Caller {

@@ -1,0 +1,312 @@
+//! The gates' scans: read-only statements, one per check, run in parallel on
+//! separate connections. Each statement compares figures it read itself, so
+//! each sees one consistent snapshot even while commands post.
+
+use super::{Gate, GateConfig, Mode};
+use crate::error::LedgerResult;
+use crate::holds::OPEN_STATUSES;
+use crate::store::Store;
+use sqlx::{AnyPool, Row};
+use std::time::Instant;
+
+/// One account's ledger figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AccountFigures {
+    pub account_id: String,
+    pub currency: String,
+    /// The stored balance.
+    pub balance: i64,
+    /// The sum of its postings (through `posting_seq`).
+    pub posting_sum: i64,
+    /// Its last posting seen.
+    pub posting_seq: i64,
+    /// The checkpoint it had before this run: `(posting_seq, posting_sum)`.
+    pub checkpoint: Option<(i64, i64)>,
+}
+
+/// A statement line whose balance is not the previous balance plus its amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct BrokenLine {
+    pub account_id: String,
+    pub posting_seq: i64,
+    pub expected: i64,
+    pub actual: i64,
+}
+
+/// A wallet account's last statement line next to its ledger balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct StatementEnd {
+    pub account_id: String,
+    pub currency: String,
+    pub balance: i64,
+    /// `(posting_seq, balance_after)` of the last line; `(0, 0)` for none.
+    pub last_line: (i64, i64),
+    /// The checkpoint it had before this run: `(line_seq, line_balance)`.
+    pub checkpoint: Option<(i64, i64)>,
+}
+
+/// What `wallet_drift` read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct StatementScan {
+    pub broken: Vec<BrokenLine>,
+    pub ends: Vec<StatementEnd>,
+}
+
+/// What `ledger_balanced` read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LedgerScan {
+    /// `(transaction, currency, sum)` of every unbalanced transaction seen.
+    pub unbalanced: Vec<(String, String, i64)>,
+    /// The last posting whose transaction is now checked.
+    pub through_seq: i64,
+    pub accounts: Vec<AccountFigures>,
+}
+
+/// A wallet's open holds next to its reserved balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ReservedFigures {
+    pub wallet_id: String,
+    pub currency: String,
+    pub open_holds: i64,
+    pub reserved: i64,
+}
+
+/// A hold that `payout_finality` flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct LateHold {
+    pub hold_id: String,
+    pub status: String,
+    /// When it entered its status, µs since the epoch.
+    pub since: i64,
+    pub has_final_txn: bool,
+}
+
+/// What `payout_finality` read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FinalityScan {
+    pub holds: i64,
+    pub flagged: Vec<LateHold>,
+    pub stuck_before: i64,
+    pub overdue_before: i64,
+    pub now: i64,
+}
+
+/// A gate's scan: its data or why it failed, and how long it took.
+#[derive(Debug)]
+pub(super) struct Timed<T> {
+    pub data: LedgerResult<T>,
+    pub micros: i64,
+}
+
+/// Everything a run read, per selected gate.
+#[derive(Debug, Default)]
+pub(super) struct Scan {
+    pub ledger: Option<Timed<LedgerScan>>,
+    pub statements: Option<Timed<StatementScan>>,
+    pub holds: Option<Timed<Vec<ReservedFigures>>>,
+    pub finality: Option<Timed<FinalityScan>>,
+}
+
+/// Runs the scans of `gates` in parallel.
+pub(super) async fn scan(
+    store: &Store,
+    config: &GateConfig,
+    gates: &[Gate],
+    mode: Mode,
+    now: i64,
+) -> LedgerResult<Scan> {
+    let pool = store.pool();
+    let wanted = |gate| gates.contains(&gate);
+    let (ledger, statements, holds, finality) = futures::join!(
+        when(wanted(Gate::LedgerBalanced), || timed(ledger_scan(pool, mode))),
+        when(wanted(Gate::WalletDrift), || timed(statement_scan(pool, mode))),
+        when(wanted(Gate::HoldsDrift), || timed(reserved_scan(pool))),
+        when(wanted(Gate::PayoutFinality), || timed(finality_scan(pool, config, now))),
+    );
+    Ok(Scan { ledger, statements, holds, finality })
+}
+
+async fn when<T, F: Future<Output = T>>(wanted: bool, make: impl FnOnce() -> F) -> Option<T> {
+    if wanted { Some(make().await) } else { None }
+}
+
+async fn timed<T>(scan: impl Future<Output = LedgerResult<T>>) -> Timed<T> {
+    let clock = Instant::now();
+    let data = scan.await;
+    Timed { data, micros: i64::try_from(clock.elapsed().as_micros()).unwrap_or(i64::MAX) }
+}
+
+const TXN_FULL: &str = "SELECT transaction_id, currency, CAST(SUM(amount) AS BIGINT) AS total FROM postings \
+     GROUP BY transaction_id, currency HAVING SUM(amount) <> 0";
+
+const TXN_SINCE: &str = "SELECT transaction_id, currency, CAST(SUM(amount) AS BIGINT) AS total FROM postings \
+     WHERE transaction_id IN (SELECT transaction_id FROM postings WHERE seq > $1) \
+     GROUP BY transaction_id, currency HAVING SUM(amount) <> 0";
+
+const ACCOUNTS_FULL: &str = "SELECT a.id, a.currency, a.balance, \
+     CAST(COALESCE(p.total, 0) AS BIGINT) AS posting_sum, CAST(COALESCE(p.last_seq, 0) AS BIGINT) AS posting_seq, \
+     c.posting_seq AS cp_seq, c.posting_sum AS cp_sum \
+     FROM accounts a \
+     LEFT JOIN (SELECT account_id, SUM(amount) AS total, MAX(seq) AS last_seq FROM postings GROUP BY account_id) p \
+       ON p.account_id = a.id \
+     LEFT JOIN gate_checkpoints c ON c.account_id = a.id";
+
+const ACCOUNTS_SINCE: &str = "SELECT a.id, a.currency, a.balance, \
+     CAST(COALESCE(c.posting_sum, 0) + COALESCE((SELECT SUM(p.amount) FROM postings p \
+       WHERE p.account_id = a.id AND p.seq > COALESCE(c.posting_seq, 0)), 0) AS BIGINT) AS posting_sum, \
+     CAST(COALESCE((SELECT MAX(p.seq) FROM postings p WHERE p.account_id = a.id \
+       AND p.seq > COALESCE(c.posting_seq, 0)), c.posting_seq, 0) AS BIGINT) AS posting_seq, \
+     c.posting_seq AS cp_seq, c.posting_sum AS cp_sum \
+     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id";
+
+async fn ledger_scan(pool: &AnyPool, mode: Mode) -> LedgerResult<LedgerScan> {
+    // The mark is read first: every posting up to it is committed, so the
+    // scan that follows sees it.
+    let through_seq: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM postings").fetch_one(pool).await?;
+    let since = match mode {
+        Mode::Full => None,
+        Mode::Routine => super::record::mark(pool, super::record::TRANSACTIONS_MARK).await?,
+    };
+    let unbalanced = async {
+        let rows = match since {
+            None => sqlx::query(TXN_FULL).fetch_all(pool).await?,
+            Some(since) => sqlx::query(TXN_SINCE).bind(since).fetch_all(pool).await?,
+        };
+        rows.iter()
+            .map(|r| Ok((r.try_get("transaction_id")?, r.try_get("currency")?, r.try_get("total")?)))
+            .collect::<LedgerResult<Vec<_>>>()
+    };
+    let accounts = async {
+        let sql = if since.is_none() { ACCOUNTS_FULL } else { ACCOUNTS_SINCE };
+        let rows = sqlx::query(sql).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccountFigures {
+                    account_id: r.try_get("id")?,
+                    currency: r.try_get("currency")?,
+                    balance: r.try_get("balance")?,
+                    posting_sum: r.try_get("posting_sum")?,
+                    posting_seq: r.try_get("posting_seq")?,
+                    checkpoint: pair(r.try_get("cp_seq")?, r.try_get("cp_sum")?),
+                })
+            })
+            .collect::<LedgerResult<Vec<_>>>()
+    };
+    let (unbalanced, accounts) = futures::try_join!(unbalanced, accounts)?;
+    Ok(LedgerScan { unbalanced, through_seq, accounts })
+}
+
+/// Broken lines (full) and every wallet account's last line, in one statement.
+const STATEMENTS_FULL: &str = "SELECT 'broken' AS part, l.account_id, l.posting_seq AS seq, l.expected, \
+     l.balance_after AS actual, CAST(NULL AS TEXT) AS currency, CAST(NULL AS BIGINT) AS cp_seq, \
+     CAST(NULL AS BIGINT) AS cp_balance FROM ( \
+       SELECT account_id, posting_seq, balance_after, \
+       LAG(balance_after, 1, 0) OVER (PARTITION BY account_id ORDER BY posting_seq) + amount AS expected \
+       FROM statement_lines) l WHERE l.expected <> l.balance_after \
+     UNION ALL ";
+
+/// Broken lines among those after each account's checkpoint.
+const STATEMENTS_SINCE: &str = "SELECT 'broken' AS part, l.account_id, l.posting_seq AS seq, l.expected, \
+     l.balance_after AS actual, CAST(NULL AS TEXT) AS currency, CAST(NULL AS BIGINT) AS cp_seq, \
+     CAST(NULL AS BIGINT) AS cp_balance FROM ( \
+       SELECT s.account_id, s.posting_seq, s.balance_after, \
+       LAG(s.balance_after, 1, COALESCE(c.line_balance, 0)) OVER (PARTITION BY s.account_id ORDER BY s.posting_seq) \
+         + s.amount AS expected \
+       FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id \
+       JOIN statement_lines s ON s.account_id = a.id AND s.posting_seq > COALESCE(c.line_seq, 0) \
+       WHERE a.wallet_id IS NOT NULL) l WHERE l.expected <> l.balance_after \
+     UNION ALL ";
+
+const STATEMENT_ENDS: &str = "SELECT 'end' AS part, a.id AS account_id, \
+     CAST(COALESCE((SELECT MAX(s.posting_seq) FROM statement_lines s WHERE s.account_id = a.id), 0) AS BIGINT) AS seq, \
+     a.balance AS expected, \
+     CAST(COALESCE((SELECT s.balance_after FROM statement_lines s WHERE s.account_id = a.id \
+       ORDER BY s.posting_seq DESC LIMIT 1), 0) AS BIGINT) AS actual, \
+     a.currency, c.line_seq AS cp_seq, c.line_balance AS cp_balance \
+     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id WHERE a.wallet_id IS NOT NULL";
+
+async fn statement_scan(pool: &AnyPool, mode: Mode) -> LedgerResult<StatementScan> {
+    let head = match mode {
+        Mode::Full => STATEMENTS_FULL,
+        Mode::Routine => STATEMENTS_SINCE,
+    };
+    let sql = format!("{head}{STATEMENT_ENDS}");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    let mut scan = StatementScan::default();
+    for r in &rows {
+        let part: String = r.try_get("part")?;
+        let account_id: String = r.try_get("account_id")?;
+        let seq: i64 = r.try_get("seq")?;
+        let expected: i64 = r.try_get("expected")?;
+        let actual: i64 = r.try_get("actual")?;
+        if part == "broken" {
+            scan.broken.push(BrokenLine { account_id, posting_seq: seq, expected, actual });
+        } else {
+            scan.ends.push(StatementEnd {
+                account_id,
+                currency: r.try_get("currency")?,
+                balance: expected,
+                last_line: (seq, actual),
+                checkpoint: pair(r.try_get("cp_seq")?, r.try_get("cp_balance")?),
+            });
+        }
+    }
+    Ok(scan)
+}
+
+async fn reserved_scan(pool: &AnyPool) -> LedgerResult<Vec<ReservedFigures>> {
+    let open = OPEN_STATUSES.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT a.wallet_id, a.currency, CAST(COALESCE(h.total, 0) AS BIGINT) AS open_holds, a.balance AS reserved \
+         FROM accounts a LEFT JOIN (SELECT wallet_id, SUM(amount) AS total FROM holds WHERE status IN ({open}) \
+         GROUP BY wallet_id) h ON h.wallet_id = a.wallet_id WHERE a.kind = 'wallet_reserved'"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReservedFigures {
+                wallet_id: r.try_get("wallet_id")?,
+                currency: r.try_get("currency")?,
+                open_holds: r.try_get("open_holds")?,
+                reserved: r.try_get("reserved")?,
+            })
+        })
+        .collect()
+}
+
+const FINALITY: &str = "SELECT h.id, h.status, h.updated_at, \
+     CAST(CASE WHEN h.final_txn_id IS NOT NULL AND EXISTS \
+       (SELECT 1 FROM ledger_transactions t WHERE t.id = h.final_txn_id) THEN 1 ELSE 0 END AS BIGINT) AS has_final \
+     FROM holds h WHERE (h.status IN ('reserved', 'submitted') AND h.updated_at < $1) \
+       OR (h.status = 'manual_review' AND h.updated_at < $2) \
+       OR (h.status IN ('settled', 'released') AND (h.final_txn_id IS NULL \
+         OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = h.final_txn_id)))";
+
+async fn finality_scan(pool: &AnyPool, config: &GateConfig, now: i64) -> LedgerResult<FinalityScan> {
+    let stuck_before = now - micros(config.hold_stuck_after);
+    let overdue_before = now - micros(config.manual_review_sla);
+    let holds = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM holds").fetch_one(pool);
+    let rows = sqlx::query(FINALITY).bind(stuck_before).bind(overdue_before).fetch_all(pool);
+    let (holds, rows) = futures::try_join!(holds, rows)?;
+    let flagged = rows
+        .iter()
+        .map(|r| {
+            Ok(LateHold {
+                hold_id: r.try_get("id")?,
+                status: r.try_get("status")?,
+                since: r.try_get("updated_at")?,
+                has_final_txn: r.try_get::<i64, _>("has_final")? == 1,
+            })
+        })
+        .collect::<LedgerResult<Vec<_>>>()?;
+    Ok(FinalityScan { holds, flagged, stuck_before, overdue_before, now })
+}
+
+fn pair(a: Option<i64>, b: Option<i64>) -> Option<(i64, i64)> {
+    a.zip(b)
+}
+
+fn micros(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 4)
+}
