@@ -171,7 +171,99 @@ async fn outbox_backlog_and_health_changes_are_streamed(ledger: Ledger) {
 }
 
 on_both_databases!(
+    gate_runs_are_announced_and_readable,
+    the_scheduler_runs_gates_and_announces_them,
     hold_change_arrives_and_resumes_after_reconnect,
     heartbeats_keep_a_quiet_stream_visible,
     outbox_backlog_and_health_changes_are_streamed,
 );
+
+async fn gate_runs_are_announced_and_readable(ledger: Ledger) {
+    let server = TestServer::start(ledger.clone()).await;
+    let usd = wallet(&ledger, "USD").await;
+    pay_in(&ledger, &usd, "50.00").await;
+    sqlx::query("UPDATE accounts SET balance = balance + 25 WHERE id = $1")
+        .bind(format!("{usd}:available"))
+        .execute(ledger.store().pool())
+        .await
+        .unwrap();
+    let mut events = SseReader::new(server.get(&server.viewer, "/v1/events").await);
+
+    let viewer_run = server.command(&server.viewer, "run_gates", &json!({}), None).await;
+    expect_problem(viewer_run, 403, "FORBIDDEN").await;
+    let ran = server.command(&server.operator, "run_gates", &json!({}), None).await;
+    assert_eq!(ran.status(), 200);
+    let result: Value = ran.json().await.unwrap();
+    assert_eq!(result["status"], "completed");
+    let run_id = result["subject_id"].as_str().unwrap().to_string();
+
+    let announced = events.until("gate.run_finished", |d| d["run_id"] == run_id.as_str()).await;
+    let gates = announced.data["gates"].as_array().unwrap();
+    let names: Vec<_> = gates.iter().map(|g| g["gate"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ledger_balanced", "wallet_drift", "holds_drift", "payout_finality"]);
+    assert_eq!(gates[0]["status"], "red");
+    assert_eq!(gates[0]["trigger"], "ops-alice");
+    assert_eq!(gates[2]["status"], "green");
+
+    let listed: Value = server.get(&server.viewer, "/v1/gates").await.json().await.unwrap();
+    assert_eq!(listed[0]["status"], "red");
+    assert_eq!(listed[0]["last_run"]["run_id"], run_id.as_str());
+    assert!(listed[0]["last_run"]["duration_micros"].as_i64().unwrap() >= 0);
+
+    let open: Value =
+        server.get(&server.viewer, "/v1/gates/ledger_balanced/findings?status=OPEN").await.json().await.unwrap();
+    let finding = &open["items"][0];
+    assert_eq!(finding["code"], "balance_mismatch");
+    assert_eq!(finding["subject"], format!("{usd}:available"));
+    assert_eq!((finding["expected"].as_str(), finding["actual"].as_str()), (Some("50.00"), Some("50.25")));
+    let one: Value = server
+        .get(&server.viewer, &format!("/v1/findings/{}", finding["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(&one, finding);
+
+    let overview: Value = server.get(&server.viewer, "/v1/overview").await.json().await.unwrap();
+    assert!(overview["open_findings"]["ledger_balanced"].as_i64().unwrap() >= 1, "{overview}");
+
+    let page: Value = server.get(&server.viewer, "/v1/gates/runs?limit=3").await.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    let next = page["next_cursor"].as_str().unwrap();
+    let rest: Value = server.get(&server.viewer, &format!("/v1/gates/runs?cursor={next}")).await.json().await.unwrap();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1, "four gates per run, paged 3 + 1");
+    assert_eq!(rest["next_cursor"], Value::Null);
+
+    expect_problem(server.get(&server.viewer, "/v1/gates/nope/findings").await, 404, "NOT_FOUND").await;
+    expect_problem(
+        server.get(&server.viewer, "/v1/gates/wallet_drift/findings?status=open").await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_problem(server.get(&server.viewer, "/v1/gates/runs?gate=nope").await, 422, "VALIDATION_FAILED").await;
+    expect_problem(server.get(&server.viewer, "/v1/findings/nope").await, 404, "NOT_FOUND").await;
+    server.stop().await;
+}
+
+async fn the_scheduler_runs_gates_and_announces_them(ledger: Ledger) {
+    use ledgerdeck_server::gates::GateConfig;
+    let config = ledgerdeck_server::LedgerConfig {
+        gates: GateConfig { interval: Duration::from_millis(200), full_every: 3, ..GateConfig::default() },
+        ..ledgerdeck_server::LedgerConfig::default()
+    };
+    let scheduled = Ledger::new(ledger.store().clone(), config);
+    let server = TestServer::start(scheduled).await;
+    let mut events = SseReader::new(server.get(&server.viewer, "/v1/events").await);
+    let announced = events.until("gate.run_finished", |_| true).await;
+    assert_eq!(announced.data["trigger"], "schedule");
+    events.until("gate.run_finished", |_| true).await;
+    let runs: Value = server.get(&server.viewer, "/v1/gates/runs?gate=holds_drift").await.json().await.unwrap();
+    let modes: Vec<_> = runs["items"].as_array().unwrap().iter().rev().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert!(modes.len() >= 2, "{modes:?}");
+    assert_eq!(modes[..2], ["full", "routine"], "the first scheduled run is full, then routine ones");
+    let health: Value = server.get(&server.viewer, "/healthz").await.json().await.unwrap();
+    let gates = health["components"].as_array().unwrap().iter().find(|c| c["name"] == "gates").cloned().unwrap();
+    assert_eq!(gates["state"], "ok", "{health}");
+    server.stop().await;
+}

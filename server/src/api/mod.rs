@@ -5,6 +5,7 @@ pub mod auth;
 pub mod commands;
 pub mod events;
 pub mod flags;
+pub mod gates;
 pub mod monitor;
 pub mod outbox;
 pub mod probes;
@@ -94,6 +95,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(commands::routes())
         .merge(reads::routes())
         .merge(flags::routes())
+        .merge(gates::routes())
         .merge(outbox::routes())
         .merge(events::routes())
         .merge(providers::routes())

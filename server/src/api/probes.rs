@@ -58,7 +58,8 @@ pub async fn health(state: &AppState) -> HealthReport {
         component("api", ComponentState::Ok, "accepting requests")
     };
     let delivery = delivery_component(state).await;
-    let components = vec![database, api, delivery];
+    let gates = gates_component(state).await;
+    let components = vec![database, api, delivery, gates];
     let ready = components.iter().all(|c| c.state != ComponentState::Down);
     HealthReport { ok: true, ready, components }
 }
@@ -85,6 +86,32 @@ async fn delivery_component(state: &AppState) -> ComponentHealth {
         }
         Ok(Err(e)) => component("delivery", ComponentState::Degraded, &format!("stats unavailable: {e}")),
         Err(_) => component("delivery", ComponentState::Degraded, "stats unavailable within 2 s"),
+    }
+}
+
+/// The gate scheduler: degraded when the last run failed, or when no run
+/// (from any instance) started within three intervals while this process
+/// schedules them; never down (gates only detect).
+async fn gates_component(state: &AppState) -> ComponentHealth {
+    let config = state.ledger.gates().config();
+    let last = sqlx::query_as::<_, (i64, Option<String>)>(
+        "SELECT started_at, error FROM gate_runs ORDER BY started_at DESC, gate LIMIT 1",
+    )
+    .fetch_optional(state.ledger.store().pool());
+    let window = i64::try_from(config.interval.as_micros()).unwrap_or(i64::MAX / 4).saturating_mul(3);
+    match tokio::time::timeout(Duration::from_secs(2), last).await {
+        Ok(Ok(Some((_, Some(error))))) => {
+            component("gates", ComponentState::Degraded, &format!("last run failed: {error}"))
+        }
+        Ok(Ok(Some((at, None)))) if !config.scheduled || crate::store::now_micros() - at <= window => {
+            component("gates", ComponentState::Ok, "running on schedule")
+        }
+        Ok(Ok(_)) if config.scheduled => {
+            component("gates", ComponentState::Degraded, "no gate run within three scheduler intervals")
+        }
+        Ok(Ok(_)) => component("gates", ComponentState::Ok, "scheduler off in this process; on-demand runs only"),
+        Ok(Err(e)) => component("gates", ComponentState::Degraded, &format!("run history unavailable: {e}")),
+        Err(_) => component("gates", ComponentState::Degraded, "run history unavailable within 2 s"),
     }
 }
 
