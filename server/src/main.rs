@@ -174,6 +174,8 @@ enum LogFormat {
     Json,
 }
 
+// Parsed once at start; boxing the big variant would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serves the REST API until SIGTERM or Ctrl-C, then drains and stops.
