@@ -67,3 +67,6 @@ CREATE TABLE gate_marks (
     name  TEXT PRIMARY KEY,
     value BIGINT NOT NULL
 );
+
+-- Finished holds changed since the last run (routine payout_finality).
+CREATE INDEX holds_by_update ON holds (updated_at);

@@ -1,6 +1,11 @@
 //! Benchmark of the reconciliation gates over synthetic ledgers of growing
 //! size, on SQLite and on PostgreSQL. For each size and database it builds a
-//! fresh ledger and times `invariants::check_all` over it.
+//! fresh ledger, checks it with `invariants::check_all`, then times a first
+//! full run of all four gates (it also writes every checkpoint), a second
+//! full run (the steady state), and a routine run with nothing changed.
+//! Every run must find all four gates green.
+//!
+//! `cargo bench -p ledgerdeck-server --bench gates`.
 //!
 //! `LEDGERDECK_BENCH_SIZES`: comma-separated posting counts (default
 //! `10000,100000,1000000`). `LEDGERDECK_BENCH_POSTGRES_URL`: the PostgreSQL
@@ -9,6 +14,7 @@
 
 mod synthetic;
 
+use ledgerdeck_server::gates::{Gate, GateConfig, Gates, Mode};
 use ledgerdeck_server::{Store, invariants};
 use sqlx::{Connection, Executor, PgConnection};
 use std::error::Error;
@@ -105,6 +111,21 @@ async fn run(database: Database, store: &Store, postings: u64) -> BenchResult<()
     println!("{database:?} {postings} postings: check_all in {}", secs(started.elapsed()));
     if !violations.is_empty() {
         return Err(format!("{} violations, first: {:?}", violations.len(), violations[0]).into());
+    }
+    let gates = Gates::new(store.clone(), GateConfig::default());
+    for (label, mode) in [("full (first)", Mode::Full), ("full", Mode::Full), ("routine, nothing new", Mode::Routine)] {
+        let started = Instant::now();
+        let summary = gates.run(&Gate::ALL, mode, "bench", Duration::from_secs(1)).await?;
+        let took = started.elapsed();
+        let per_gate: Vec<String> = summary
+            .gates
+            .iter()
+            .map(|g| format!("{} {:.3} s", g.gate, g.duration_micros as f64 / 1e6))
+            .collect();
+        println!("{database:?} {postings} postings: gates {label} in {} [{}]", secs(took), per_gate.join(", "));
+        if let Some(red) = summary.gates.iter().find(|g| g.status != ledgerdeck_client::GateStatus::Green) {
+            return Err(format!("gate {} is {:?} on a sound ledger: {red:?}", red.gate, red.status).into());
+        }
     }
     Ok(())
 }

@@ -121,7 +121,7 @@ pub(super) async fn scan(
         when(wanted(Gate::LedgerBalanced), || timed(ledger_scan(pool, mode))),
         when(wanted(Gate::WalletDrift), || timed(statement_scan(pool, mode))),
         when(wanted(Gate::HoldsDrift), || timed(reserved_scan(pool))),
-        when(wanted(Gate::PayoutFinality), || timed(finality_scan(pool, config, now))),
+        when(wanted(Gate::PayoutFinality), || timed(finality_scan(pool, config, mode, now))),
     );
     Ok(Scan { ledger, statements, holds, finality })
 }
@@ -206,16 +206,19 @@ const STATEMENTS_FULL: &str = "SELECT 'broken' AS part, l.account_id, l.posting_
        FROM statement_lines) l WHERE l.expected <> l.balance_after \
      UNION ALL ";
 
-/// Broken lines among those after each account's checkpoint.
+/// Broken lines among those after each account's checkpoint. `CROSS JOIN`
+/// makes SQLite walk the accounts and seek each one's new lines (rather than
+/// scan every line); PostgreSQL plans it as the inner join it is.
 const STATEMENTS_SINCE: &str = "SELECT 'broken' AS part, l.account_id, l.posting_seq AS seq, l.expected, \
      l.balance_after AS actual, CAST(NULL AS TEXT) AS currency, CAST(NULL AS BIGINT) AS cp_seq, \
      CAST(NULL AS BIGINT) AS cp_balance FROM ( \
        SELECT s.account_id, s.posting_seq, s.balance_after, \
-       LAG(s.balance_after, 1, COALESCE(c.line_balance, 0)) OVER (PARTITION BY s.account_id ORDER BY s.posting_seq) \
+       LAG(s.balance_after, 1, k.from_balance) OVER (PARTITION BY s.account_id ORDER BY s.posting_seq) \
          + s.amount AS expected \
-       FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id \
-       JOIN statement_lines s ON s.account_id = a.id AND s.posting_seq > COALESCE(c.line_seq, 0) \
-       WHERE a.wallet_id IS NOT NULL) l WHERE l.expected <> l.balance_after \
+       FROM (SELECT a.id, COALESCE(c.line_seq, 0) AS from_seq, COALESCE(c.line_balance, 0) AS from_balance \
+             FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id WHERE a.wallet_id IS NOT NULL) k \
+       CROSS JOIN statement_lines s WHERE s.account_id = k.id AND s.posting_seq > k.from_seq) l \
+     WHERE l.expected <> l.balance_after \
      UNION ALL ";
 
 const STATEMENT_ENDS: &str = "SELECT 'end' AS part, a.id AS account_id, \
@@ -275,19 +278,38 @@ async fn reserved_scan(pool: &AnyPool) -> LedgerResult<Vec<ReservedFigures>> {
         .collect()
 }
 
-const FINALITY: &str = "SELECT h.id, h.status, h.updated_at, \
-     CAST(CASE WHEN h.final_txn_id IS NOT NULL AND EXISTS \
-       (SELECT 1 FROM ledger_transactions t WHERE t.id = h.final_txn_id) THEN 1 ELSE 0 END AS BIGINT) AS has_final \
-     FROM holds h WHERE (h.status IN ('reserved', 'submitted') AND h.updated_at < $1) \
-       OR (h.status = 'manual_review' AND h.updated_at < $2) \
-       OR (h.status IN ('settled', 'released') AND (h.final_txn_id IS NULL \
-         OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = h.final_txn_id)))";
+/// Open holds past their threshold, and finished holds (changed since `$3`)
+/// whose ledger transaction is missing.
+const FINALITY: &str = "SELECT h.id, h.status, h.updated_at, CAST(1 AS BIGINT) AS has_final FROM holds h \
+     WHERE h.status IN ('reserved', 'submitted', 'manual_review') \
+       AND h.updated_at < CASE WHEN h.status = 'manual_review' THEN $2 ELSE $1 END \
+     UNION ALL \
+     SELECT h.id, h.status, h.updated_at, CAST(0 AS BIGINT) AS has_final FROM holds h \
+     WHERE h.updated_at >= $3 AND h.status IN ('settled', 'released') \
+       AND (h.final_txn_id IS NULL OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = h.final_txn_id))";
 
-async fn finality_scan(pool: &AnyPool, config: &GateConfig, now: i64) -> LedgerResult<FinalityScan> {
+/// How far before the last run a routine run looks again for finished holds:
+/// a hold's `updated_at` is taken before its transaction commits.
+const FINISHED_HOLDS_OVERLAP_MICROS: i64 = 300_000_000;
+
+async fn finality_scan(pool: &AnyPool, config: &GateConfig, mode: Mode, now: i64) -> LedgerResult<FinalityScan> {
     let stuck_before = now - micros(config.hold_stuck_after);
     let overdue_before = now - micros(config.manual_review_sla);
+    let finished_since: Option<i64> = match mode {
+        Mode::Full => None,
+        // The start of the last good run of this gate: it checked every
+        // hold finished before then.
+        Mode::Routine => {
+            sqlx::query_scalar(
+                "SELECT MAX(started_at) FROM gate_runs WHERE gate = 'payout_finality' AND error IS NULL",
+            )
+            .fetch_one(pool)
+            .await?
+        }
+    };
+    let from = finished_since.map_or(i64::MIN, |at| at - FINISHED_HOLDS_OVERLAP_MICROS);
     let holds = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM holds").fetch_one(pool);
-    let rows = sqlx::query(FINALITY).bind(stuck_before).bind(overdue_before).fetch_all(pool);
+    let rows = sqlx::query(FINALITY).bind(stuck_before).bind(overdue_before).bind(from).fetch_all(pool);
     let (holds, rows) = futures::try_join!(holds, rows)?;
     let flagged = rows
         .iter()

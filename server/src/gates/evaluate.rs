@@ -56,7 +56,7 @@ fn codes(gate: Gate, mode: Mode) -> Vec<&'static str> {
         Gate::LedgerBalanced => (&[], &["transaction_unbalanced", "currency_unbalanced", "balance_mismatch"]),
         Gate::WalletDrift => (&["statement_balance_mismatch"], &["statement_running_balance"]),
         Gate::HoldsDrift => (&["holds_reserved_mismatch"], &[]),
-        Gate::PayoutFinality => (&["hold_stuck", "manual_review_overdue", "final_transaction_missing"], &[]),
+        Gate::PayoutFinality => (&["hold_stuck", "manual_review_overdue"], &["final_transaction_missing"]),
     };
     let mut codes = always.to_vec();
     if mode == Mode::Full {

@@ -248,15 +248,9 @@ async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult
             .map(|a| (a.account_id.as_str(), a.posting_seq, a.posting_sum))
             .collect();
         upsert(conn, &moved, "posting_seq", "posting_sum").await?;
-        sqlx::query(
-            "INSERT INTO gate_marks (name, value) VALUES ($1, $2) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE gate_marks.value <> excluded.value",
-        )
-        .bind(TRANSACTIONS_MARK)
-        .bind(ledger.through_seq)
-        .execute(&mut *conn)
-        .await?;
+        set_mark(conn, TRANSACTIONS_MARK, ledger.through_seq).await?;
     }
+
     if let Some(Ok(statements)) = scan.statements.as_ref().map(|t| t.data.as_ref()) {
         let moved: Vec<(&str, i64, i64)> = statements
             .ends
@@ -266,6 +260,18 @@ async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult
             .collect();
         upsert(conn, &moved, "line_seq", "line_balance").await?;
     }
+    Ok(())
+}
+
+async fn set_mark(conn: &mut AnyConnection, name: &str, value: i64) -> LedgerResult<()> {
+    sqlx::query(
+        "INSERT INTO gate_marks (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE gate_marks.value <> excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
