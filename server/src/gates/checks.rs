@@ -5,7 +5,7 @@
 use super::{Gate, GateConfig, Mode};
 use crate::error::LedgerResult;
 use crate::holds::OPEN_STATUSES;
-use crate::store::Store;
+use crate::store::{Backend, Store};
 use sqlx::{AnyPool, Row};
 use std::time::Instant;
 
@@ -49,6 +49,8 @@ pub(super) struct StatementEnd {
 #[derive(Debug, Clone, Default)]
 pub(super) struct StatementScan {
     pub broken: Vec<BrokenLine>,
+    /// The last statement line now checked.
+    pub through_seq: i64,
     pub ends: Vec<StatementEnd>,
 }
 
@@ -118,8 +120,8 @@ pub(super) async fn scan(
     let pool = store.pool();
     let wanted = |gate| gates.contains(&gate);
     let (ledger, statements, holds, finality) = futures::join!(
-        when(wanted(Gate::LedgerBalanced), || timed(ledger_scan(pool, mode))),
-        when(wanted(Gate::WalletDrift), || timed(statement_scan(pool, mode))),
+        when(wanted(Gate::LedgerBalanced), || timed(ledger_scan(store, mode))),
+        when(wanted(Gate::WalletDrift), || timed(statement_scan(store, mode))),
         when(wanted(Gate::HoldsDrift), || timed(reserved_scan(pool))),
         when(wanted(Gate::PayoutFinality), || timed(finality_scan(pool, config, mode, now))),
     );
@@ -151,23 +153,50 @@ const ACCOUNTS_FULL: &str = "SELECT a.id, a.currency, a.balance, \
        ON p.account_id = a.id \
      LEFT JOIN gate_checkpoints c ON c.account_id = a.id";
 
-const ACCOUNTS_SINCE: &str = "SELECT a.id, a.currency, a.balance, \
-     CAST(COALESCE(c.posting_sum, 0) + COALESCE((SELECT SUM(p.amount) FROM postings p \
-       WHERE p.account_id = a.id AND p.seq > COALESCE(c.posting_seq, 0)), 0) AS BIGINT) AS posting_sum, \
-     CAST(COALESCE((SELECT MAX(p.seq) FROM postings p WHERE p.account_id = a.id \
-       AND p.seq > COALESCE(c.posting_seq, 0)), c.posting_seq, 0) AS BIGINT) AS posting_seq, \
-     c.posting_seq AS cp_seq, c.posting_sum AS cp_sum \
-     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id";
+/// Per account: the checkpoint plus the postings after it, read from the
+/// postings after `$1` only (one range of the primary key, not a seek per
+/// account).
+/// (`fresh` is materialised in seq order so that SQLite reads it as a range
+/// of the primary key rather than skip-scanning an index.)
+const ACCOUNTS_SINCE: &str = "WITH fresh AS MATERIALIZED \
+       (SELECT seq, account_id, amount FROM postings WHERE seq > $1 ORDER BY seq) \
+     SELECT a.id, a.currency, a.balance, c.posting_seq AS cp_seq, c.posting_sum AS cp_sum, \
+     CAST(COALESCE(c.posting_sum, 0) + COALESCE(d.total, 0) AS BIGINT) AS posting_sum, \
+     CAST(COALESCE(d.last_seq, c.posting_seq, 0) AS BIGINT) AS posting_seq \
+     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id \
+     LEFT JOIN (SELECT p.account_id, SUM(p.amount) AS total, MAX(p.seq) AS last_seq FROM fresh p \
+       LEFT JOIN gate_checkpoints pc ON pc.account_id = p.account_id \
+       WHERE p.seq > COALESCE(pc.posting_seq, 0) GROUP BY p.account_id) d ON d.account_id = a.id";
 
-async fn ledger_scan(pool: &AnyPool, mode: Mode) -> LedgerResult<LedgerScan> {
-    // The mark is read first: every posting up to it is committed, so the
-    // scan that follows sees it.
+/// How far below the last run's mark a routine run reads again. On SQLite
+/// writers are serialised, so every posting at or below the mark was
+/// committed when it was read. On PostgreSQL a transaction may commit after
+/// others that took later sequence numbers; per-account checkpoints keep the
+/// overlap from being counted twice.
+fn overlap(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => 100_000,
+    }
+}
+
+/// Where a routine run starts reading: the mark `name` less the overlap, or
+/// `None` (read everything) when there is no mark yet or the run is full.
+async fn since(store: &Store, mode: Mode, name: &str) -> LedgerResult<Option<i64>> {
+    if mode == Mode::Full {
+        return Ok(None);
+    }
+    let mark = super::record::mark(store.pool(), name).await?;
+    Ok(mark.map(|m| (m - overlap(store.backend())).max(0)))
+}
+
+async fn ledger_scan(store: &Store, mode: Mode) -> LedgerResult<LedgerScan> {
+    let pool = store.pool();
+    // The mark is read first: every posting up to it is committed (on
+    // PostgreSQL, up to the overlap), so the scan that follows sees it.
     let through_seq: i64 =
         sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM postings").fetch_one(pool).await?;
-    let since = match mode {
-        Mode::Full => None,
-        Mode::Routine => super::record::mark(pool, super::record::TRANSACTIONS_MARK).await?,
-    };
+    let since = since(store, mode, super::record::POSTINGS_MARK).await?;
     let unbalanced = async {
         let rows = match since {
             None => sqlx::query(TXN_FULL).fetch_all(pool).await?,
@@ -178,8 +207,10 @@ async fn ledger_scan(pool: &AnyPool, mode: Mode) -> LedgerResult<LedgerScan> {
             .collect::<LedgerResult<Vec<_>>>()
     };
     let accounts = async {
-        let sql = if since.is_none() { ACCOUNTS_FULL } else { ACCOUNTS_SINCE };
-        let rows = sqlx::query(sql).fetch_all(pool).await?;
+        let rows = match since {
+            None => sqlx::query(ACCOUNTS_FULL).fetch_all(pool).await?,
+            Some(since) => sqlx::query(ACCOUNTS_SINCE).bind(since).fetch_all(pool).await?,
+        };
         rows.iter()
             .map(|r| {
                 Ok(AccountFigures {
@@ -206,20 +237,36 @@ const STATEMENTS_FULL: &str = "SELECT 'broken' AS part, l.account_id, l.posting_
        FROM statement_lines) l WHERE l.expected <> l.balance_after \
      UNION ALL ";
 
-/// Broken lines among those after each account's checkpoint. `CROSS JOIN`
-/// makes SQLite walk the accounts and seek each one's new lines (rather than
-/// scan every line); PostgreSQL plans it as the inner join it is.
-const STATEMENTS_SINCE: &str = "SELECT 'broken' AS part, l.account_id, l.posting_seq AS seq, l.expected, \
-     l.balance_after AS actual, CAST(NULL AS TEXT) AS currency, CAST(NULL AS BIGINT) AS cp_seq, \
-     CAST(NULL AS BIGINT) AS cp_balance FROM ( \
-       SELECT s.account_id, s.posting_seq, s.balance_after, \
-       LAG(s.balance_after, 1, k.from_balance) OVER (PARTITION BY s.account_id ORDER BY s.posting_seq) \
-         + s.amount AS expected \
-       FROM (SELECT a.id, COALESCE(c.line_seq, 0) AS from_seq, COALESCE(c.line_balance, 0) AS from_balance \
-             FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id WHERE a.wallet_id IS NOT NULL) k \
-       CROSS JOIN statement_lines s WHERE s.account_id = k.id AND s.posting_seq > k.from_seq) l \
-     WHERE l.expected <> l.balance_after \
-     UNION ALL ";
+/// The routine statement scan in one statement: lines after `$1` (plus
+/// every line of accounts whose statement checkpoint was reset), checked
+/// from each account's checkpoint; then every wallet account's last line
+/// (the last new one, else the checkpoint's) next to its stored balance.
+const STATEMENTS_SINCE: &str = "WITH recent AS MATERIALIZED ( \
+       SELECT s.account_id, s.posting_seq, s.amount, s.balance_after FROM statement_lines s \
+       WHERE s.posting_seq > $1 ORDER BY s.posting_seq), \
+     fresh AS ( \
+       SELECT account_id, posting_seq, amount, balance_after FROM recent \
+       UNION ALL \
+       SELECT s.account_id, s.posting_seq, s.amount, s.balance_after FROM gate_checkpoints c0 \
+       CROSS JOIN statement_lines s WHERE c0.line_seq = 0 AND s.account_id = c0.account_id AND s.posting_seq <= $1), \
+     checked AS MATERIALIZED ( \
+       SELECT f.account_id, f.posting_seq, f.balance_after, \
+       LAG(f.balance_after, 1, COALESCE(c.line_balance, 0)) OVER (PARTITION BY f.account_id ORDER BY f.posting_seq) \
+         + f.amount AS expected \
+       FROM fresh f LEFT JOIN gate_checkpoints c ON c.account_id = f.account_id \
+       WHERE f.posting_seq > COALESCE(c.line_seq, 0)), \
+     last_new AS (SELECT account_id, MAX(posting_seq) AS last_seq FROM checked GROUP BY account_id) \
+     SELECT 'broken' AS part, account_id, posting_seq AS seq, expected, balance_after AS actual, \
+       CAST(NULL AS TEXT) AS currency, CAST(NULL AS BIGINT) AS cp_seq, CAST(NULL AS BIGINT) AS cp_balance \
+     FROM checked WHERE expected <> balance_after \
+     UNION ALL \
+     SELECT 'end' AS part, a.id AS account_id, CAST(COALESCE(n.last_seq, c.line_seq, 0) AS BIGINT) AS seq, \
+       a.balance AS expected, \
+       CAST(COALESCE((SELECT s.balance_after FROM statement_lines s WHERE s.posting_seq = n.last_seq), \
+         c.line_balance, 0) AS BIGINT) AS actual, \
+       a.currency, c.line_seq AS cp_seq, c.line_balance AS cp_balance \
+     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id \
+     LEFT JOIN last_new n ON n.account_id = a.id WHERE a.wallet_id IS NOT NULL";
 
 const STATEMENT_ENDS: &str = "SELECT 'end' AS part, a.id AS account_id, \
      CAST(COALESCE((SELECT MAX(s.posting_seq) FROM statement_lines s WHERE s.account_id = a.id), 0) AS BIGINT) AS seq, \
@@ -229,14 +276,17 @@ const STATEMENT_ENDS: &str = "SELECT 'end' AS part, a.id AS account_id, \
      a.currency, c.line_seq AS cp_seq, c.line_balance AS cp_balance \
      FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id WHERE a.wallet_id IS NOT NULL";
 
-async fn statement_scan(pool: &AnyPool, mode: Mode) -> LedgerResult<StatementScan> {
-    let head = match mode {
-        Mode::Full => STATEMENTS_FULL,
-        Mode::Routine => STATEMENTS_SINCE,
+async fn statement_scan(store: &Store, mode: Mode) -> LedgerResult<StatementScan> {
+    let pool = store.pool();
+    let through_seq: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(posting_seq), 0) AS BIGINT) FROM statement_lines")
+            .fetch_one(pool)
+            .await?;
+    let rows = match since(store, mode, super::record::STATEMENT_MARK).await? {
+        None => sqlx::query(sqlx::AssertSqlSafe(format!("{STATEMENTS_FULL}{STATEMENT_ENDS}"))).fetch_all(pool).await?,
+        Some(since) => sqlx::query(STATEMENTS_SINCE).bind(since).fetch_all(pool).await?,
     };
-    let sql = format!("{head}{STATEMENT_ENDS}");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
-    let mut scan = StatementScan::default();
+    let mut scan = StatementScan { through_seq, ..StatementScan::default() };
     for r in &rows {
         let part: String = r.try_get("part")?;
         let account_id: String = r.try_get("account_id")?;
@@ -300,11 +350,9 @@ async fn finality_scan(pool: &AnyPool, config: &GateConfig, mode: Mode, now: i64
         // The start of the last good run of this gate: it checked every
         // hold finished before then.
         Mode::Routine => {
-            sqlx::query_scalar(
-                "SELECT MAX(started_at) FROM gate_runs WHERE gate = 'payout_finality' AND error IS NULL",
-            )
-            .fetch_one(pool)
-            .await?
+            sqlx::query_scalar("SELECT MAX(started_at) FROM gate_runs WHERE gate = 'payout_finality' AND error IS NULL")
+                .fetch_one(pool)
+                .await?
         }
     };
     let from = finished_since.map_or(i64::MIN, |at| at - FINISHED_HOLDS_OVERLAP_MICROS);

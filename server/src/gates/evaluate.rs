@@ -54,7 +54,7 @@ pub(super) struct GateResult {
 fn codes(gate: Gate, mode: Mode) -> Vec<&'static str> {
     let (always, full_only): (&[&str], &[&str]) = match gate {
         Gate::LedgerBalanced => (&[], &["transaction_unbalanced", "currency_unbalanced", "balance_mismatch"]),
-        Gate::WalletDrift => (&["statement_balance_mismatch"], &["statement_running_balance"]),
+        Gate::WalletDrift => (&[], &["statement_running_balance", "statement_balance_mismatch"]),
         Gate::HoldsDrift => (&["holds_reserved_mismatch"], &[]),
         Gate::PayoutFinality => (&["hold_stuck", "manual_review_overdue"], &["final_transaction_missing"]),
     };
@@ -257,6 +257,7 @@ mod tests {
     fn wallet_drift_reports_the_first_broken_line_per_account() {
         let line = |seq, expected, actual| BrokenLine { account_id: "w".into(), posting_seq: seq, expected, actual };
         let scan = StatementScan {
+            through_seq: 9,
             broken: vec![line(9, 1, 2), line(4, 30, 31)],
             ends: vec![StatementEnd {
                 account_id: "w".into(),
@@ -278,7 +279,8 @@ mod tests {
     #[test]
     fn only_complete_codes_may_resolve_and_a_failed_scan_resolves_nothing() {
         assert!(codes(Gate::LedgerBalanced, Mode::Routine).is_empty());
-        assert_eq!(codes(Gate::WalletDrift, Mode::Routine), vec!["statement_balance_mismatch"]);
+        assert!(codes(Gate::WalletDrift, Mode::Routine).is_empty());
+        assert_eq!(codes(Gate::HoldsDrift, Mode::Routine), vec!["holds_reserved_mismatch"]);
         assert_eq!(codes(Gate::WalletDrift, Mode::Full).len(), 2);
         let failed = Scan {
             holds: Some(Timed { data: Err(crate::LedgerError::Internal("x".into())), micros: 3 }),

@@ -15,8 +15,10 @@ use ledgerdeck_client::{GateRunView, GateStatus};
 use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::{HashMap, HashSet};
 
-/// The mark of the last posting whose transaction has been checked.
-pub(super) const TRANSACTIONS_MARK: &str = "transactions_through_seq";
+/// The mark of the last posting the ledger scan has read.
+pub(super) const POSTINGS_MARK: &str = "postings_through_seq";
+/// The mark of the last statement line the statement scan has read.
+pub(super) const STATEMENT_MARK: &str = "statement_through_seq";
 
 /// Checkpoint rows written per statement.
 const BATCH: usize = 500;
@@ -248,7 +250,7 @@ async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult
             .map(|a| (a.account_id.as_str(), a.posting_seq, a.posting_sum))
             .collect();
         upsert(conn, &moved, "posting_seq", "posting_sum").await?;
-        set_mark(conn, TRANSACTIONS_MARK, ledger.through_seq).await?;
+        set_mark(conn, POSTINGS_MARK, ledger.through_seq).await?;
     }
 
     if let Some(Ok(statements)) = scan.statements.as_ref().map(|t| t.data.as_ref()) {
@@ -259,6 +261,7 @@ async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult
             .map(|e| (e.account_id.as_str(), e.last_line.0, e.last_line.1))
             .collect();
         upsert(conn, &moved, "line_seq", "line_balance").await?;
+        set_mark(conn, STATEMENT_MARK, statements.through_seq).await?;
     }
     Ok(())
 }
