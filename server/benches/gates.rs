@@ -117,11 +117,8 @@ async fn run(database: Database, store: &Store, postings: u64) -> BenchResult<()
         let started = Instant::now();
         let summary = gates.run(&Gate::ALL, mode, "bench", Duration::from_secs(1)).await?;
         let took = started.elapsed();
-        let per_gate: Vec<String> = summary
-            .gates
-            .iter()
-            .map(|g| format!("{} {:.3} s", g.gate, g.duration_micros as f64 / 1e6))
-            .collect();
+        let per_gate: Vec<String> =
+            summary.gates.iter().map(|g| format!("{} {:.3} s", g.gate, g.duration_micros as f64 / 1e6)).collect();
         println!("{database:?} {postings} postings: gates {label} in {} [{}]", secs(took), per_gate.join(", "));
         if let Some(red) = summary.gates.iter().find(|g| g.status != ledgerdeck_client::GateStatus::Green) {
             return Err(format!("gate {} is {:?} on a sound ledger: {red:?}", red.gate, red.status).into());

@@ -300,11 +300,9 @@ async fn finality_scan(pool: &AnyPool, config: &GateConfig, mode: Mode, now: i64
         // The start of the last good run of this gate: it checked every
         // hold finished before then.
         Mode::Routine => {
-            sqlx::query_scalar(
-                "SELECT MAX(started_at) FROM gate_runs WHERE gate = 'payout_finality' AND error IS NULL",
-            )
-            .fetch_one(pool)
-            .await?
+            sqlx::query_scalar("SELECT MAX(started_at) FROM gate_runs WHERE gate = 'payout_finality' AND error IS NULL")
+                .fetch_one(pool)
+                .await?
         }
     };
     let from = finished_since.map_or(i64::MIN, |at| at - FINISHED_HOLDS_OVERLAP_MICROS);
