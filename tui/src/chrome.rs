@@ -120,9 +120,17 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
+    let mut room = usize::from(area.width).saturating_sub(1);
+    // Whole hints only: one that does not fit is left out, a shorter later one may still fit.
     for entry in app.context().hints(app.session.read_only) {
+        let description = format!(" {}  ", entry.description);
+        let width = entry.label.chars().count() + description.chars().count();
+        if width > room {
+            continue;
+        }
+        room -= width;
         spans.push(Span::styled(entry.label, theme.accent));
-        spans.push(Span::styled(format!(" {}  ", entry.description), theme.muted));
+        spans.push(Span::styled(description, theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.text), area);
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod credentials;
 pub mod data;
 pub mod keymap;
+pub mod login;
 pub mod runtime;
 pub mod sanitize;
 pub mod theme;

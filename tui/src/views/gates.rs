@@ -180,9 +180,9 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Th
         Constraint::Length(6),
         Constraint::Fill(2),
         Constraint::Fill(2),
-        Constraint::Length(16),
-        Constraint::Length(16),
-        Constraint::Length(8),
+        Constraint::Length(13),
+        Constraint::Length(13),
+        Constraint::Length(7),
     ];
     if wide {
         columns.extend([Constraint::Length(8), Constraint::Fill(3)]);

@@ -72,7 +72,7 @@ fn delivery_line(d: &DeliveryView, width: u16, theme: &Theme) -> Line<'static> {
         Span::styled("▸ ", theme.accent),
         Span::styled(cell(&d.endpoint_id, width / 3), theme.text),
         Span::styled(format!("  {}", cell(&d.status, 10)), style),
-        Span::styled(format!("  {} attempts{next}", d.attempts), theme.muted),
+        Span::styled(format!("  {} attempt{}{next}", d.attempts, if d.attempts == 1 { "" } else { "s" }), theme.muted),
         Span::styled(format!("  id {}", cell(&d.id, width / 3)), theme.muted),
     ])
 }

@@ -30,9 +30,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Them
             .areas(area);
     let [health, commands, outbox, findings] = Layout::horizontal([
         Constraint::Fill(1),
-        Constraint::Length(22),
-        Constraint::Length(18),
-        Constraint::Length(22),
+        Constraint::Length(21),
+        Constraint::Length(17),
+        Constraint::Length(20),
     ])
     .areas(top);
     render_health(frame, health, state.health.as_ref(), theme);
@@ -55,10 +55,10 @@ fn render_health(frame: &mut Frame, area: Rect, health: Option<&HealthReport>, t
     let mut lines = vec![Line::from(vec![
         Span::styled("ok ", theme.muted),
         yes_no(health.ok, theme),
-        Span::styled("   ready ", theme.muted),
+        Span::styled("  ready ", theme.muted),
         yes_no(health.ready, theme),
     ])];
-    let name_width = 11;
+    let name_width = 10;
     for c in &health.components {
         let state = component_state(c.state, theme);
         let used = name_width + state.content.chars().count() as u16 + 2;
@@ -80,13 +80,13 @@ fn render_commands(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: 
     let c = &ov.commands;
     let row = |label: &str, posted: i64, failed: i64| {
         Line::from(vec![
-            Span::styled(format!("{label:<6}"), theme.muted),
+            Span::styled(format!("{label:<5}"), theme.muted),
             Span::styled(format!("{posted:>7}"), theme.text),
             Span::styled(format!("{failed:>7}"), if failed > 0 { theme.error } else { theme.text }),
         ])
     };
     let lines = vec![
-        Line::from(Span::styled(format!("{:<6}{:>7}{:>7}", "", "posted", "failed"), theme.muted)),
+        Line::from(Span::styled(format!("{:<5}{:>7}{:>7}", "", "posted", "failed"), theme.muted)),
         row("5 min", c.last_5m.posted, c.last_5m.failed),
         row("1 h", c.last_1h.posted, c.last_1h.failed),
         row("24 h", c.last_24h.posted, c.last_24h.failed),
@@ -139,12 +139,13 @@ fn render_sparklines(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme
     for (row, (label, data, style)) in
         rows.iter().zip([("posted", &posted, theme.ok), ("failed", &failed, theme.error)])
     {
-        let [label_area, bars] = Layout::horizontal([Constraint::Length(16), Constraint::Fill(1)]).areas(*row);
+        let [label_area, bars] = Layout::horizontal([Constraint::Length(22), Constraint::Fill(1)]).areas(*row);
         let peak = data.iter().copied().max().unwrap_or(0);
         let last = data.last().copied().unwrap_or(0);
         let text = Line::from(vec![
             Span::styled(format!("{label:<7}"), theme.muted),
-            Span::styled(format!("{last:>3}/{peak:<4}"), theme.text),
+            Span::styled(format!("{last:>4}"), theme.text),
+            Span::styled(format!(" max {peak:<5}"), theme.muted),
         ]);
         frame.render_widget(Paragraph::new(text), label_area);
         // Newest on the right: keep the last `width` minutes.
