@@ -110,8 +110,10 @@ pub struct Theme {
     pub border: Style,
     /// Block titles.
     pub title: Style,
-    /// The selected row.
+    /// The selected tab or item: its own text and background colours.
     pub selection: Style,
+    /// The selected table row: a background only, so coloured cells keep their colour.
+    pub highlight: Style,
     /// The production banner.
     pub banner: Style,
 }
@@ -157,6 +159,7 @@ impl Theme {
             selection: Style::new()
                 .fg(colour("selection_fg", &c.selection_fg)?)
                 .bg(colour("selection_bg", &c.selection_bg)?),
+            highlight: Style::new().bg(colour("selection_bg", &c.selection_bg)?),
             banner: Style::new()
                 .fg(colour("banner_fg", &c.banner_fg)?)
                 .bg(colour("banner_bg", &c.banner_bg)?)
@@ -167,6 +170,7 @@ impl Theme {
             out.warn = out.warn.add_modifier(Modifier::BOLD);
             out.error = out.error.add_modifier(Modifier::UNDERLINED);
             out.selection = out.selection.add_modifier(Modifier::REVERSED);
+            out.highlight = out.highlight.add_modifier(Modifier::REVERSED);
             out.banner = out.banner.add_modifier(Modifier::REVERSED);
         }
         Ok(out)

@@ -6,6 +6,7 @@ mod fixtures;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::DataMsg;
+use ledgerdeck_tui::theme::{ColorMode, Theme};
 use ratatui::buffer::Buffer;
 use std::collections::BTreeMap;
 
@@ -103,6 +104,54 @@ fn too_small() {
                 format!("too_small_{w}x{h}_{theme}"),
                 format!("{text}--- styles ---\n{}", styles(&buffer))
             );
+        }
+    }
+}
+
+fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
+    let lines = fixtures::buffer_text(buffer);
+    for (y, line) in lines.lines().enumerate() {
+        if let Some(at) = line.find(text) {
+            return (line[..at].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{text:?} not on screen:\n{lines}");
+}
+
+#[test]
+fn theme_colours_reach_the_cells() {
+    use ratatui::style::{Color, Modifier};
+    let mut dark = fixtures::app("terminal", false, true);
+    press(&mut dark, "2");
+    let buffer = fixtures::draw(&mut dark, 80, 24);
+    let (x, y) = find(&buffer, "✖ red");
+    assert_eq!(buffer[(x, y)].fg, Color::Rgb(0xff, 0x5f, 0x5f), "red gate in the error colour");
+    assert_eq!(buffer[(x, y)].bg, Color::Reset, "terminal theme keeps the terminal's background");
+    let (x, y) = find(&buffer, "● green");
+    assert_eq!(buffer[(x, y)].fg, Color::Rgb(0x5f, 0xcf, 0x80));
+    let (x, y) = find(&buffer, "PRODUCTION");
+    assert_eq!(buffer[(x, y)].bg, Color::Rgb(0xc4, 0x00, 0x00), "the banner is red");
+    assert_eq!(buffer[(0, y)].bg, Color::Rgb(0xc4, 0x00, 0x00), "across the whole width");
+    assert_eq!(buffer[(79, y)].bg, Color::Rgb(0xc4, 0x00, 0x00));
+
+    let mut paper = fixtures::app("ledger-paper", false, false);
+    let buffer = fixtures::draw(&mut paper, 80, 24);
+    assert!(buffer.content().iter().all(|c| c.bg != Color::Reset), "paper fills its background");
+    let (x, y) = find(&buffer, "1 Overview");
+    assert_eq!(buffer[(x, y)].bg, Color::Rgb(0xd9, 0xe4, 0xf2), "current tab in the selection colour");
+
+    // NO_COLOR: modifiers only; the 256-colour fallback: palette indexes only.
+    for (mode, ok) in [
+        (ColorMode::None, (|c: Color| c == Color::Reset) as fn(Color) -> bool),
+        (ColorMode::Ansi256, |c: Color| matches!(c, Color::Reset | Color::Indexed(_))),
+    ] {
+        let mut app = fixtures::app("terminal", false, true);
+        app.theme = Theme::builtin("terminal", mode).unwrap();
+        let buffer = fixtures::draw(&mut app, 80, 24);
+        assert!(buffer.content().iter().all(|c| ok(c.fg) && ok(c.bg)), "{mode:?}");
+        if mode == ColorMode::None {
+            let (x, y) = find(&buffer, "PRODUCTION");
+            assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED), "the banner still stands out");
         }
     }
 }

@@ -148,7 +148,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme)
         ])
     });
     let mut table_state = TableState::new().with_selected(Some(state.selected));
-    let selection = if state.findings_focused { theme.text.patch(theme.muted) } else { theme.selection };
+    let selection = if state.findings_focused { theme.muted } else { theme.highlight };
     let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
         .header(header)
         .row_highlight_style(selection)
@@ -211,7 +211,7 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Th
     let mut table_state = TableState::new().with_selected(state.findings_focused.then_some(state.finding));
     let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
         .header(Row::new(head).style(theme.muted))
-        .row_highlight_style(theme.selection)
+        .row_highlight_style(theme.highlight)
         .highlight_symbol("› ");
     frame.render_stateful_widget(table, inner, &mut table_state);
 }

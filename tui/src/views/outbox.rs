@@ -265,7 +265,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme
     let mut table_state = TableState::new().with_selected(Some(state.selected));
     let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
         .header(header)
-        .row_highlight_style(theme.selection)
+        .row_highlight_style(theme.highlight)
         .highlight_symbol("› ");
     frame.render_stateful_widget(table, list_area, &mut table_state);
 }
