@@ -1,10 +1,108 @@
-//! `ledgerdeck`, the operations cockpit. The cockpit itself arrives with its
-//! own issue; until then this binary only says so.
+//! `ledgerdeck`, the operations cockpit: `ledgerdeck [--profile NAME | --server URL]`
+//! opens it; `ledgerdeck login` stores a token; `ledgerdeck logout` removes it.
 
-fn main() {
-    eprintln!(
-        "ledgerdeck {}: the cockpit is not built yet; the wallet core is `ledgerdeck-server`.",
-        env!("CARGO_PKG_VERSION")
-    );
-    std::process::exit(2);
+use clap::{Parser, Subcommand};
+use ledgerdeck_tui::app::{App, Session};
+use ledgerdeck_tui::config::{self, Config, Profile};
+use ledgerdeck_tui::credentials::{Token, TokenSource, Tokens};
+use ledgerdeck_tui::login::{self, Verified};
+use ledgerdeck_tui::runtime;
+use ledgerdeck_tui::theme::{ColorMode, Theme};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "ledgerdeck", version, about = "The ledgerdeck operations cockpit")]
+struct Cli {
+    /// The profile to use (from the config file).
+    #[arg(long, global = true, env = "LEDGERDECK_PROFILE")]
+    profile: Option<String>,
+    /// A server URL, without a profile or overriding the profile's.
+    #[arg(long, global = true)]
+    server: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ask for an API token, verify it and store it in the OS credential store.
+    Login,
+    /// Remove the profile's stored token.
+    Logout,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let path = config::config_path();
+    let profile = match Config::load(&path)
+        .and_then(|c| c.resolve(cli.profile.as_deref(), cli.server.as_deref(), &path, &config::current_user()))
+    {
+        Ok(profile) => profile,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let tokens = Tokens::platform();
+    let outcome = match cli.command {
+        Some(Command::Login) => {
+            login::login(&profile, &tokens, |p| rpassword::prompt_password(p), verify).map_err(|e| e.to_string())
+        }
+        Some(Command::Logout) => login::logout(&profile, &tokens).map_err(|e| e.to_string()),
+        None => cockpit(profile, &tokens).map(|()| String::new()),
+    };
+    match outcome {
+        Ok(said) if said.is_empty() => ExitCode::SUCCESS,
+        Ok(said) => {
+            println!("{said}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("ledgerdeck: {message}");
+    ExitCode::FAILURE
+}
+
+/// Token verification against the server comes with the HTTP client.
+fn verify(_url: &str, _token: &str) -> Result<Verified, String> {
+    Ok(Verified::Unchecked("this build has no HTTP client yet".into()))
+}
+
+/// The profile's token: environment, credential store, else asked for now.
+fn token(profile: &Profile, tokens: &Tokens) -> Result<Token, String> {
+    match tokens.load(&profile.name) {
+        Ok(Some(token)) => return Ok(token),
+        Ok(None) => eprintln!("ledgerdeck: no token stored for {}; `ledgerdeck login` stores one", profile.name),
+        Err(e) => eprintln!("ledgerdeck: {e}"),
+    }
+    let secret = rpassword::prompt_password(format!("API token for {} (this session only): ", profile.name))
+        .map_err(|e| format!("cannot read the token: {e}"))?;
+    let secret = secret.trim().to_string();
+    if secret.is_empty() {
+        return Err("no token given".into());
+    }
+    Ok(Token { secret, source: TokenSource::Prompt })
+}
+
+fn cockpit(profile: Profile, tokens: &Tokens) -> Result<(), String> {
+    if !std::io::stdout().is_terminal() {
+        return Err("the cockpit needs a terminal".into());
+    }
+    let _token = token(&profile, tokens)?;
+    let mode = ColorMode::from_env();
+    let theme = Theme::builtin(&profile.theme, mode).or_else(|e| {
+        eprintln!("ledgerdeck: {e}; using {}", config::DEFAULT_THEME);
+        Theme::builtin(config::DEFAULT_THEME, mode)
+    });
+    let theme = theme.map_err(|e| e.to_string())?;
+    let session = Session {
+        profile: profile.name.clone(),
+        operator: profile.operator.clone(),
+        read_only: profile.read_only,
+        production: profile.production,
+    };
+    let app = App::new(session, theme, mode, chrono::Utc::now());
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(runtime::run(app, runtime::offline)).map_err(|e| e.to_string())
 }

@@ -1,0 +1,218 @@
+//! Keys as data: one static table per context. Handling, the `?` help
+//! overlay and the footer hints all read these tables, and read-only mode
+//! drops the writing entries from all three.
+
+use crate::data::ViewId;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the cockpit.
+    Quit,
+    /// Show or hide the help overlay.
+    Help,
+    /// The next view.
+    NextView,
+    /// The previous view.
+    PrevView,
+    /// A view by its number.
+    GoTo(ViewId),
+    /// The next colour theme.
+    CycleTheme,
+    /// Selection up.
+    Up,
+    /// Selection down.
+    Down,
+    /// Open the selection.
+    Open,
+    /// Back out one level.
+    Back,
+    /// Edit the list filter.
+    Filter,
+    /// Run the reconciliation gates now (writes).
+    RunGates,
+    /// Retry a message's failing and dead deliveries (writes).
+    Retry,
+    /// Confirm the pending action.
+    Confirm,
+}
+
+/// Where keys are read; each has its own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// Everywhere (unless a prompt has the keyboard).
+    Global,
+    /// The Overview.
+    Overview,
+    /// The Gates view, with the gate list focused.
+    GateList,
+    /// The Gates view, with the findings focused.
+    GateFindings,
+    /// The Outbox message list.
+    OutboxList,
+    /// One outbox message.
+    OutboxDetail,
+    /// Typing a filter.
+    FilterInput,
+    /// A confirmation prompt.
+    Confirm,
+}
+
+/// One key binding.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyEntry {
+    /// The keys that trigger it.
+    pub keys: &'static [KeyCode],
+    /// How the keys are written in help and hints.
+    pub label: &'static str,
+    /// What it does, for people.
+    pub description: &'static str,
+    /// The action.
+    pub action: Action,
+    /// Whether it changes anything on the server (hidden when read-only).
+    pub writes: bool,
+    /// Whether the footer shows it.
+    pub hint: bool,
+}
+
+const fn entry(keys: &'static [KeyCode], label: &'static str, description: &'static str, action: Action) -> KeyEntry {
+    KeyEntry { keys, label, description, action, writes: false, hint: true }
+}
+
+const fn quiet(mut e: KeyEntry) -> KeyEntry {
+    e.hint = false;
+    e
+}
+
+const fn writes(mut e: KeyEntry) -> KeyEntry {
+    e.writes = true;
+    e
+}
+
+use KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
+
+/// j/k and the arrows: one entry, the key says which way.
+const MOVE: KeyEntry = entry(&[Char('j'), Down, Char('k'), Up], "j/k", "move", Action::Down);
+const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
+
+static GLOBAL: [KeyEntry; 8] = [
+    quiet(entry(&[Char('1')], "1", "Overview", Action::GoTo(ViewId::Overview))),
+    quiet(entry(&[Char('2')], "2", "Gates", Action::GoTo(ViewId::Gates))),
+    quiet(entry(&[Char('4')], "4", "Outbox", Action::GoTo(ViewId::Outbox))),
+    entry(&[Tab], "Tab", "next view", Action::NextView),
+    quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
+    quiet(entry(&[Char('t')], "t", "switch theme", Action::CycleTheme)),
+    entry(&[Char('?')], "?", "help", Action::Help),
+    entry(&[Char('q')], "q", "quit", Action::Quit),
+];
+
+static OVERVIEW: [KeyEntry; 0] = [];
+
+static GATE_LIST: [KeyEntry; 3] = [
+    MOVE,
+    entry(&[Enter], "Enter", "findings", Action::Open),
+    writes(entry(&[Char('r')], "r", "run gates now", Action::RunGates)),
+];
+
+static GATE_FINDINGS: [KeyEntry; 3] = [MOVE, BACK, writes(entry(&[Char('r')], "r", "run gates now", Action::RunGates))];
+
+static OUTBOX_LIST: [KeyEntry; 4] = [
+    MOVE,
+    entry(&[Char('/')], "/", "filter", Action::Filter),
+    entry(&[Enter], "Enter", "open", Action::Open),
+    writes(entry(&[Char('R')], "R", "retry deliveries", Action::Retry)),
+];
+
+static OUTBOX_DETAIL: [KeyEntry; 3] =
+    [MOVE, BACK, writes(entry(&[Char('R')], "R", "retry failing and dead deliveries", Action::Retry))];
+
+static FILTER_INPUT: [KeyEntry; 2] =
+    [entry(&[Enter], "Enter", "apply filter", Action::Open), entry(&[Esc], "Esc", "cancel", Action::Back)];
+
+static CONFIRM: [KeyEntry; 2] =
+    [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "cancel", Action::Back)];
+
+impl Context {
+    /// This context's table, every entry.
+    pub fn table(self) -> &'static [KeyEntry] {
+        match self {
+            Context::Global => &GLOBAL,
+            Context::Overview => &OVERVIEW,
+            Context::GateList => &GATE_LIST,
+            Context::GateFindings => &GATE_FINDINGS,
+            Context::OutboxList => &OUTBOX_LIST,
+            Context::OutboxDetail => &OUTBOX_DETAIL,
+            Context::FilterInput => &FILTER_INPUT,
+            Context::Confirm => &CONFIRM,
+        }
+    }
+
+    /// Whether the global keys also apply (not while a prompt has the keyboard).
+    pub fn with_global(self) -> bool {
+        !matches!(self, Context::FilterInput | Context::Confirm)
+    }
+
+    /// The entries in force: this context's, then the global ones, without
+    /// writing entries in read-only mode.
+    pub fn entries(self, read_only: bool) -> impl Iterator<Item = &'static KeyEntry> {
+        let global: &'static [KeyEntry] = if self.with_global() { &GLOBAL } else { &[] };
+        self.table().iter().chain(global).filter(move |e| !(read_only && e.writes))
+    }
+
+    /// The action of `key` here, if any. Keys with Ctrl or Alt held match nothing.
+    pub fn lookup(self, key: &KeyEvent, read_only: bool) -> Option<Action> {
+        if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+            return None;
+        }
+        let action = self.entries(read_only).find(|e| e.keys.contains(&key.code))?.action;
+        // One entry covers both directions; the key says which.
+        Some(match (action, key.code) {
+            (Action::Down, Char('k') | Up) => Action::Up,
+            (action, _) => action,
+        })
+    }
+
+    /// The footer hints, in table order.
+    pub fn hints(self, read_only: bool) -> impl Iterator<Item = &'static KeyEntry> {
+        self.entries(read_only).filter(|e| e.hint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn read_only_drops_writing_keys_from_handling_and_hints() {
+        let r = key(Char('r'));
+        assert_eq!(Context::GateList.lookup(&r, false), Some(Action::RunGates));
+        assert_eq!(Context::GateList.lookup(&r, true), None);
+        assert!(Context::GateList.hints(false).any(|e| e.label == "r"));
+        assert!(!Context::GateList.hints(true).any(|e| e.writes));
+        assert!(!Context::OutboxDetail.entries(true).any(|e| e.action == Action::Retry));
+    }
+
+    #[test]
+    fn prompts_do_not_take_global_keys() {
+        assert_eq!(Context::FilterInput.lookup(&key(Char('q')), false), None);
+        assert_eq!(Context::Confirm.lookup(&key(Esc), false), Some(Action::Back));
+        assert_eq!(Context::Overview.lookup(&key(Char('q')), false), Some(Action::Quit));
+    }
+
+    #[test]
+    fn control_keys_do_not_match_plain_entries() {
+        let ctrl_r = KeyEvent::new(Char('r'), KeyModifiers::CONTROL);
+        assert_eq!(Context::GateList.lookup(&ctrl_r, false), None);
+    }
+
+    #[test]
+    fn number_keys_keep_the_product_numbering() {
+        assert_eq!(Context::Global.lookup(&key(Char('4')), false), Some(Action::GoTo(ViewId::Outbox)));
+        assert_eq!(Context::Global.lookup(&key(Char('3')), false), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! `ledgerdeck`, the operations cockpit: a pure state machine ([`app::App`])
+//! fed by [`data::DataMsg`] and asking for [`data::Request`]s, drawn with
+//! ratatui, and run by [`runtime`] against a [`runtime::Fetcher`].
+
+pub mod app;
+pub mod chrome;
+pub mod config;
+pub mod credentials;
+pub mod data;
+pub mod keymap;
+pub mod login;
+pub mod runtime;
+pub mod sanitize;
+pub mod theme;
+pub mod views;

@@ -1,0 +1,215 @@
+//! The async loop. Terminal events, data from the [`Fetcher`] and a 250 ms
+//! tick are awaited together; everything queued is drained, then the screen
+//! is drawn once, only when the app is dirty, inside a synchronized update.
+//! The network never runs on this loop: the fetcher is its own task, fed
+//! through a channel it reads at its own pace, so a hung server cannot hold
+//! up a key press.
+
+use crate::app::App;
+use crate::data::{DataMsg, Request};
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::future::Future;
+use std::io::{self, Write};
+use std::time::Duration;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+/// How often the clock ticks (countdowns, stale marks, periodic refresh).
+pub const TICK: Duration = Duration::from_millis(250);
+/// Requests waiting for the fetcher; past this a request is refused, not queued.
+pub const REQUEST_QUEUE: usize = 256;
+/// Messages waiting for the loop.
+pub const DATA_QUEUE: usize = 1024;
+
+/// The network side of the cockpit, implemented by the integration over the
+/// typed API client. It runs as its own task for the whole session.
+///
+/// Contract:
+/// - read [`Request`]s from `requests` until it closes (the cockpit quit), and
+///   never let one slow request hold up the others (spawn per request);
+/// - answer each read with its [`DataMsg`] (or [`DataMsg::ReadFailed`]) and
+///   each command with [`DataMsg::CommandDone`] / [`DataMsg::CommandFailed`]
+///   carrying the request's `request_id` (`transport: true` when no answer
+///   came, so the kept idempotency key replays on a resubmit);
+/// - follow the live event stream and send [`DataMsg::Connection`] on every
+///   state change and [`DataMsg::LiveEvent`] for each event;
+/// - send with `data.send(..).await`; a closed channel means stop.
+pub trait Fetcher: Send + 'static {
+    /// Serves the cockpit until `requests` closes.
+    fn run(self, requests: mpsc::Receiver<Request>, data: mpsc::Sender<DataMsg>) -> impl Future<Output = ()> + Send;
+}
+
+impl<F, Fut> Fetcher for F
+where
+    F: FnOnce(mpsc::Receiver<Request>, mpsc::Sender<DataMsg>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    fn run(self, requests: mpsc::Receiver<Request>, data: mpsc::Sender<DataMsg>) -> impl Future<Output = ()> + Send {
+        self(requests, data)
+    }
+}
+
+/// Restores the terminal when dropped: on a normal return, an error return
+/// or an unwinding panic (ratatui's panic hook covers an abort as well).
+pub struct TerminalGuard {
+    /// The terminal on stdout.
+    pub terminal: ratatui::DefaultTerminal,
+}
+
+impl TerminalGuard {
+    /// Raw mode, alternate screen, panic hook.
+    pub fn init() -> io::Result<TerminalGuard> {
+        Ok(TerminalGuard { terminal: ratatui::try_init()? })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs the cockpit on this terminal with this fetcher until the operator quits.
+pub async fn run(mut app: App, fetcher: impl Fetcher) -> io::Result<()> {
+    let (request_tx, request_rx) = mpsc::channel(REQUEST_QUEUE);
+    let (data_tx, data_rx) = mpsc::channel(DATA_QUEUE);
+    let fetch = tokio::spawn(fetcher.run(request_rx, data_tx));
+    let mut guard = TerminalGuard::init()?;
+    // In raw mode Ctrl-C is a key (the app quits on it); a SIGINT from
+    // elsewhere ends the loop the same way, and the guard restores.
+    let result = tokio::select! {
+        result = drive(&mut app, &mut guard.terminal, EventStream::new(), data_rx, &request_tx) => result,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    };
+    drop(request_tx);
+    fetch.abort();
+    drop(guard);
+    result
+}
+
+/// The loop itself, over any crossterm-backed terminal and event stream
+/// (tests drive it with a buffer and a scripted stream).
+pub async fn drive<W, S>(
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    mut events: S,
+    mut data: mpsc::Receiver<DataMsg>,
+    requests: &mpsc::Sender<Request>,
+) -> io::Result<()>
+where
+    W: Write,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut data_open = true;
+    let mut events_open = true;
+    let start = app.start();
+    send_all(app, requests, start);
+    loop {
+        tokio::select! {
+            event = events.next(), if events_open => match event {
+                Some(event) => on_event(app, event?, requests),
+                None => events_open = false,
+            },
+            msg = data.recv(), if data_open => match msg {
+                Some(msg) => {
+                    let follow = app.on_data(msg);
+                    send_all(app, requests, follow);
+                }
+                None => data_open = false,
+            },
+            _ = tick.tick() => {
+                let follow = app.on_tick(Utc::now());
+                send_all(app, requests, follow);
+            }
+        }
+        // Drain whatever else is already queued before drawing once.
+        while let Ok(msg) = data.try_recv() {
+            let follow = app.on_data(msg);
+            send_all(app, requests, follow);
+        }
+        while events_open && let Some(event) = events.next().now_or_never() {
+            match event {
+                Some(event) => on_event(app, event?, requests),
+                None => events_open = false,
+            }
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+        draw(terminal, app)?;
+    }
+}
+
+fn on_event(app: &mut App, event: Event, requests: &mpsc::Sender<Request>) {
+    match event {
+        Event::Key(key) => {
+            let out = app.on_key(key);
+            send_all(app, requests, out);
+        }
+        Event::Resize(..) => app.dirty = true,
+        _ => {}
+    }
+}
+
+/// Hands requests to the fetcher without ever waiting for it. A command
+/// that does not fit is answered at once as not sent; a read that does not
+/// fit is dropped (the next refresh asks again).
+fn send_all(app: &mut App, requests: &mpsc::Sender<Request>, out: Vec<Request>) {
+    for request in out {
+        match requests.try_send(request) {
+            Ok(()) => {}
+            Err(TrySendError::Full(r) | TrySendError::Closed(r)) => {
+                if let Request::RunGates { request_id, .. } | Request::RetryOutboxMessage { request_id, .. } = r {
+                    app.on_data(DataMsg::CommandFailed {
+                        request_id,
+                        code: Some("NOT_SENT".into()),
+                        detail: "the cockpit's request queue is full; nothing was sent".into(),
+                        transport: false,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Draws if and only if the app is dirty, wrapped in a synchronized update
+/// so the terminal shows the frame at once. Returns whether it drew.
+pub fn draw<W: Write>(terminal: &mut Terminal<CrosstermBackend<W>>, app: &mut App) -> io::Result<bool> {
+    if !app.dirty {
+        return Ok(false);
+    }
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| app.render(frame))?;
+    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(true)
+}
+
+/// The fetcher of a build without the HTTP client: every read is answered
+/// "not connected" and every command "not sent". Nothing is made up. The
+/// integration replaces it with the API client.
+pub async fn offline(mut requests: mpsc::Receiver<Request>, data: mpsc::Sender<DataMsg>) {
+    const DETAIL: &str = "this build has no HTTP client yet";
+    let _ = data.send(DataMsg::Connection(crate::data::ConnState::Stale { since: Utc::now() })).await;
+    while let Some(request) = requests.recv().await {
+        let answer = match request {
+            Request::RunGates { request_id, .. } | Request::RetryOutboxMessage { request_id, .. } => {
+                DataMsg::CommandFailed {
+                    request_id,
+                    code: Some("NOT_SENT".into()),
+                    detail: DETAIL.into(),
+                    transport: false,
+                }
+            }
+            request => DataMsg::ReadFailed { request, code: None, detail: DETAIL.into() },
+        };
+        if data.send(answer).await.is_err() {
+            return;
+        }
+    }
+}

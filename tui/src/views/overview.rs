@@ -1,0 +1,199 @@
+//! Overview: is the service ok and ready, is anything red? Health per
+//! component, command counts and a per-minute sparkline, the outbox backlog,
+//! open findings per gate, and the newest ledger transactions.
+
+use super::{age, block, cell, clock, component_state, count, pair, placeholder, widths, yes_no};
+use crate::theme::Theme;
+use ledgerdeck_client::{HealthReport, Overview, TransactionView};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
+use rust_decimal::Decimal;
+
+/// What the Overview shows.
+#[derive(Debug, Default)]
+pub struct OverviewState {
+    /// `GET /v1/overview`.
+    pub overview: Option<Overview>,
+    /// `/healthz`.
+    pub health: Option<HealthReport>,
+}
+
+/// Draws the Overview into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Theme) {
+    let components = state.health.as_ref().map_or(0, |h| h.components.len()) as u16;
+    let top_height = (components + 3).clamp(7, 11);
+    let spark_height = if area.height >= 40 { 8 } else { 4 };
+    let [top, spark, recent] =
+        Layout::vertical([Constraint::Length(top_height), Constraint::Length(spark_height), Constraint::Fill(1)])
+            .areas(area);
+    let [health, commands, outbox, findings] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(21),
+        Constraint::Length(17),
+        Constraint::Length(20),
+    ])
+    .areas(top);
+    render_health(frame, health, state.health.as_ref(), theme);
+    let ov = state.overview.as_ref();
+    render_commands(frame, commands, ov, theme);
+    render_outbox(frame, outbox, ov, theme);
+    render_findings(frame, findings, ov, theme);
+    render_sparklines(frame, spark, ov, theme);
+    render_recent(frame, recent, ov, theme);
+}
+
+fn render_health(frame: &mut Frame, area: Rect, health: Option<&HealthReport>, theme: &Theme) {
+    let outer = block("Health", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(health) = health else {
+        frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        return;
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("ok ", theme.muted),
+        yes_no(health.ok, theme),
+        Span::styled("  ready ", theme.muted),
+        yes_no(health.ready, theme),
+    ])];
+    let name_width = 10;
+    for c in &health.components {
+        let state = component_state(c.state, theme);
+        let used = name_width + state.content.chars().count() as u16 + 2;
+        let detail = cell(&c.detail, inner.width.saturating_sub(used));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<w$}", cell(&c.name, name_width - 1), w = name_width as usize), theme.text),
+            state,
+            Span::styled(format!("  {detail}"), theme.muted),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_commands(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
+    let outer = block("Commands", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(ov) = ov else { return };
+    let c = &ov.commands;
+    let row = |label: &str, posted: i64, failed: i64| {
+        Line::from(vec![
+            Span::styled(format!("{label:<5}"), theme.muted),
+            Span::styled(format!("{posted:>7}"), theme.text),
+            Span::styled(format!("{failed:>7}"), if failed > 0 { theme.error } else { theme.text }),
+        ])
+    };
+    let lines = vec![
+        Line::from(Span::styled(format!("{:<5}{:>7}{:>7}", "", "posted", "failed"), theme.muted)),
+        row("5 min", c.last_5m.posted, c.last_5m.failed),
+        row("1 h", c.last_1h.posted, c.last_1h.failed),
+        row("24 h", c.last_24h.posted, c.last_24h.failed),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_outbox(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
+    let outer = block("Outbox", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(ov) = ov else { return };
+    let o = &ov.outbox;
+    let oldest = match o.oldest_pending_age_seconds {
+        Some(s) => Span::styled(age(s), if s > 300 { theme.warn } else { theme.text }),
+        None => Span::styled("—", theme.muted),
+    };
+    let lines = vec![
+        pair("pending", count(o.pending, theme.warn, theme), 9, theme),
+        pair("oldest", oldest, 9, theme),
+        pair("failing", count(o.failing, theme.warn, theme), 9, theme),
+        pair("dead", count(o.dead, theme.error, theme), 9, theme),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_findings(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
+    let outer = block("Open findings", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(ov) = ov else { return };
+    let lines: Vec<Line> = ledgerdeck_client::gates::GATES
+        .iter()
+        .map(|gate| {
+            let n = ov.open_findings.get(*gate).copied().unwrap_or(0);
+            pair(gate, count(n, theme.error, theme), 16, theme)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_sparklines(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
+    let outer = block("Commands per minute, last 30 min", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(ov) = ov else { return };
+    let posted: Vec<u64> = ov.per_minute.iter().map(|m| m.posted.max(0) as u64).collect();
+    let failed: Vec<u64> = ov.per_minute.iter().map(|m| m.failed.max(0) as u64).collect();
+    let rows = Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).split(inner);
+    for (row, (label, data, style)) in
+        rows.iter().zip([("posted", &posted, theme.ok), ("failed", &failed, theme.error)])
+    {
+        let [label_area, bars] = Layout::horizontal([Constraint::Length(22), Constraint::Fill(1)]).areas(*row);
+        let peak = data.iter().copied().max().unwrap_or(0);
+        let last = data.last().copied().unwrap_or(0);
+        let text = Line::from(vec![
+            Span::styled(format!("{label:<7}"), theme.muted),
+            Span::styled(format!("{last:>4}"), theme.text),
+            Span::styled(format!(" max {peak:<5}"), theme.muted),
+        ]);
+        frame.render_widget(Paragraph::new(text), label_area);
+        // Newest on the right: keep the last `width` minutes.
+        let keep = data.len().saturating_sub(usize::from(bars.width));
+        frame.render_widget(Sparkline::default().data(&data[keep..]).max(peak.max(1)).style(style), bars);
+    }
+}
+
+/// The amount a transaction moved: the sum of its positive legs per currency.
+fn moved(t: &TransactionView) -> String {
+    let mut sums: Vec<(&str, Decimal)> = Vec::new();
+    for p in t.postings.iter().filter(|p| p.amount > Decimal::ZERO) {
+        match sums.iter_mut().find(|(c, _)| *c == p.currency) {
+            Some((_, sum)) => *sum += p.amount,
+            None => sums.push((&p.currency, p.amount)),
+        }
+    }
+    sums.iter().map(|(c, s)| format!("{s} {c}")).collect::<Vec<_>>().join(", ")
+}
+
+fn render_recent(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
+    let outer = block("Recent ledger transactions", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(ov) = ov else { return };
+    if ov.recent_transactions.is_empty() {
+        frame.render_widget(Paragraph::new(placeholder("no transactions yet", theme)), inner);
+        return;
+    }
+    let columns = [
+        Constraint::Length(8),
+        Constraint::Length(16),
+        Constraint::Length(18),
+        Constraint::Fill(1),
+        Constraint::Fill(2),
+    ];
+    let w = widths(inner.width, &columns);
+    let header = Row::new(["booked", "kind", "amount", "reference", "description"]).style(theme.muted);
+    let rows = ov.recent_transactions.iter().map(|t| {
+        Row::new(vec![
+            clock(&t.booked_at),
+            cell(&t.kind, w[1]),
+            cell(&moved(t), w[2]),
+            cell(t.reference.as_deref().unwrap_or("—"), w[3]),
+            cell(&t.description, w[4]),
+        ])
+        .style(if t.reversed_by.is_some() { theme.muted } else { theme.text })
+    });
+    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n))).header(header);
+    frame.render_widget(table, inner);
+}
