@@ -2,12 +2,16 @@
 //! scripts so that the contract has one source.
 //!
 //! Money on the wire is always a decimal string (`"1250.00"`), never a float.
+//!
+//! [`http::ApiClient`] is the typed async client of every route, with the
+//! live event stream in [`http::EventSubscription`].
 
 pub mod commands;
 pub mod events;
 pub mod flags;
 pub mod gates;
 pub mod health;
+pub mod http;
 pub mod outbox;
 pub mod problem;
 pub mod providers;
@@ -17,6 +21,10 @@ pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSp
 pub use flags::FeatureFlag;
 pub use gates::{FindingQuery, FindingView, GateRunQuery, GateRunSummary, GateRunView, GateStatus, GateView};
 pub use health::{ComponentHealth, ComponentState, HealthReport};
+pub use http::{
+    ApiClient, ClientConfig, ClientError, ConnectionState, EventSubscription, ServerEvent, StreamItem,
+    new_idempotency_key,
+};
 pub use outbox::{
     DeliveryAttemptView, DeliveryView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView,
 };
