@@ -7,6 +7,7 @@ pub mod chrome;
 pub mod config;
 pub mod credentials;
 pub mod data;
+pub mod fetch;
 pub mod keymap;
 pub mod login;
 pub mod runtime;

@@ -8,10 +8,8 @@ use crate::credentials::{CredentialError, Tokens};
 /// What verification said about a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
-    /// The server accepted it; the text says as whom (operator and role).
+    /// The server accepted it; the text says what it checked.
     Accepted(String),
-    /// It was not checked (the text says why).
-    Unchecked(String),
 }
 
 /// Login failed.
@@ -46,10 +44,8 @@ pub fn login(
     }
     let verified = verify(&profile.url, token).map_err(LoginError::Refused)?;
     tokens.save(&profile.name, token)?;
-    Ok(match verified {
-        Verified::Accepted(who) => format!("logged in to {} as {who}; the token is stored", profile.name),
-        Verified::Unchecked(why) => format!("token stored for {} (not verified: {why})", profile.name),
-    })
+    let Verified::Accepted(what) = verified;
+    Ok(format!("logged in to {}: {what}; the token is stored", profile.name))
 }
 
 /// Removes the profile's stored token. Returns what to tell the operator.
@@ -111,7 +107,7 @@ mod tests {
     #[test]
     fn without_a_store_login_says_so() {
         let t = Tokens::unavailable("keyutils: operation not permitted");
-        let err = login(&profile(), &t, |_| Ok("tok".into()), |_, _| Ok(Verified::Unchecked("offline".into())))
+        let err = login(&profile(), &t, |_| Ok("tok".into()), |_, _| Ok(Verified::Accepted("ok".into())))
             .unwrap_err()
             .to_string();
         assert!(err.contains("no credential store") && err.contains("not saved"), "{err}");

@@ -2,9 +2,11 @@
 //! opens it; `ledgerdeck login` stores a token; `ledgerdeck logout` removes it.
 
 use clap::{Parser, Subcommand};
+use ledgerdeck_client::{ApiClient, ClientConfig};
 use ledgerdeck_tui::app::{App, Session};
 use ledgerdeck_tui::config::{self, Config, Profile};
 use ledgerdeck_tui::credentials::{Token, TokenSource, Tokens};
+use ledgerdeck_tui::fetch::ApiFetcher;
 use ledgerdeck_tui::login::{self, Verified};
 use ledgerdeck_tui::runtime;
 use ledgerdeck_tui::theme::{ColorMode, Theme};
@@ -64,9 +66,19 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Token verification against the server comes with the HTTP client.
-fn verify(_url: &str, _token: &str) -> Result<Verified, String> {
-    Ok(Verified::Unchecked("this build has no HTTP client yet".into()))
+/// Checks a token against the server: a read every role may make.
+fn verify(url: &str, token: &str) -> Result<Verified, String> {
+    let client = api_client(url, token)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    match runtime.block_on(client.commands()) {
+        Ok(_) => Ok(Verified::Accepted(format!("the server at {url} accepted the token"))),
+        Err(e) if e.is_transport() => Err(format!("cannot reach {url}: {e}")),
+        Err(e) => Err(format!("the server at {url} refused the token: {e}")),
+    }
+}
+
+fn api_client(url: &str, token: &str) -> Result<ApiClient, String> {
+    ApiClient::new(ClientConfig::new(url).with_token(token)).map_err(|e| e.to_string())
 }
 
 /// The profile's token: environment, credential store, else asked for now.
@@ -89,7 +101,8 @@ fn cockpit(profile: Profile, tokens: &Tokens) -> Result<(), String> {
     if !std::io::stdout().is_terminal() {
         return Err("the cockpit needs a terminal".into());
     }
-    let _token = token(&profile, tokens)?;
+    let token = token(&profile, tokens)?;
+    let client = api_client(&profile.url, &token.secret)?;
     let mode = ColorMode::from_env();
     let theme = Theme::builtin(&profile.theme, mode).or_else(|e| {
         eprintln!("ledgerdeck: {e}; using {}", config::DEFAULT_THEME);
@@ -104,5 +117,5 @@ fn cockpit(profile: Profile, tokens: &Tokens) -> Result<(), String> {
     };
     let app = App::new(session, theme, mode, chrono::Utc::now());
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.block_on(runtime::run(app, runtime::offline)).map_err(|e| e.to_string())
+    runtime.block_on(runtime::run(app, ApiFetcher::new(client))).map_err(|e| e.to_string())
 }

@@ -189,27 +189,3 @@ pub fn draw<W: Write>(terminal: &mut Terminal<CrosstermBackend<W>>, app: &mut Ap
     crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     Ok(true)
 }
-
-/// The fetcher of a build without the HTTP client: every read is answered
-/// "not connected" and every command "not sent". Nothing is made up. The
-/// integration replaces it with the API client.
-pub async fn offline(mut requests: mpsc::Receiver<Request>, data: mpsc::Sender<DataMsg>) {
-    const DETAIL: &str = "this build has no HTTP client yet";
-    let _ = data.send(DataMsg::Connection(crate::data::ConnState::Stale { since: Utc::now() })).await;
-    while let Some(request) = requests.recv().await {
-        let answer = match request {
-            Request::RunGates { request_id, .. } | Request::RetryOutboxMessage { request_id, .. } => {
-                DataMsg::CommandFailed {
-                    request_id,
-                    code: Some("NOT_SENT".into()),
-                    detail: DETAIL.into(),
-                    transport: false,
-                }
-            }
-            request => DataMsg::ReadFailed { request, code: None, detail: DETAIL.into() },
-        };
-        if data.send(answer).await.is_err() {
-            return;
-        }
-    }
-}

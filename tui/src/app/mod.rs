@@ -101,6 +101,9 @@ pub struct App {
     retry_at: Option<DateTime<Utc>>,
     /// When data last arrived.
     pub last_update: Option<DateTime<Utc>>,
+    /// While reconnecting, data older than this is called stale
+    /// ([`STALE_AFTER`] unless changed).
+    pub stale_after: TimeDelta,
     /// The status bar's message.
     pub notice: Option<Notice>,
     next_request_id: u64,
@@ -138,6 +141,7 @@ impl App {
             conn: ConnState::Connecting,
             retry_at: None,
             last_update: None,
+            stale_after: STALE_AFTER,
             notice: None,
             next_request_id: 1,
             pending: HashMap::new(),
@@ -320,7 +324,7 @@ impl App {
             ConnState::Connecting => ("○ connecting…".into(), Level::Info),
             ConnState::Reconnecting { .. } => {
                 let secs = self.retry_at.map_or(0, |t| ((t - self.now).num_milliseconds().max(0) + 999) / 1000);
-                match self.last_update.filter(|t| self.now - *t >= STALE_AFTER) {
+                match self.last_update.filter(|t| self.now - *t >= self.stale_after) {
                     Some(t) => (format!("✖ stale since {} · retry in {secs} s", stamp(t)), Level::Error),
                     None => (format!("◌ reconnecting in {secs} s"), Level::Warn),
                 }
