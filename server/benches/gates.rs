@@ -7,6 +7,8 @@
 //!
 //! `cargo bench -p ledgerdeck-server --bench gates`.
 //!
+//! `LEDGERDECK_BENCH_DATABASES`: `sqlite` or `postgres` for only one.
+//! `LEDGERDECK_BENCH_KEEP_SQLITE=<path>`: build the SQLite ledger there and keep it.
 //! `LEDGERDECK_BENCH_SIZES`: comma-separated posting counts (default
 //! `10000,100000,1000000`). `LEDGERDECK_BENCH_POSTGRES_URL`: the PostgreSQL
 //! admin URL (default `postgres://postgres@127.0.0.1:5432/postgres`); each run
@@ -50,6 +52,11 @@ enum Cleanup {
 impl Scratch {
     async fn sqlite() -> BenchResult<Scratch> {
         let dir = tempfile::tempdir()?;
+        if let Ok(keep) = std::env::var("LEDGERDECK_BENCH_KEEP_SQLITE") {
+            // For profiling the queries afterwards with the sqlite3 shell.
+            let store = Store::open(&format!("sqlite:{keep}")).await?;
+            return Ok(Scratch { store, cleanup: Cleanup::Sqlite { _dir: dir } });
+        }
         let store = Store::open(&format!("sqlite:{}", dir.path().join("ledger.db").display())).await?;
         Ok(Scratch { store, cleanup: Cleanup::Sqlite { _dir: dir } })
     }
@@ -141,6 +148,15 @@ fn sizes() -> Vec<u64> {
     }
 }
 
+/// `LEDGERDECK_BENCH_DATABASES=sqlite` (or `postgres`) runs only that one.
+fn databases() -> Vec<Database> {
+    match std::env::var("LEDGERDECK_BENCH_DATABASES").as_deref() {
+        Ok("sqlite") => vec![Database::Sqlite],
+        Ok("postgres") => vec![Database::Postgres],
+        _ => vec![Database::Sqlite, Database::Postgres],
+    }
+}
+
 async fn postgres_reachable(admin_url: &str) -> bool {
     let attempt = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(admin_url)).await;
     matches!(attempt, Ok(Ok(_)))
@@ -154,7 +170,7 @@ async fn main() {
     let mut failures = Vec::new();
     let mut n = 0;
     for postings in sizes() {
-        for database in [Database::Sqlite, Database::Postgres] {
+        for database in databases() {
             let scratch = match database {
                 Database::Sqlite => Scratch::sqlite().await,
                 Database::Postgres if !postgres_up => {

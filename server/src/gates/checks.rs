@@ -234,7 +234,7 @@ const STATEMENTS_FULL: &str = "SELECT 'broken' AS part, l.account_id, l.posting_
      CAST(NULL AS BIGINT) AS cp_balance FROM ( \
        SELECT account_id, posting_seq, balance_after, \
        LAG(balance_after, 1, 0) OVER (PARTITION BY account_id ORDER BY posting_seq) + amount AS expected \
-       FROM statement_lines) l WHERE l.expected <> l.balance_after \
+       FROM statement_lines WHERE account_id >= $1 AND account_id < $2) l WHERE l.expected <> l.balance_after \
      UNION ALL ";
 
 /// The routine statement scan in one statement: lines after `$1` (plus
@@ -274,7 +274,39 @@ const STATEMENT_ENDS: &str = "SELECT 'end' AS part, a.id AS account_id, \
      CAST(COALESCE((SELECT s.balance_after FROM statement_lines s WHERE s.account_id = a.id \
        ORDER BY s.posting_seq DESC LIMIT 1), 0) AS BIGINT) AS actual, \
      a.currency, c.line_seq AS cp_seq, c.line_balance AS cp_balance \
-     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id WHERE a.wallet_id IS NOT NULL";
+     FROM accounts a LEFT JOIN gate_checkpoints c ON c.account_id = a.id WHERE a.wallet_id IS NOT NULL \
+     AND a.id >= $1 AND a.id < $2";
+
+/// Above every account id (they are printable ASCII).
+const PAST_EVERY_ID: &str = "\u{7f}";
+
+/// How many statements a full statement scan is split into, by account
+/// range, so that they run in parallel. Only on SQLite, whose text order is
+/// bytewise; a PostgreSQL collation may order the end marker differently,
+/// and its one statement is cheaper there anyway.
+fn statement_parts(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 4,
+        Backend::Postgres => 1,
+    }
+}
+
+/// The account ranges `[lo, hi)` of a full statement scan: wallet accounts
+/// in `parts` groups of equal count.
+async fn account_ranges(store: &Store) -> LedgerResult<Vec<(String, String)>> {
+    let parts = statement_parts(store.backend());
+    if parts == 1 {
+        return Ok(vec![(String::new(), PAST_EVERY_ID.to_string())]);
+    }
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE wallet_id IS NOT NULL ORDER BY id")
+        .fetch_all(store.pool())
+        .await?;
+    let mut bounds = vec![String::new()];
+    bounds.extend((1..parts).filter_map(|i| ids.get(i * ids.len() / parts).cloned()));
+    bounds.push(PAST_EVERY_ID.to_string());
+    bounds.dedup();
+    Ok(bounds.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect())
+}
 
 async fn statement_scan(store: &Store, mode: Mode) -> LedgerResult<StatementScan> {
     let pool = store.pool();
@@ -283,7 +315,14 @@ async fn statement_scan(store: &Store, mode: Mode) -> LedgerResult<StatementScan
             .fetch_one(pool)
             .await?;
     let rows = match since(store, mode, super::record::STATEMENT_MARK).await? {
-        None => sqlx::query(sqlx::AssertSqlSafe(format!("{STATEMENTS_FULL}{STATEMENT_ENDS}"))).fetch_all(pool).await?,
+        None => {
+            let sql = format!("{STATEMENTS_FULL}{STATEMENT_ENDS}");
+            let ranges = account_ranges(store).await?;
+            let parts = ranges.iter().map(|(lo, hi)| {
+                sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(lo.clone()).bind(hi.clone()).fetch_all(pool)
+            });
+            futures::future::try_join_all(parts).await?.into_iter().flatten().collect()
+        }
         Some(since) => sqlx::query(STATEMENTS_SINCE).bind(since).fetch_all(pool).await?,
     };
     let mut scan = StatementScan { through_seq, ..StatementScan::default() };

@@ -10,7 +10,7 @@ use super::evaluate::{GateResult, Observed, Severity};
 use super::{Gate, Mode};
 use crate::error::LedgerResult;
 use crate::queries::rfc3339;
-use crate::store::{Store, now_micros};
+use crate::store::{Backend, Store, now_micros};
 use ledgerdeck_client::{GateRunView, GateStatus};
 use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::{HashMap, HashSet};
@@ -95,7 +95,7 @@ pub(super) async fn record(
             duration_micros: result.micros,
         });
     }
-    save_checkpoints(&mut tx, scan).await?;
+    save_checkpoints(&mut tx, store.backend(), scan).await?;
     tx.commit().await?;
     Ok(views)
 }
@@ -241,7 +241,7 @@ async fn standing(conn: &mut AnyConnection, gate: Gate, failed: bool) -> LedgerR
 
 /// Moves each account's checkpoint to what this run verified, writing only
 /// the rows that changed, and the transactions mark.
-async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult<()> {
+async fn save_checkpoints(conn: &mut AnyConnection, backend: Backend, scan: &Scan) -> LedgerResult<()> {
     if let Some(Ok(ledger)) = scan.ledger.as_ref().map(|t| t.data.as_ref()) {
         let moved: Vec<(&str, i64, i64)> = ledger
             .accounts
@@ -249,7 +249,7 @@ async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult
             .filter(|a| a.checkpoint != Some((a.posting_seq, a.posting_sum)))
             .map(|a| (a.account_id.as_str(), a.posting_seq, a.posting_sum))
             .collect();
-        upsert(conn, &moved, "posting_seq", "posting_sum").await?;
+        upsert(conn, backend, &moved, "posting_seq", "posting_sum").await?;
         set_mark(conn, POSTINGS_MARK, ledger.through_seq).await?;
     }
 
@@ -260,7 +260,7 @@ async fn save_checkpoints(conn: &mut AnyConnection, scan: &Scan) -> LedgerResult
             .filter(|e| e.checkpoint != Some(e.last_line))
             .map(|e| (e.account_id.as_str(), e.last_line.0, e.last_line.1))
             .collect();
-        upsert(conn, &moved, "line_seq", "line_balance").await?;
+        upsert(conn, backend, &moved, "line_seq", "line_balance").await?;
         set_mark(conn, STATEMENT_MARK, statements.through_seq).await?;
     }
     Ok(())
@@ -280,16 +280,23 @@ async fn set_mark(conn: &mut AnyConnection, name: &str, value: i64) -> LedgerRes
 
 /// Upserts one half of checkpoint rows (`seq_col`, `value_col`); a new row's
 /// other half starts at zero, which means "nothing verified yet".
+/// SQLite finds a numbered parameter (`$n`) by a linear search, which makes a
+/// statement with a thousand of them slow; plain `?` is positional there.
 async fn upsert(
     conn: &mut AnyConnection,
+    backend: Backend,
     rows: &[(&str, i64, i64)],
     seq_col: &str,
     value_col: &str,
 ) -> LedgerResult<()> {
     let other = if seq_col == "posting_seq" { "line_seq, line_balance" } else { "posting_seq, posting_sum" };
     for chunk in rows.chunks(BATCH) {
-        let values: Vec<String> =
-            (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, 0, 0)", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| match backend {
+                Backend::Sqlite => "(?, ?, ?, 0, 0)".to_string(),
+                Backend::Postgres => format!("(${}, ${}, ${}, 0, 0)", 3 * i + 1, 3 * i + 2, 3 * i + 3),
+            })
+            .collect();
         // The column names are this module's constants, never input.
         let sql = format!(
             "INSERT INTO gate_checkpoints (account_id, {seq_col}, {value_col}, {other}) VALUES {} \
