@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
         Line::from(vec![label("reference"), Span::styled(cell(&h.reference, vw), theme.text)]),
         Line::from(vec![label("merchant"), Span::styled(cell(&h.merchant_id, vw), theme.text)]),
         Line::from(vec![
-            label("provider ref"),
+            label("evidence"),
             Span::styled(cell(h.provider_reference.as_deref().unwrap_or("—"), vw), theme.text),
         ]),
     ];
