@@ -37,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, card: &ResultCard, theme: &Theme) {
     let w = area.width.saturating_sub(4).min(100);
     let room = usize::from(w.saturating_sub(4));
     let clip = |s: &str, n: usize| sanitize::cell(s, n);
-    let label = |t: &str| Span::styled(format!("{t:<14}"), theme.muted);
+    let label = |t: &str| Span::styled(format!("{t:<16}"), theme.muted);
     let (title, lines, border) = match card {
         ResultCard::Done { title, result } => {
             let status = format!("{:?}", result.status).to_lowercase();
