@@ -302,3 +302,17 @@ fn another_operator_acting_updates_the_queue_and_the_open_form() {
     assert!(screen(&mut app).contains("another operator just released this hold"));
     assert_eq!(app.payouts.shown().len(), 3, "it left the queue");
 }
+
+#[test]
+fn a_failed_page_read_can_be_asked_again() {
+    let mut app = fixtures::app("terminal", false, false);
+    press(&mut app, "3");
+    let query = fx::queue_query();
+    app.on_data(DataMsg::ReadFailed { request: Request::LoadHolds(query.clone()), code: None, detail: "down".into() });
+    assert!(screen(&mut app).contains("could not load holds"));
+    assert_eq!(press(&mut app, "S").len(), 1);
+    for _ in 0..5 {
+        press(&mut app, "S");
+    }
+    assert_eq!(app.payouts.status_filter(), Some("manual_review"));
+}

@@ -40,11 +40,16 @@ impl App {
             DataMsg::Hold(detail) => self.payouts.set_detail(detail),
             DataMsg::Wallet(wallet) => (self.payouts.set_wallet(wallet), none()),
             DataMsg::ReadFailed { request, code, detail } => {
+                if let Request::LoadHolds(query) = &request {
+                    self.payouts.read_failed(query);
+                }
                 let what = match request {
                     Request::Refresh(v) => v.title().to_lowercase(),
                     Request::LoadFindings { .. } => "findings".into(),
                     Request::LoadOutboxMessages { .. } => "messages".into(),
                     Request::LoadOutboxMessage(_) => "the message".into(),
+                    Request::LoadHolds(_) => "holds".into(),
+                    Request::LoadHold(_) => "the hold".into(),
                     _ => "data".into(),
                 };
                 self.notify(Level::Warn, problem_text(&format!("could not load {what}"), code.as_deref(), &detail));

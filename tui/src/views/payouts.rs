@@ -216,6 +216,13 @@ impl PayoutsState {
         out
     }
 
+    /// A page could not be loaded: the next move asks again.
+    pub fn read_failed(&mut self, query: &HoldQuery) {
+        if self.loading.as_ref() == Some(query) {
+            self.loading = None;
+        }
+    }
+
     /// Every loaded row, in page order.
     pub fn rows(&self) -> impl Iterator<Item = &HoldView> {
         self.pages.iter().flat_map(|p| &p.items)
