@@ -42,6 +42,7 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     match app.view {
         ViewId::Gates => views::gates::render(frame, body, &app.gates, &theme),
         ViewId::Outbox => views::outbox::render(frame, body, &app.outbox, &theme),
+        ViewId::Payouts => views::payouts::render(frame, body, &app.payouts, &theme, app.now),
         _ => views::overview::render(frame, body, &app.overview, &theme),
     }
     render_status(frame, status, app, &theme);
@@ -207,5 +208,10 @@ fn context_title(context: Context) -> &'static str {
         Context::OutboxDetail => "Outbox message",
         Context::FilterInput => "Filter",
         Context::Confirm => "Confirm",
+        Context::PayoutsList => "Payouts",
+        Context::HoldDetail => "Hold",
+        Context::HoldForm => "Settle / release form",
+        Context::HoldConfirm => "Confirm",
+        Context::ResultCard => "Result",
     }
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use ledgerdeck_client::{
-    CommandResult, FindingView, GateView, HealthReport, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView,
-    OutboxSummary, Overview, Page,
+    CommandResult, FindingView, GateView, HealthReport, HoldDetail, HoldQuery, HoldView, OutboxMessageDetail,
+    OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, WalletView,
 };
 
 /// The cockpit's views, numbered as the number keys pick them.
@@ -15,7 +15,7 @@ pub enum ViewId {
     Overview = 1,
     /// 2: the reconciliation gates.
     Gates = 2,
-    /// 3: the manual-review queue (a later issue).
+    /// 3: the manual-review queue and settle/release.
     Payouts = 3,
     /// 4: webhook deliveries.
     Outbox = 4,
@@ -31,7 +31,7 @@ pub enum ViewId {
 
 impl ViewId {
     /// The views built so far, in tab order.
-    pub const BUILT: [ViewId; 3] = [ViewId::Overview, ViewId::Gates, ViewId::Outbox];
+    pub const BUILT: [ViewId; 4] = [ViewId::Overview, ViewId::Gates, ViewId::Payouts, ViewId::Outbox];
 
     /// The view's number key.
     pub fn number(self) -> u8 {
@@ -92,6 +92,24 @@ pub enum Request {
         /// The message id.
         id: String,
         /// Made when the operator confirmed; kept across transport failures.
+        idempotency_key: String,
+    },
+    /// `GET /v1/holds` with this query (its cursor says which page) → [`DataMsg::Holds`].
+    LoadHolds(HoldQuery),
+    /// `GET /v1/holds/{id}` → [`DataMsg::Hold`].
+    LoadHold(String),
+    /// `GET /v1/wallets/{id}` → [`DataMsg::Wallet`].
+    LoadWallet(String),
+    /// `POST /v1/commands/{command}` for a hold (`settle_hold`, `release_hold`)
+    /// with this body and `Idempotency-Key`.
+    HoldCommand {
+        /// Echoed back in the answer.
+        request_id: u64,
+        /// `settle_hold` or `release_hold`.
+        command: String,
+        /// The command's parameters.
+        body: serde_json::Value,
+        /// Made when the form opened; kept across transport failures.
         idempotency_key: String,
     },
 }
@@ -155,6 +173,8 @@ pub enum DataMsg {
         detail: String,
         /// Whether the request may not have reached the server.
         transport: bool,
+        /// The problem's field errors as `(field, message)`.
+        fields: Vec<(String, String)>,
     },
     /// A read failed.
     ReadFailed {
@@ -165,6 +185,17 @@ pub enum DataMsg {
         /// What went wrong, for people.
         detail: String,
     },
+    /// One page of holds for this query (its cursor says which page).
+    Holds {
+        /// The query asked.
+        query: HoldQuery,
+        /// The page.
+        page: Page<HoldView>,
+    },
+    /// One hold with its history.
+    Hold(HoldDetail),
+    /// One wallet with its balances.
+    Wallet(WalletView),
     /// The live stream's state changed.
     Connection(ConnState),
     /// A live event (`kind` as in `ledgerdeck_client::events`).

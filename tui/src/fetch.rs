@@ -92,6 +92,15 @@ async fn answer(client: &ApiClient, request: Request) -> Vec<DataMsg> {
             let body: Value = json!({ "message_id": id });
             vec![command(request_id, client.execute("retry_outbox_message", &body, Some(&idempotency_key)).await)]
         }
+        Request::LoadHolds(query) => {
+            let page = client.holds(&query).await;
+            vec![read(&request, page.map(|page| DataMsg::Holds { query, page }))]
+        }
+        Request::LoadHold(id) => vec![read(&request, client.hold(&id).await.map(DataMsg::Hold))],
+        Request::LoadWallet(id) => vec![read(&request, client.wallet(&id).await.map(DataMsg::Wallet))],
+        Request::HoldCommand { request_id, command: name, body, idempotency_key } => {
+            vec![command(request_id, client.execute(&name, &body, Some(&idempotency_key)).await)]
+        }
     }
 }
 
@@ -111,6 +120,7 @@ fn command(request_id: u64, outcome: Result<ledgerdeck_client::CommandResult, Cl
             code: e.code().map(|c| c.as_str().to_string()),
             detail: e.to_string(),
             transport: e.is_transport(),
+            fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
         },
     }
 }

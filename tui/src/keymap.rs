@@ -36,6 +36,16 @@ pub enum Action {
     Retry,
     /// Confirm the pending action.
     Confirm,
+    /// Open the settle form for a hold (writes).
+    Settle,
+    /// Open the release form for a hold (writes).
+    Release,
+    /// The next status filter of the payouts queue.
+    CycleStatus,
+    /// The next sort order of the payouts queue.
+    CycleSort,
+    /// The next field of a form.
+    NextField,
 }
 
 /// Where keys are read; each has its own table.
@@ -57,6 +67,16 @@ pub enum Context {
     FilterInput,
     /// A confirmation prompt.
     Confirm,
+    /// The Payouts queue.
+    PayoutsList,
+    /// One hold, its history and its wallet.
+    HoldDetail,
+    /// A settle or release form (typing).
+    HoldForm,
+    /// A settle or release form's confirmation step.
+    HoldConfirm,
+    /// A command's result card.
+    ResultCard,
 }
 
 /// One key binding.
@@ -96,9 +116,10 @@ use KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 const MOVE: KeyEntry = entry(&[Char('j'), Down, Char('k'), Up], "j/k", "move", Action::Down);
 const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
 
-static GLOBAL: [KeyEntry; 8] = [
+static GLOBAL: [KeyEntry; 9] = [
     quiet(entry(&[Char('1')], "1", "Overview", Action::GoTo(ViewId::Overview))),
     quiet(entry(&[Char('2')], "2", "Gates", Action::GoTo(ViewId::Gates))),
+    quiet(entry(&[Char('3')], "3", "Payouts", Action::GoTo(ViewId::Payouts))),
     quiet(entry(&[Char('4')], "4", "Outbox", Action::GoTo(ViewId::Outbox))),
     entry(&[Tab], "Tab", "next view", Action::NextView),
     quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
@@ -133,6 +154,34 @@ static FILTER_INPUT: [KeyEntry; 2] =
 static CONFIRM: [KeyEntry; 2] =
     [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "cancel", Action::Back)];
 
+static PAYOUTS_LIST: [KeyEntry; 7] = [
+    MOVE,
+    entry(&[Enter], "Enter", "open hold", Action::Open),
+    entry(&[Char('/')], "/", "filter", Action::Filter),
+    entry(&[Char('S')], "S", "status", Action::CycleStatus),
+    entry(&[Char('o')], "o", "sort (loaded rows)", Action::CycleSort),
+    writes(entry(&[Char('s')], "s", "settle", Action::Settle)),
+    writes(entry(&[Char('r')], "r", "release", Action::Release)),
+];
+
+static HOLD_DETAIL: [KeyEntry; 4] = [
+    BACK,
+    writes(entry(&[Char('s')], "s", "settle", Action::Settle)),
+    writes(entry(&[Char('r')], "r", "release", Action::Release)),
+    quiet(entry(&[Char('j'), Down, Char('k'), Up], "j/k", "scroll", Action::Down)),
+];
+
+static HOLD_FORM: [KeyEntry; 3] = [
+    entry(&[Enter], "Enter", "next / send", Action::Open),
+    entry(&[Tab, BackTab, Down, Up], "Tab", "next field", Action::NextField),
+    entry(&[Esc], "Esc", "cancel", Action::Back),
+];
+
+static HOLD_CONFIRM: [KeyEntry; 2] =
+    [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "back", Action::Back)];
+
+static RESULT_CARD: [KeyEntry; 1] = [entry(&[Esc, Enter], "Esc", "close", Action::Back)];
+
 impl Context {
     /// This context's table, every entry.
     pub fn table(self) -> &'static [KeyEntry] {
@@ -145,12 +194,17 @@ impl Context {
             Context::OutboxDetail => &OUTBOX_DETAIL,
             Context::FilterInput => &FILTER_INPUT,
             Context::Confirm => &CONFIRM,
+            Context::PayoutsList => &PAYOUTS_LIST,
+            Context::HoldDetail => &HOLD_DETAIL,
+            Context::HoldForm => &HOLD_FORM,
+            Context::HoldConfirm => &HOLD_CONFIRM,
+            Context::ResultCard => &RESULT_CARD,
         }
     }
 
     /// Whether the global keys also apply (not while a prompt has the keyboard).
     pub fn with_global(self) -> bool {
-        !matches!(self, Context::FilterInput | Context::Confirm)
+        !matches!(self, Context::FilterInput | Context::Confirm | Context::HoldForm | Context::HoldConfirm)
     }
 
     /// The entries in force: this context's, then the global ones, without
@@ -213,6 +267,7 @@ mod tests {
     #[test]
     fn number_keys_keep_the_product_numbering() {
         assert_eq!(Context::Global.lookup(&key(Char('4')), false), Some(Action::GoTo(ViewId::Outbox)));
-        assert_eq!(Context::Global.lookup(&key(Char('3')), false), None);
+        assert_eq!(Context::Global.lookup(&key(Char('3')), false), Some(Action::GoTo(ViewId::Payouts)));
+        assert_eq!(Context::PayoutsList.lookup(&key(Char('s')), true), None);
     }
 }

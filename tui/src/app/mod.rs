@@ -8,12 +8,14 @@ use crate::views::Effect;
 use crate::views::gates::GatesState;
 use crate::views::outbox::OutboxState;
 use crate::views::overview::OverviewState;
+use crate::views::payouts::PayoutsState;
 use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Frame;
 use std::collections::HashMap;
 
 mod incoming;
+mod payouts;
 
 /// A view's summary is fetched again after this long without a refresh.
 pub const REFRESH_EVERY: TimeDelta = TimeDelta::seconds(15);
@@ -75,6 +77,7 @@ pub struct Notice {
 enum Pending {
     RunGates,
     Retry { message_id: String },
+    Hold { hold_id: String },
 }
 
 /// The cockpit.
@@ -116,12 +119,14 @@ pub struct App {
     pub gates: GatesState,
     /// Outbox data, filter and selection.
     pub outbox: OutboxState,
+    /// The payouts queue, the open hold, its form and result card.
+    pub payouts: PayoutsState,
 }
 
 impl Request {
     /// Whether the request changes anything on the server.
     pub fn writes(&self) -> bool {
-        matches!(self, Request::RunGates { .. } | Request::RetryOutboxMessage { .. })
+        matches!(self, Request::RunGates { .. } | Request::RetryOutboxMessage { .. } | Request::HoldCommand { .. })
     }
 }
 
@@ -150,6 +155,7 @@ impl App {
             overview: OverviewState::default(),
             gates: GatesState::default(),
             outbox: OutboxState::default(),
+            payouts: PayoutsState::default(),
         }
     }
 
@@ -171,6 +177,7 @@ impl App {
         match self.view {
             ViewId::Gates => self.gates.context(),
             ViewId::Outbox => self.outbox.context(),
+            ViewId::Payouts => self.payouts.context(),
             _ => Context::Overview,
         }
     }
@@ -194,6 +201,7 @@ impl App {
         let context = self.context();
         let effect = match context.lookup(&key, self.session.read_only) {
             Some(action) => self.on_action(context, action),
+            None if self.view == ViewId::Payouts => self.payouts.on_key(key),
             None if context == Context::FilterInput => self.outbox.on_filter_key(key),
             None => Effect::default(),
         };
@@ -240,13 +248,14 @@ impl App {
                 }
                 None => Effect::default(),
             },
-            Action::Confirm => self.confirmed(),
+            Action::Confirm if self.confirm.is_some() => self.confirmed(),
             Action::Back if context == Context::Confirm => {
                 self.confirm = None;
                 Effect::changed()
             }
             _ if self.view == ViewId::Gates => self.gates.on_action(action),
             _ if self.view == ViewId::Outbox => self.outbox.on_action(action),
+            _ if self.view == ViewId::Payouts => self.payouts_action(action),
             _ => Effect::default(),
         }
     }
@@ -295,6 +304,7 @@ impl App {
                 out.push(self.outbox.list_request());
                 out.extend(self.outbox.open.clone().map(Request::LoadOutboxMessage));
             }
+            ViewId::Payouts => out.extend(self.payouts.refresh_requests()),
             _ => {}
         }
         out

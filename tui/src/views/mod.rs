@@ -2,9 +2,11 @@
 //! string goes through [`crate::sanitize::cell`] before it reaches a cell.
 
 pub mod gates;
+mod hold_detail;
 pub mod outbox;
 mod outbox_detail;
 pub mod overview;
+pub mod payouts;
 
 use crate::data::Request;
 use crate::sanitize;
