@@ -149,9 +149,11 @@ impl HoldForm {
         }
     }
 
-    /// The key as shown: its first 8 characters.
+    /// The key as shown: its last 8 characters.
     pub fn short_key(&self) -> &str {
-        self.key.get(..8).unwrap_or(&self.key)
+        // The random tail: a UUIDv7 begins with its timestamp, which every
+        // key made within the same minute shares.
+        self.key.get(self.key.len().saturating_sub(8)..).unwrap_or(&self.key)
     }
 
     /// A definite answer came: the next send is a new request.
@@ -285,7 +287,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &HoldForm, theme: &Theme) {
             Span::styled(clip(&h.provider, 20), theme.text),
         ]),
         Line::from(vec![label("reference"), Span::styled(clip(&h.reference, value_w), theme.text)]),
-        Line::from(vec![label("key"), Span::styled(format!("{}…", form.short_key()), theme.muted)]),
+        Line::from(vec![label("key"), Span::styled(format!("…{}", form.short_key()), theme.muted)]),
     ];
     let field_error = |name: &str| form.field_errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone());
     let input_line = |name: &str, input: &Input, focused: bool| {
@@ -340,7 +342,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &HoldForm, theme: &Theme) {
                 theme.error,
             )));
             lines.push(Line::from(Span::styled(
-                format!("Enter resubmits with the same key {}… (replays, never repeats).", form.short_key()),
+                format!("Enter resubmits with the same key …{} (replays, never repeats).", form.short_key()),
                 theme.accent,
             )));
         }
