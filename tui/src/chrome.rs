@@ -49,6 +49,9 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     if let Some(confirm) = &app.confirm {
         render_confirm(frame, body, confirm, &theme);
     }
+    if app.palette.is_open() {
+        crate::palette::render(frame, body, &app.palette, app.session.role, app.session.read_only, &theme);
+    }
     if app.help {
         render_help(frame, body, app, &theme);
     }

@@ -36,6 +36,8 @@ pub enum Action {
     Retry,
     /// Confirm the pending action.
     Confirm,
+    /// Open the command palette.
+    Palette,
 }
 
 /// Where keys are read; each has its own table.
@@ -96,13 +98,14 @@ use KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 const MOVE: KeyEntry = entry(&[Char('j'), Down, Char('k'), Up], "j/k", "move", Action::Down);
 const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
 
-static GLOBAL: [KeyEntry; 8] = [
+static GLOBAL: [KeyEntry; 9] = [
     quiet(entry(&[Char('1')], "1", "Overview", Action::GoTo(ViewId::Overview))),
     quiet(entry(&[Char('2')], "2", "Gates", Action::GoTo(ViewId::Gates))),
     quiet(entry(&[Char('4')], "4", "Outbox", Action::GoTo(ViewId::Outbox))),
     entry(&[Tab], "Tab", "next view", Action::NextView),
     quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
     quiet(entry(&[Char('t')], "t", "switch theme", Action::CycleTheme)),
+    quiet(entry(&[Char(':')], ":", "command palette", Action::Palette)),
     entry(&[Char('?')], "?", "help", Action::Help),
     entry(&[Char('q')], "q", "quit", Action::Quit),
 ];

@@ -4,12 +4,14 @@
 
 pub mod app;
 pub mod chrome;
+pub mod command_form;
 pub mod config;
 pub mod credentials;
 pub mod data;
 pub mod fetch;
 pub mod keymap;
 pub mod login;
+pub mod palette;
 pub mod runtime;
 pub mod sanitize;
 pub mod theme;

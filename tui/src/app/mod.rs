@@ -35,6 +35,8 @@ pub struct Session {
     pub read_only: bool,
     /// The production banner is drawn.
     pub production: bool,
+    /// The operator's role: the palette lists only the commands it allows.
+    pub role: ledgerdeck_client::Role,
 }
 
 /// A question the operator must answer before a write is sent.
@@ -116,12 +118,14 @@ pub struct App {
     pub gates: GatesState,
     /// Outbox data, filter and selection.
     pub outbox: OutboxState,
+    /// The command palette and the form it opened.
+    pub palette: crate::palette::PaletteState,
 }
 
 impl Request {
     /// Whether the request changes anything on the server.
     pub fn writes(&self) -> bool {
-        matches!(self, Request::RunGates { .. } | Request::RetryOutboxMessage { .. })
+        matches!(self, Request::RunGates { .. } | Request::RetryOutboxMessage { .. } | Request::Execute { .. })
     }
 }
 
@@ -150,6 +154,7 @@ impl App {
             overview: OverviewState::default(),
             gates: GatesState::default(),
             outbox: OutboxState::default(),
+            palette: crate::palette::PaletteState::default(),
         }
     }
 
@@ -183,6 +188,9 @@ impl App {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             self.quit = true;
             return Vec::new();
+        }
+        if self.palette.is_open() {
+            return self.palette_key(key);
         }
         if self.help {
             // Any key closes help; `q` still quits.
@@ -240,6 +248,7 @@ impl App {
                 }
                 None => Effect::default(),
             },
+            Action::Palette => self.palette.open(),
             Action::Confirm => self.confirmed(),
             Action::Back if context == Context::Confirm => {
                 self.confirm = None;
@@ -249,6 +258,36 @@ impl App {
             _ if self.view == ViewId::Outbox => self.outbox.on_action(action),
             _ => Effect::default(),
         }
+    }
+
+    fn palette_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let (role, read_only) = (self.session.role, self.session.read_only);
+        let next = &mut self.next_request_id;
+        let effect = self.palette.on_key(key, role, read_only, || {
+            *next += 1;
+            *next - 1
+        });
+        self.dirty |= effect.changed;
+        let mut requests = effect.requests;
+        if read_only {
+            requests.retain(|r| !r.writes());
+        }
+        requests
+    }
+
+    /// Opens the form of `command` with fields prefilled (from a view's key).
+    #[allow(dead_code)] // used by the Ledger and Controls views
+    pub(crate) fn open_form(&mut self, command: &str, prefill: &[(&str, &str)]) -> Effect {
+        let (role, read_only) = (self.session.role, self.session.read_only);
+        if self.palette.specs.is_none() {
+            let mut effect = self.palette.open();
+            self.palette.query = None;
+            self.palette.pending_form =
+                Some((command.to_string(), prefill.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()));
+            effect.changed = true;
+            return effect;
+        }
+        self.palette.open_form(command, prefill, role, read_only)
     }
 
     fn confirmed(&mut self) -> Effect {
