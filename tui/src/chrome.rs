@@ -4,7 +4,7 @@
 
 use crate::app::{App, Confirm, Level};
 use crate::data::ViewId;
-use crate::keymap::Context;
+use crate::keymap::{Action, Context};
 use crate::sanitize;
 use crate::theme::Theme;
 use crate::views;
@@ -42,6 +42,10 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     match app.view {
         ViewId::Gates => views::gates::render(frame, body, &app.gates, &theme),
         ViewId::Outbox => views::outbox::render(frame, body, &app.outbox, &theme),
+        ViewId::Wallets => views::wallets::render(frame, body, &app.wallets, &theme),
+        ViewId::Ledger => views::ledger::render(frame, body, &app.ledger, &theme),
+        ViewId::Controls => views::controls::render(frame, body, &app.controls, &theme),
+        ViewId::Audit => views::audit::render(frame, body, &app.audit, &theme),
         _ => views::overview::render(frame, body, &app.overview, &theme),
     }
     render_status(frame, status, app, &theme);
@@ -186,7 +190,10 @@ fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::default());
     }
     lines.push(section("Everywhere"));
-    for e in Context::Global.table() {
+    // The number keys on one line, so the overlay fits at 80×24.
+    let numbers: Vec<String> = ViewId::BUILT.iter().map(|v| v.number().to_string()).collect();
+    lines.push(entry_line(&numbers.join(""), "views by number"));
+    for e in Context::Global.table().iter().filter(|e| !matches!(e.action, Action::GoTo(_))) {
         lines.push(entry_line(e.label, e.description));
     }
     lines.push(entry_line("Ctrl-C", "quit"));
@@ -210,5 +217,11 @@ fn context_title(context: Context) -> &'static str {
         Context::OutboxDetail => "Outbox message",
         Context::FilterInput => "Filter",
         Context::Confirm => "Confirm",
+        Context::Wallets => "Wallets",
+        Context::WalletStatement => "Statement",
+        Context::Ledger => "Ledger",
+        Context::LedgerDetail => "Transaction",
+        Context::Controls => "Controls",
+        Context::Audit => "Audit",
     }
 }

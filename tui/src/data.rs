@@ -33,7 +33,15 @@ pub enum ViewId {
 
 impl ViewId {
     /// The views built so far, in tab order.
-    pub const BUILT: [ViewId; 3] = [ViewId::Overview, ViewId::Gates, ViewId::Outbox];
+    pub const BUILT: [ViewId; 7] = [
+        ViewId::Overview,
+        ViewId::Gates,
+        ViewId::Outbox,
+        ViewId::Wallets,
+        ViewId::Ledger,
+        ViewId::Controls,
+        ViewId::Audit,
+    ];
 
     /// The view's number key.
     pub fn number(self) -> u8 {

@@ -38,6 +38,12 @@ pub enum Action {
     Confirm,
     /// Open the command palette.
     Palette,
+    /// Load the next page of a paged list.
+    More,
+    /// Reverse the selected transaction (writes, through its form).
+    Reverse,
+    /// Set a feature flag (writes, through its form).
+    SetFlag,
 }
 
 /// Where keys are read; each has its own table.
@@ -59,6 +65,18 @@ pub enum Context {
     FilterInput,
     /// A confirmation prompt.
     Confirm,
+    /// The wallet list.
+    Wallets,
+    /// One wallet's statement.
+    WalletStatement,
+    /// The transaction list.
+    Ledger,
+    /// One transaction.
+    LedgerDetail,
+    /// Flags and provider events.
+    Controls,
+    /// The audit log.
+    Audit,
 }
 
 /// One key binding.
@@ -98,10 +116,14 @@ use KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 const MOVE: KeyEntry = entry(&[Char('j'), Down, Char('k'), Up], "j/k", "move", Action::Down);
 const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
 
-static GLOBAL: [KeyEntry; 9] = [
+static GLOBAL: [KeyEntry; 13] = [
     quiet(entry(&[Char('1')], "1", "Overview", Action::GoTo(ViewId::Overview))),
     quiet(entry(&[Char('2')], "2", "Gates", Action::GoTo(ViewId::Gates))),
     quiet(entry(&[Char('4')], "4", "Outbox", Action::GoTo(ViewId::Outbox))),
+    quiet(entry(&[Char('5')], "5", "Wallets", Action::GoTo(ViewId::Wallets))),
+    quiet(entry(&[Char('6')], "6", "Ledger", Action::GoTo(ViewId::Ledger))),
+    quiet(entry(&[Char('7')], "7", "Controls", Action::GoTo(ViewId::Controls))),
+    quiet(entry(&[Char('8')], "8", "Audit", Action::GoTo(ViewId::Audit))),
     entry(&[Tab], "Tab", "next view", Action::NextView),
     quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
     quiet(entry(&[Char('t')], "t", "switch theme", Action::CycleTheme)),
@@ -133,6 +155,25 @@ static OUTBOX_DETAIL: [KeyEntry; 3] =
 static FILTER_INPUT: [KeyEntry; 2] =
     [entry(&[Enter], "Enter", "apply filter", Action::Open), entry(&[Esc], "Esc", "cancel", Action::Back)];
 
+const MORE: KeyEntry = entry(&[Char('n')], "n", "more", Action::More);
+
+static WALLETS: [KeyEntry; 3] = [MOVE, entry(&[Enter], "Enter", "statement", Action::Open), MORE];
+
+static WALLET_STATEMENT: [KeyEntry; 1] = [BACK];
+
+static LEDGER: [KeyEntry; 4] = [
+    MOVE,
+    entry(&[Enter], "Enter", "open", Action::Open),
+    MORE,
+    writes(entry(&[Char('x')], "x", "reverse", Action::Reverse)),
+];
+
+static LEDGER_DETAIL: [KeyEntry; 2] = [BACK, writes(entry(&[Char('x')], "x", "reverse", Action::Reverse))];
+
+static CONTROLS: [KeyEntry; 3] = [MOVE, MORE, writes(entry(&[Char('f')], "f", "set flag", Action::SetFlag))];
+
+static AUDIT: [KeyEntry; 3] = [MOVE, entry(&[Char('/')], "/", "filter by actor", Action::Filter), MORE];
+
 static CONFIRM: [KeyEntry; 2] =
     [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "cancel", Action::Back)];
 
@@ -148,6 +189,12 @@ impl Context {
             Context::OutboxDetail => &OUTBOX_DETAIL,
             Context::FilterInput => &FILTER_INPUT,
             Context::Confirm => &CONFIRM,
+            Context::Wallets => &WALLETS,
+            Context::WalletStatement => &WALLET_STATEMENT,
+            Context::Ledger => &LEDGER,
+            Context::LedgerDetail => &LEDGER_DETAIL,
+            Context::Controls => &CONTROLS,
+            Context::Audit => &AUDIT,
         }
     }
 
@@ -217,5 +264,6 @@ mod tests {
     fn number_keys_keep_the_product_numbering() {
         assert_eq!(Context::Global.lookup(&key(Char('4')), false), Some(Action::GoTo(ViewId::Outbox)));
         assert_eq!(Context::Global.lookup(&key(Char('3')), false), None);
+        assert_eq!(Context::Global.lookup(&key(Char('8')), false), Some(Action::GoTo(ViewId::Audit)));
     }
 }

@@ -46,6 +46,10 @@ fn number_keys_and_tab_switch_views() {
     assert_eq!(app.view, ViewId::Gates, "Payouts is not built: 3 does nothing");
     press(&mut app, "4");
     assert_eq!(app.view, ViewId::Outbox);
+    for (key, view) in [("5", ViewId::Wallets), ("6", ViewId::Ledger), ("7", ViewId::Controls), ("8", ViewId::Audit)] {
+        press(&mut app, key);
+        assert_eq!(app.view, view);
+    }
     press(&mut app, "\t");
     assert_eq!(app.view, ViewId::Overview);
     press(&mut app, "\t");

@@ -203,7 +203,16 @@ pub(super) fn problem_text(what: &str, code: Option<&str>, detail: &str) -> Stri
 }
 
 impl App {
-    fn apply_view_data(&mut self, _msg: DataMsg) -> bool {
-        false
+    fn apply_view_data(&mut self, msg: DataMsg) -> bool {
+        match msg {
+            DataMsg::Wallets { page, append } => self.wallets.set_page(page, append),
+            DataMsg::Statement { wallet_id, page } => self.wallets.set_statement(&wallet_id, page),
+            DataMsg::Transactions { page, append } => self.ledger.set_page(page, append),
+            DataMsg::Transaction(t) => self.ledger.set_detail(t),
+            DataMsg::Flags(flags) => self.controls.set_flags(flags),
+            DataMsg::ProviderEvents { page, append } => self.controls.set_events(page, append),
+            DataMsg::Audit { page, append } => self.audit.set_page(page, append),
+            _ => false,
+        }
     }
 }

@@ -120,6 +120,14 @@ pub struct App {
     pub outbox: OutboxState,
     /// The command palette and the form it opened.
     pub palette: crate::palette::PaletteState,
+    /// Wallets data, selection and statement.
+    pub wallets: crate::views::wallets::WalletsState,
+    /// Ledger data, selection and detail.
+    pub ledger: crate::views::ledger::LedgerState,
+    /// Flags and provider events.
+    pub controls: crate::views::controls::ControlsState,
+    /// The audit log and its filter.
+    pub audit: crate::views::audit::AuditState,
 }
 
 impl Request {
@@ -155,6 +163,10 @@ impl App {
             gates: GatesState::default(),
             outbox: OutboxState::default(),
             palette: crate::palette::PaletteState::default(),
+            wallets: Default::default(),
+            ledger: Default::default(),
+            controls: Default::default(),
+            audit: Default::default(),
         }
     }
 
@@ -176,6 +188,10 @@ impl App {
         match self.view {
             ViewId::Gates => self.gates.context(),
             ViewId::Outbox => self.outbox.context(),
+            ViewId::Wallets => self.wallets.context(),
+            ViewId::Ledger => self.ledger.context(),
+            ViewId::Controls => self.controls.context(),
+            ViewId::Audit => self.audit.context(),
             _ => Context::Overview,
         }
     }
@@ -202,6 +218,7 @@ impl App {
         let context = self.context();
         let effect = match context.lookup(&key, self.session.read_only) {
             Some(action) => self.on_action(context, action),
+            None if context == Context::FilterInput && self.view == ViewId::Audit => self.audit.on_filter_key(key),
             None if context == Context::FilterInput => self.outbox.on_filter_key(key),
             None => Effect::default(),
         };
@@ -249,6 +266,22 @@ impl App {
                 None => Effect::default(),
             },
             Action::Palette => self.palette.open(),
+            Action::Reverse => match self.ledger.target() {
+                Some(id) => self.open_form("reverse_transaction", &[("transaction_id", &id)]),
+                None => Effect::default(),
+            },
+            Action::SetFlag => {
+                let prefill: Vec<(String, String)> = self.controls.target().map_or_else(Vec::new, |f| {
+                    vec![
+                        ("name".into(), f.name.clone()),
+                        ("scope".into(), f.scope.clone()),
+                        ("scope_value".into(), f.scope_value.clone()),
+                        ("enabled".into(), (!f.enabled).to_string()),
+                    ]
+                });
+                let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                self.open_form("set_feature_flag", &prefill)
+            }
             Action::Confirm => self.confirmed(),
             Action::Back if context == Context::Confirm => {
                 self.confirm = None;
@@ -256,6 +289,10 @@ impl App {
             }
             _ if self.view == ViewId::Gates => self.gates.on_action(action),
             _ if self.view == ViewId::Outbox => self.outbox.on_action(action),
+            _ if self.view == ViewId::Wallets => self.wallets.on_action(action),
+            _ if self.view == ViewId::Ledger => self.ledger.on_action(action),
+            _ if self.view == ViewId::Controls => self.controls.on_action(action),
+            _ if self.view == ViewId::Audit => self.audit.on_action(action),
             _ => Effect::default(),
         }
     }
@@ -276,7 +313,6 @@ impl App {
     }
 
     /// Opens the form of `command` with fields prefilled (from a view's key).
-    #[allow(dead_code)] // used by the Ledger and Controls views
     pub(crate) fn open_form(&mut self, command: &str, prefill: &[(&str, &str)]) -> Effect {
         let (role, read_only) = (self.session.role, self.session.read_only);
         if self.palette.specs.is_none() {
@@ -334,6 +370,8 @@ impl App {
                 out.push(self.outbox.list_request());
                 out.extend(self.outbox.open.clone().map(Request::LoadOutboxMessage));
             }
+            ViewId::Wallets => out.extend(self.wallets.open.clone().map(Request::LoadStatement)),
+            ViewId::Audit => out.push(self.audit.list_request()),
             _ => {}
         }
         out

@@ -1,10 +1,14 @@
 //! The views built so far and the drawing helpers they share. Every server
 //! string goes through [`crate::sanitize::cell`] before it reaches a cell.
 
+pub mod audit;
+pub mod controls;
 pub mod gates;
+pub mod ledger;
 pub mod outbox;
 mod outbox_detail;
 pub mod overview;
+pub mod wallets;
 
 use crate::data::Request;
 use crate::sanitize;
