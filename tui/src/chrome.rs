@@ -75,10 +75,19 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" ledgerdeck ", theme.title)];
+    // Every title when they fit (with room for the read-only mark), else
+    // numbers only except the current view's.
+    let full: usize = 12 + ViewId::BUILT.iter().map(|v| v.title().chars().count() + 5).sum::<usize>() + 1;
+    let short = full + if app.session.read_only { 10 } else { 0 } > usize::from(area.width);
     for view in ViewId::BUILT {
         let style = if view == app.view { theme.selection } else { theme.muted };
         spans.push(Span::styled("│", theme.border));
-        spans.push(Span::styled(format!(" {} {} ", view.number(), view.title()), style));
+        let label = if short && view != app.view {
+            format!(" {} ", view.number())
+        } else {
+            format!(" {} {} ", view.number(), view.title())
+        };
+        spans.push(Span::styled(label, style));
     }
     spans.push(Span::styled("│", theme.border));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

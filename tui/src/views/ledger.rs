@@ -114,7 +114,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LedgerState, theme: &Theme)
         Constraint::Length(8),
         Constraint::Length(15),
         Constraint::Fill(1),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Fill(2),
     ];
     let w = widths(inner.width.saturating_sub(2), &columns);
