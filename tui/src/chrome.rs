@@ -138,7 +138,7 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut room = usize::from(area.width).saturating_sub(1);
     // Whole hints only: one that does not fit is left out, a shorter later one may still fit.
-    for entry in app.context().hints(app.session.read_only) {
+    for entry in app.context().hints(app.hides_writes()) {
         let description = format!(" {}  ", entry.description);
         let width = entry.label.chars().count() + description.chars().count();
         if width > room {
@@ -181,7 +181,7 @@ fn render_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Them
 }
 
 fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let read_only = app.session.read_only;
+    let read_only = app.hides_writes();
     let context = app.context();
     let section = |title: &str| Line::from(Span::styled(title.to_string(), theme.title));
     let entry_line = |label: &str, description: &str| {
@@ -208,7 +208,8 @@ fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     lines.push(entry_line("Ctrl-C", "quit"));
     if read_only {
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled("read-only profile: writing keys are off", theme.warn)));
+        let why = if app.session.read_only { "read-only profile" } else { "viewer role" };
+        lines.push(Line::from(Span::styled(format!("{why}: writing keys are off"), theme.warn)));
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("any key closes this help", theme.muted)));

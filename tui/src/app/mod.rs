@@ -170,6 +170,12 @@ impl App {
         }
     }
 
+    /// Whether writes are hidden and refused: a read-only profile, or the
+    /// viewer role (which the server would refuse anyway).
+    pub fn hides_writes(&self) -> bool {
+        self.session.read_only || self.session.role == ledgerdeck_client::Role::Viewer
+    }
+
     /// The first requests: every built view's data.
     pub fn start(&mut self) -> Vec<Request> {
         self.refresh_all()
@@ -216,7 +222,7 @@ impl App {
             return Vec::new();
         }
         let context = self.context();
-        let effect = match context.lookup(&key, self.session.read_only) {
+        let effect = match context.lookup(&key, self.hides_writes()) {
             Some(action) => self.on_action(context, action),
             None if context == Context::FilterInput && self.view == ViewId::Audit => self.audit.on_filter_key(key),
             None if context == Context::FilterInput => self.outbox.on_filter_key(key),
@@ -224,7 +230,7 @@ impl App {
         };
         self.dirty |= effect.changed;
         let mut requests = effect.requests;
-        if self.session.read_only {
+        if self.hides_writes() {
             requests.retain(|r| !r.writes());
         }
         requests
