@@ -311,6 +311,7 @@ pub fn check(
 /// Draws the form (and its confirmation or card) over `area`.
 pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(100);
+    let x0 = area.x + (area.width - width) / 2;
     let inner = usize::from(width.saturating_sub(2));
     let mut lines = vec![Line::from(vec![
         Span::styled(sanitize::cell(&form.spec.name, 40), theme.accent),
@@ -332,7 +333,8 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) 
             Span::styled(value, style),
         ]));
         if focused && spec.kind != FieldKind::Choice {
-            let x = area.x + 2 + 1 + 2 + label_w as u16 + 1 + field.input.visual_cursor().min(value_w) as u16;
+            // Border, the focus mark, the label and its space.
+            let x = x0 + 1 + 2 + label_w as u16 + 1 + field.input.visual_cursor().min(value_w) as u16;
             frame.set_cursor_position((x, area.y + 1 + lines.len() as u16 - 1));
         }
         match form.errors.get(&spec.name) {
@@ -350,7 +352,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) 
     lines.push(Line::default());
     lines.extend(stage_lines(form, theme, inner));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
+    let rect = Rect::new(x0, area.y, width, height);
     frame.render_widget(Clear, rect);
     let title = sanitize::cell(&form.spec.title, 60);
     frame.render_widget(

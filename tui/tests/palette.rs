@@ -233,3 +233,19 @@ fn the_viewer_role_sees_no_writes() {
     let admin = fixtures::app_as("terminal", false, Role::Admin);
     assert!(names(&admin).contains(&"set_feature_flag".to_string()));
 }
+
+#[test]
+fn the_cursor_sits_after_the_text_typed_at_any_width() {
+    use ratatui::backend::Backend;
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut app = fixtures::app_as("terminal", false, Role::Operator);
+        press(&mut app, ":tra\nw-1");
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        terminal.draw(|frame| app.render(frame)).unwrap();
+        let text = fixtures::buffer_text(terminal.backend().buffer());
+        let (y, line) = text.lines().enumerate().find(|(_, l)| l.contains("from_wallet_id*")).unwrap();
+        let x = line[..line.find("w-1").unwrap()].chars().count() + 3;
+        let cursor = terminal.backend_mut().get_cursor_position().unwrap();
+        assert_eq!((cursor.x as usize, cursor.y as usize), (x, y), "{w}×{h}");
+    }
+}
