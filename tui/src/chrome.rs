@@ -233,5 +233,7 @@ fn context_title(context: Context) -> &'static str {
         Context::LedgerDetail => "Transaction",
         Context::Controls => "Controls",
         Context::Audit => "Audit",
+        Context::Palette => "Commands",
+        Context::CommandForm => "Command form",
     }
 }

@@ -77,6 +77,11 @@ pub enum Context {
     Controls,
     /// The audit log.
     Audit,
+    /// The command palette (its keys are read by `palette.rs`; the table
+    /// feeds the footer and help).
+    Palette,
+    /// A generated command form (keys read by `palette.rs`).
+    CommandForm,
 }
 
 /// One key binding.
@@ -174,6 +179,19 @@ static CONTROLS: [KeyEntry; 3] = [MOVE, MORE, writes(entry(&[Char('f')], "f", "s
 
 static AUDIT: [KeyEntry; 3] = [MOVE, entry(&[Char('/')], "/", "filter by actor", Action::Filter), MORE];
 
+static PALETTE: [KeyEntry; 3] = [
+    entry(&[Down, Up], "↑/↓", "choose", Action::Down),
+    entry(&[Enter], "Enter", "open form", Action::Open),
+    entry(&[Esc], "Esc", "close", Action::Back),
+];
+
+static COMMAND_FORM: [KeyEntry; 4] = [
+    entry(&[Tab, BackTab], "Tab/S-Tab", "field", Action::Down),
+    quiet(entry(&[], "←/→", "cycle a choice", Action::Down)),
+    entry(&[Enter], "Enter", "check and confirm", Action::Confirm),
+    entry(&[Esc], "Esc", "close", Action::Back),
+];
+
 static CONFIRM: [KeyEntry; 2] =
     [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "cancel", Action::Back)];
 
@@ -195,12 +213,14 @@ impl Context {
             Context::LedgerDetail => &LEDGER_DETAIL,
             Context::Controls => &CONTROLS,
             Context::Audit => &AUDIT,
+            Context::Palette => &PALETTE,
+            Context::CommandForm => &COMMAND_FORM,
         }
     }
 
     /// Whether the global keys also apply (not while a prompt has the keyboard).
     pub fn with_global(self) -> bool {
-        !matches!(self, Context::FilterInput | Context::Confirm)
+        !matches!(self, Context::FilterInput | Context::Confirm | Context::Palette | Context::CommandForm)
     }
 
     /// The entries in force: this context's, then the global ones, without

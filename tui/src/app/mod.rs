@@ -191,6 +191,12 @@ impl App {
         if self.confirm.is_some() {
             return Context::Confirm;
         }
+        if self.palette.form.is_some() {
+            return Context::CommandForm;
+        }
+        if self.palette.is_open() {
+            return Context::Palette;
+        }
         match self.view {
             ViewId::Gates => self.gates.context(),
             ViewId::Outbox => self.outbox.context(),
