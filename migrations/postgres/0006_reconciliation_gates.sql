@@ -70,3 +70,8 @@ CREATE TABLE gate_marks (
 
 -- Finished holds changed since the last run (routine payout_finality).
 CREATE INDEX holds_by_update ON holds (updated_at);
+
+-- Open holds by wallet with their amounts (holds_drift), and holds by status
+-- and last change (stuck and overdue holds), read from the index alone.
+CREATE INDEX holds_open_by_wallet ON holds (status, wallet_id, amount);
+CREATE INDEX holds_by_status_update ON holds (status, updated_at);

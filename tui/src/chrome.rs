@@ -46,6 +46,7 @@ pub fn render(app: &mut App, frame: &mut Frame) {
         ViewId::Ledger => views::ledger::render(frame, body, &app.ledger, &theme),
         ViewId::Controls => views::controls::render(frame, body, &app.controls, &theme),
         ViewId::Audit => views::audit::render(frame, body, &app.audit, &theme),
+        ViewId::Payouts => views::payouts::render(frame, body, &app.payouts, &theme, app.now),
         _ => views::overview::render(frame, body, &app.overview, &theme),
     }
     render_status(frame, status, app, &theme);
@@ -235,5 +236,10 @@ fn context_title(context: Context) -> &'static str {
         Context::Audit => "Audit",
         Context::Palette => "Commands",
         Context::CommandForm => "Command form",
+        Context::PayoutsList => "Payouts",
+        Context::HoldDetail => "Hold",
+        Context::HoldForm => "Settle / release form",
+        Context::HoldConfirm => "Confirm",
+        Context::ResultCard => "Result",
     }
 }

@@ -7,7 +7,7 @@ use crate::data::Request;
 use crate::sanitize;
 use crate::theme::Theme;
 use crossterm::event::{Event, KeyCode, KeyEvent};
-use ledgerdeck_client::{CommandResult, CommandSpec, FieldError, FieldKind};
+use ledgerdeck_client::{CommandResult, CommandSpec, FieldKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -250,9 +250,9 @@ impl CommandForm {
     }
 
     /// The server's per-field messages, shown inline.
-    pub fn field_errors(&mut self, errors: &[FieldError]) {
-        for e in errors {
-            self.errors.insert(e.field.clone(), sanitize::cell(&e.message, 200));
+    pub fn field_errors(&mut self, errors: &[(String, String)]) {
+        for (field, message) in errors {
+            self.errors.insert(field.clone(), sanitize::cell(message, 200));
         }
     }
 

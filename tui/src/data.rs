@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use ledgerdeck_client::providers::ProviderEventView;
 use ledgerdeck_client::{
-    AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FieldError, FindingView, GateView, HealthReport,
-    OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, StatementLine,
-    TransactionView, WalletView,
+    AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView, GateView, HealthReport, HoldDetail,
+    HoldQuery, HoldView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page,
+    StatementLine, TransactionView, WalletView,
 };
 
 /// The cockpit's views, numbered as the number keys pick them.
@@ -17,7 +17,7 @@ pub enum ViewId {
     Overview = 1,
     /// 2: the reconciliation gates.
     Gates = 2,
-    /// 3: the manual-review queue (a later issue).
+    /// 3: the manual-review queue and settle/release.
     Payouts = 3,
     /// 4: webhook deliveries.
     Outbox = 4,
@@ -33,9 +33,10 @@ pub enum ViewId {
 
 impl ViewId {
     /// The views built so far, in tab order.
-    pub const BUILT: [ViewId; 7] = [
+    pub const BUILT: [ViewId; 8] = [
         ViewId::Overview,
         ViewId::Gates,
+        ViewId::Payouts,
         ViewId::Outbox,
         ViewId::Wallets,
         ViewId::Ledger,
@@ -92,7 +93,7 @@ pub enum Request {
     LoadCommands,
     /// Runs a command from the palette: `POST /v1/commands/{command}` with
     /// `body`, sent once with the key → `CommandDone` / `CommandFailed`
-    /// (preceded by [`DataMsg::CommandFieldErrors`] when the server names fields).
+    /// (whose `fields` the form shows inline).
     Execute {
         /// The request's id.
         request_id: u64,
@@ -131,6 +132,24 @@ pub enum Request {
         /// The message id.
         id: String,
         /// Made when the operator confirmed; kept across transport failures.
+        idempotency_key: String,
+    },
+    /// `GET /v1/holds` with this query (its cursor says which page) → [`DataMsg::Holds`].
+    LoadHolds(HoldQuery),
+    /// `GET /v1/holds/{id}` → [`DataMsg::Hold`].
+    LoadHold(String),
+    /// `GET /v1/wallets/{id}` → [`DataMsg::Wallet`].
+    LoadWallet(String),
+    /// `POST /v1/commands/{command}` for a hold (`settle_hold`, `release_hold`)
+    /// with this body and `Idempotency-Key`.
+    HoldCommand {
+        /// Echoed back in the answer.
+        request_id: u64,
+        /// `settle_hold` or `release_hold`.
+        command: String,
+        /// The command's parameters.
+        body: serde_json::Value,
+        /// Made when the form opened; kept across transport failures.
         idempotency_key: String,
     },
 }
@@ -178,14 +197,6 @@ pub enum DataMsg {
     OutboxMessage(OutboxMessageDetail),
     /// `GET /v1/commands`.
     Commands(Vec<CommandSpec>),
-    /// The per-field messages of a refused palette command (sent just
-    /// before its `CommandFailed`).
-    CommandFieldErrors {
-        /// The request's id.
-        request_id: u64,
-        /// The server's messages by field.
-        errors: Vec<FieldError>,
-    },
     /// A page of wallets.
     Wallets {
         /// The page.
@@ -243,6 +254,8 @@ pub enum DataMsg {
         detail: String,
         /// Whether the request may not have reached the server.
         transport: bool,
+        /// The problem's field errors as `(field, message)`.
+        fields: Vec<(String, String)>,
     },
     /// A read failed.
     ReadFailed {
@@ -253,6 +266,17 @@ pub enum DataMsg {
         /// What went wrong, for people.
         detail: String,
     },
+    /// One page of holds for this query (its cursor says which page).
+    Holds {
+        /// The query asked.
+        query: HoldQuery,
+        /// The page.
+        page: Page<HoldView>,
+    },
+    /// One hold with its history.
+    Hold(HoldDetail),
+    /// One wallet with its balances.
+    Wallet(WalletView),
     /// The live stream's state changed.
     Connection(ConnState),
     /// A live event (`kind` as in `ledgerdeck_client::events`).

@@ -90,15 +90,7 @@ async fn answer(client: &ApiClient, request: Request) -> Vec<DataMsg> {
         Request::Refresh(_) => Vec::new(),
         Request::LoadCommands => vec![read(&request, client.commands().await.map(DataMsg::Commands))],
         Request::Execute { request_id, command, body, idempotency_key } => {
-            let outcome = client.execute(&command, &body, Some(&idempotency_key)).await;
-            let mut out = Vec::new();
-            if let Err(e) = &outcome
-                && !e.field_errors().is_empty()
-            {
-                out.push(DataMsg::CommandFieldErrors { request_id, errors: e.field_errors().to_vec() });
-            }
-            out.push(self::command(request_id, outcome));
-            out
+            vec![self::command(request_id, client.execute(&command, &body, Some(&idempotency_key)).await)]
         }
         Request::LoadMore { view, cursor } => {
             let cursor = Some(cursor);
@@ -149,6 +141,15 @@ async fn answer(client: &ApiClient, request: Request) -> Vec<DataMsg> {
             let body: Value = json!({ "message_id": id });
             vec![command(request_id, client.execute("retry_outbox_message", &body, Some(&idempotency_key)).await)]
         }
+        Request::LoadHolds(query) => {
+            let page = client.holds(&query).await;
+            vec![read(&request, page.map(|page| DataMsg::Holds { query, page }))]
+        }
+        Request::LoadHold(id) => vec![read(&request, client.hold(&id).await.map(DataMsg::Hold))],
+        Request::LoadWallet(id) => vec![read(&request, client.wallet(&id).await.map(DataMsg::Wallet))],
+        Request::HoldCommand { request_id, command: name, body, idempotency_key } => {
+            vec![command(request_id, client.execute(&name, &body, Some(&idempotency_key)).await)]
+        }
     }
 }
 
@@ -168,6 +169,7 @@ fn command(request_id: u64, outcome: Result<ledgerdeck_client::CommandResult, Cl
             code: e.code().map(|c| c.as_str().to_string()),
             detail: e.to_string(),
             transport: e.is_transport(),
+            fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
         },
     }
 }

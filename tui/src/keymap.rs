@@ -44,6 +44,16 @@ pub enum Action {
     Reverse,
     /// Set a feature flag (writes, through its form).
     SetFlag,
+    /// Open the settle form for a hold (writes).
+    Settle,
+    /// Open the release form for a hold (writes).
+    Release,
+    /// The next status filter of the payouts queue.
+    CycleStatus,
+    /// The next sort order of the payouts queue.
+    CycleSort,
+    /// The next field of a form.
+    NextField,
 }
 
 /// Where keys are read; each has its own table.
@@ -82,6 +92,16 @@ pub enum Context {
     Palette,
     /// A generated command form (keys read by `palette.rs`).
     CommandForm,
+    /// The Payouts queue.
+    PayoutsList,
+    /// One hold, its history and its wallet.
+    HoldDetail,
+    /// A settle or release form (typing).
+    HoldForm,
+    /// A settle or release form's confirmation step.
+    HoldConfirm,
+    /// A command's result card.
+    ResultCard,
 }
 
 /// One key binding.
@@ -121,9 +141,10 @@ use KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 const MOVE: KeyEntry = entry(&[Char('j'), Down, Char('k'), Up], "j/k", "move", Action::Down);
 const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
 
-static GLOBAL: [KeyEntry; 13] = [
+static GLOBAL: [KeyEntry; 14] = [
     quiet(entry(&[Char('1')], "1", "Overview", Action::GoTo(ViewId::Overview))),
     quiet(entry(&[Char('2')], "2", "Gates", Action::GoTo(ViewId::Gates))),
+    quiet(entry(&[Char('3')], "3", "Payouts", Action::GoTo(ViewId::Payouts))),
     quiet(entry(&[Char('4')], "4", "Outbox", Action::GoTo(ViewId::Outbox))),
     quiet(entry(&[Char('5')], "5", "Wallets", Action::GoTo(ViewId::Wallets))),
     quiet(entry(&[Char('6')], "6", "Ledger", Action::GoTo(ViewId::Ledger))),
@@ -195,6 +216,34 @@ static COMMAND_FORM: [KeyEntry; 4] = [
 static CONFIRM: [KeyEntry; 2] =
     [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "cancel", Action::Back)];
 
+static PAYOUTS_LIST: [KeyEntry; 7] = [
+    MOVE,
+    entry(&[Enter], "Enter", "open hold", Action::Open),
+    entry(&[Char('/')], "/", "filter", Action::Filter),
+    entry(&[Char('S')], "S", "status", Action::CycleStatus),
+    entry(&[Char('o')], "o", "sort (loaded rows)", Action::CycleSort),
+    writes(entry(&[Char('s')], "s", "settle", Action::Settle)),
+    writes(entry(&[Char('r')], "r", "release", Action::Release)),
+];
+
+static HOLD_DETAIL: [KeyEntry; 4] = [
+    BACK,
+    writes(entry(&[Char('s')], "s", "settle", Action::Settle)),
+    writes(entry(&[Char('r')], "r", "release", Action::Release)),
+    quiet(entry(&[Char('j'), Down, Char('k'), Up], "j/k", "scroll", Action::Down)),
+];
+
+static HOLD_FORM: [KeyEntry; 3] = [
+    entry(&[Enter], "Enter", "next / send", Action::Open),
+    entry(&[Tab, BackTab, Down, Up], "Tab", "next field", Action::NextField),
+    entry(&[Esc], "Esc", "cancel", Action::Back),
+];
+
+static HOLD_CONFIRM: [KeyEntry; 2] =
+    [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "back", Action::Back)];
+
+static RESULT_CARD: [KeyEntry; 1] = [entry(&[Esc, Enter], "Esc", "close", Action::Back)];
+
 impl Context {
     /// This context's table, every entry.
     pub fn table(self) -> &'static [KeyEntry] {
@@ -215,12 +264,25 @@ impl Context {
             Context::Audit => &AUDIT,
             Context::Palette => &PALETTE,
             Context::CommandForm => &COMMAND_FORM,
+            Context::PayoutsList => &PAYOUTS_LIST,
+            Context::HoldDetail => &HOLD_DETAIL,
+            Context::HoldForm => &HOLD_FORM,
+            Context::HoldConfirm => &HOLD_CONFIRM,
+            Context::ResultCard => &RESULT_CARD,
         }
     }
 
     /// Whether the global keys also apply (not while a prompt has the keyboard).
     pub fn with_global(self) -> bool {
-        !matches!(self, Context::FilterInput | Context::Confirm | Context::Palette | Context::CommandForm)
+        !matches!(
+            self,
+            Context::FilterInput
+                | Context::Confirm
+                | Context::Palette
+                | Context::CommandForm
+                | Context::HoldForm
+                | Context::HoldConfirm
+        )
     }
 
     /// The entries in force: this context's, then the global ones, without
@@ -283,7 +345,8 @@ mod tests {
     #[test]
     fn number_keys_keep_the_product_numbering() {
         assert_eq!(Context::Global.lookup(&key(Char('4')), false), Some(Action::GoTo(ViewId::Outbox)));
-        assert_eq!(Context::Global.lookup(&key(Char('3')), false), None);
+        assert_eq!(Context::Global.lookup(&key(Char('3')), false), Some(Action::GoTo(ViewId::Payouts)));
+        assert_eq!(Context::PayoutsList.lookup(&key(Char('s')), true), None);
         assert_eq!(Context::Global.lookup(&key(Char('8')), false), Some(Action::GoTo(ViewId::Audit)));
     }
 }

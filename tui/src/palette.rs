@@ -10,7 +10,7 @@ use crate::sanitize;
 use crate::theme::Theme;
 use crate::views::Effect;
 use crossterm::event::{Event, KeyCode, KeyEvent};
-use ledgerdeck_client::{CommandResult, CommandSpec, FieldError, Role};
+use ledgerdeck_client::{CommandResult, CommandSpec, Role};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -181,7 +181,7 @@ impl PaletteState {
     }
 
     /// The server named fields in its refusal.
-    pub fn field_errors(&mut self, request_id: u64, errors: &[FieldError]) -> bool {
+    pub fn field_errors(&mut self, request_id: u64, errors: &[(String, String)]) -> bool {
         match self.form.as_mut() {
             Some(f) if f.waiting_for() == Some(request_id) => {
                 f.field_errors(errors);

@@ -165,12 +165,16 @@ fn send_all(app: &mut App, requests: &mpsc::Sender<Request>, out: Vec<Request>) 
         match requests.try_send(request) {
             Ok(()) => {}
             Err(TrySendError::Full(r) | TrySendError::Closed(r)) => {
-                if let Request::RunGates { request_id, .. } | Request::RetryOutboxMessage { request_id, .. } = r {
+                if let Request::RunGates { request_id, .. }
+                | Request::RetryOutboxMessage { request_id, .. }
+                | Request::HoldCommand { request_id, .. } = r
+                {
                     app.on_data(DataMsg::CommandFailed {
                         request_id,
                         code: Some("NOT_SENT".into()),
                         detail: "the cockpit's request queue is full; nothing was sent".into(),
                         transport: false,
+                        fields: Vec::new(),
                     });
                 }
             }

@@ -85,7 +85,13 @@ fn hostile_text_everywhere_else_is_inert_too() {
     app.on_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter));
     app.on_data(DataMsg::OutboxMessage(detail));
     assert_inert(&fixtures::draw(&mut app, 80, 24));
-    app.on_data(DataMsg::CommandFailed { request_id: 0, code: Some(hostile()), detail: hostile(), transport: false });
+    app.on_data(DataMsg::CommandFailed {
+        request_id: 0,
+        code: Some(hostile()),
+        detail: hostile(),
+        transport: false,
+        fields: Vec::new(),
+    });
     app.on_data(DataMsg::ReadFailed {
         request: ledgerdeck_tui::data::Request::Refresh(ledgerdeck_tui::data::ViewId::Gates),
         code: Some(hostile()),

@@ -43,7 +43,7 @@ fn number_keys_and_tab_switch_views() {
     assert_eq!(app.view, ViewId::Gates);
     assert!(screen(&mut app).contains("Reconciliation gates"));
     press(&mut app, "3");
-    assert_eq!(app.view, ViewId::Gates, "Payouts is not built: 3 does nothing");
+    assert_eq!(app.view, ViewId::Payouts);
     press(&mut app, "4");
     assert_eq!(app.view, ViewId::Outbox);
     for (key, view) in [("5", ViewId::Wallets), ("6", ViewId::Ledger), ("7", ViewId::Controls), ("8", ViewId::Audit)] {
@@ -56,7 +56,10 @@ fn number_keys_and_tab_switch_views() {
     assert_eq!(app.view, ViewId::Gates);
     key(&mut app, KeyCode::BackTab);
     assert_eq!(app.view, ViewId::Overview);
-    assert!(!screen(&mut app).contains("Payouts"));
+    let wide = fixtures::buffer_text(&fixtures::draw(&mut app, 160, 48));
+    assert!(wide.contains("3 Payouts") && wide.contains("8 Audit"), "{wide}");
+    let narrow = screen(&mut app);
+    assert!(narrow.contains("1 Overview │ 2 │ 3 │ 4 │"), "80 columns: numbers only but the current view's");
 }
 
 #[test]
@@ -181,6 +184,7 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
         code: None,
         detail: "timed out".into(),
         transport: true,
+        fields: Vec::new(),
     });
     assert!(screen(&mut app).contains("no answer"));
     let again = press(&mut app, "Ry");
@@ -194,6 +198,7 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
         code: Some("NOT_FOUND".into()),
         detail: "no such message".into(),
         transport: false,
+        fields: Vec::new(),
     });
     assert!(screen(&mut app).contains("NOT_FOUND"));
     let third = press(&mut app, "Ry");
@@ -241,7 +246,7 @@ fn dirty_is_set_only_by_visible_change() {
     assert!(!app.dirty, "the same gates again change nothing");
     app.on_tick(fixtures::now() + TimeDelta::milliseconds(250));
     assert!(!app.dirty, "a quiet tick changes nothing");
-    press(&mut app, "3");
+    press(&mut app, "9");
     assert!(!app.dirty, "an unbound key changes nothing");
     press(&mut app, "2");
     assert!(app.dirty);

@@ -4,7 +4,7 @@
 mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ledgerdeck_client::{CommandResult, CommandStatus, FieldError, Role, WalletBalance};
+use ledgerdeck_client::{CommandResult, CommandStatus, Role, WalletBalance};
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::command_form::Stage;
 use ledgerdeck_tui::data::{DataMsg, Request};
@@ -154,7 +154,13 @@ fn a_transport_failure_keeps_the_key_and_a_resubmit_replays() {
     let mut app = filled_transfer();
     let k = form_key(&app);
     let [Request::Execute { request_id, .. }] = press(&mut app, "y")[..] else { panic!() };
-    app.on_data(DataMsg::CommandFailed { request_id, code: None, detail: "connection reset".into(), transport: true });
+    app.on_data(DataMsg::CommandFailed {
+        request_id,
+        code: None,
+        detail: "connection reset".into(),
+        transport: true,
+        fields: vec![],
+    });
     assert_eq!(form_key(&app), k, "outcome unknown: the key is kept");
     assert!(screen(&mut app).contains("outcome is unknown"));
     let again = press(&mut app, "\ny");
@@ -176,15 +182,12 @@ fn a_refusal_rotates_the_key_and_maps_field_errors_inline() {
     let mut app = filled_transfer();
     let k = form_key(&app);
     let [Request::Execute { request_id, .. }] = press(&mut app, "y")[..] else { panic!() };
-    app.on_data(DataMsg::CommandFieldErrors {
-        request_id,
-        errors: vec![FieldError::new("to_wallet_id", "no such wallet\x1b[31m")],
-    });
     app.on_data(DataMsg::CommandFailed {
         request_id,
         code: Some("VALIDATION_FAILED".into()),
         detail: "the command's parameters are not valid".into(),
         transport: false,
+        fields: vec![("to_wallet_id".into(), "no such wallet\x1b[31m".into())],
     });
     assert_ne!(form_key(&app), k);
     let text = screen(&mut app);

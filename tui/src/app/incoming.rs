@@ -30,22 +30,29 @@ impl App {
             DataMsg::OutboxMessages(page) => (self.outbox.set_messages(page), none()),
             DataMsg::OutboxMessage(d) => (self.outbox.set_detail(d), none()),
             DataMsg::Commands(specs) => (self.set_commands(specs), none()),
-            DataMsg::CommandFieldErrors { request_id, errors } => {
-                (self.palette.field_errors(request_id, &errors), none())
-            }
             DataMsg::CommandDone { request_id, result } if self.palette.owns(request_id) => {
                 self.palette.done(result);
                 (true, self.refresh(self.view))
             }
-            DataMsg::CommandFailed { request_id, code, detail, transport } if self.palette.owns(request_id) => {
+            DataMsg::CommandFailed { request_id, code, detail, transport, fields } if self.palette.owns(request_id) => {
+                self.palette.field_errors(request_id, &fields);
                 self.palette.failed(code.as_deref(), &detail, transport);
                 (true, none())
             }
             DataMsg::CommandDone { request_id, result } => self.command_done(request_id, &result),
-            DataMsg::CommandFailed { request_id, code, detail, transport } => {
+            DataMsg::CommandFailed { request_id, code, detail, transport, fields } => {
+                if matches!(self.pending.get(&request_id), Some(Pending::Hold { .. })) {
+                    return self.hold_command_failed(request_id, code.as_deref(), &detail, transport, fields);
+                }
                 self.command_failed(request_id, code.as_deref(), &detail, transport)
             }
+            DataMsg::Holds { query, page } => self.payouts.set_holds(query, page),
+            DataMsg::Hold(detail) => self.payouts.set_detail(detail),
+            DataMsg::Wallet(wallet) => (self.payouts.set_wallet(wallet), none()),
             DataMsg::ReadFailed { request, code, detail } => {
+                if let Request::LoadHolds(query) = &request {
+                    self.payouts.read_failed(query);
+                }
                 let what = match request {
                     Request::Refresh(v) => v.title().to_lowercase(),
                     Request::LoadFindings { .. } => "findings".into(),
@@ -56,6 +63,8 @@ impl App {
                     Request::LoadTransaction(_) => "the transaction".into(),
                     Request::LoadAudit(_) => "the audit log".into(),
                     Request::LoadMore { view, .. } => format!("more {}", view.title().to_lowercase()),
+                    Request::LoadHolds(_) => "holds".into(),
+                    Request::LoadHold(_) => "the hold".into(),
                     _ => "data".into(),
                 };
                 self.notify(Level::Warn, problem_text(&format!("could not load {what}"), code.as_deref(), &detail));
@@ -105,6 +114,14 @@ impl App {
     }
 
     fn live_event(&mut self, kind: &str, data: serde_json::Value) -> (bool, Vec<Request>) {
+        let (held, mut more) =
+            if kind == events::HOLD_CHANGED { self.hold_changed(&data) } else { (false, Vec::new()) };
+        let (changed, mut requests) = self.other_event(kind, data);
+        requests.append(&mut more);
+        (changed || held, requests)
+    }
+
+    fn other_event(&mut self, kind: &str, data: serde_json::Value) -> (bool, Vec<Request>) {
         match kind {
             events::OUTBOX_STATS => match serde_json::from_value::<OutboxSummary>(data) {
                 Ok(stats) => {
@@ -152,6 +169,7 @@ impl App {
                 );
                 (true, self.refresh(ViewId::Outbox))
             }
+            Some(Pending::Hold { hold_id }) => self.hold_command_done(&hold_id, result),
             None => (false, Vec::new()),
         }
     }
@@ -167,6 +185,7 @@ impl App {
         let what = match &pending {
             Pending::RunGates => "run gates",
             Pending::Retry { .. } => "retry",
+            Pending::Hold { .. } => "hold command",
         };
         if transport {
             // Outcome unknown: keep the key so that confirming again replays, not repeats.

@@ -8,12 +8,14 @@ use crate::views::Effect;
 use crate::views::gates::GatesState;
 use crate::views::outbox::OutboxState;
 use crate::views::overview::OverviewState;
+use crate::views::payouts::PayoutsState;
 use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Frame;
 use std::collections::HashMap;
 
 mod incoming;
+mod payouts;
 
 /// A view's summary is fetched again after this long without a refresh.
 pub const REFRESH_EVERY: TimeDelta = TimeDelta::seconds(15);
@@ -77,6 +79,7 @@ pub struct Notice {
 enum Pending {
     RunGates,
     Retry { message_id: String },
+    Hold { hold_id: String },
 }
 
 /// The cockpit.
@@ -128,12 +131,20 @@ pub struct App {
     pub controls: crate::views::controls::ControlsState,
     /// The audit log and its filter.
     pub audit: crate::views::audit::AuditState,
+    /// The payouts queue, the open hold, its form and result card.
+    pub payouts: PayoutsState,
 }
 
 impl Request {
     /// Whether the request changes anything on the server.
     pub fn writes(&self) -> bool {
-        matches!(self, Request::RunGates { .. } | Request::RetryOutboxMessage { .. } | Request::Execute { .. })
+        matches!(
+            self,
+            Request::RunGates { .. }
+                | Request::RetryOutboxMessage { .. }
+                | Request::HoldCommand { .. }
+                | Request::Execute { .. }
+        )
     }
 }
 
@@ -167,6 +178,7 @@ impl App {
             ledger: Default::default(),
             controls: Default::default(),
             audit: Default::default(),
+            payouts: PayoutsState::default(),
         }
     }
 
@@ -204,6 +216,7 @@ impl App {
             ViewId::Ledger => self.ledger.context(),
             ViewId::Controls => self.controls.context(),
             ViewId::Audit => self.audit.context(),
+            ViewId::Payouts => self.payouts.context(),
             _ => Context::Overview,
         }
     }
@@ -231,6 +244,7 @@ impl App {
         let effect = match context.lookup(&key, self.hides_writes()) {
             Some(action) => self.on_action(context, action),
             None if context == Context::FilterInput && self.view == ViewId::Audit => self.audit.on_filter_key(key),
+            None if self.view == ViewId::Payouts => self.payouts.on_key(key),
             None if context == Context::FilterInput => self.outbox.on_filter_key(key),
             None => Effect::default(),
         };
@@ -294,7 +308,7 @@ impl App {
                 let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 self.open_form("set_feature_flag", &prefill)
             }
-            Action::Confirm => self.confirmed(),
+            Action::Confirm if self.confirm.is_some() => self.confirmed(),
             Action::Back if context == Context::Confirm => {
                 self.confirm = None;
                 Effect::changed()
@@ -305,6 +319,7 @@ impl App {
             _ if self.view == ViewId::Ledger => self.ledger.on_action(action),
             _ if self.view == ViewId::Controls => self.controls.on_action(action),
             _ if self.view == ViewId::Audit => self.audit.on_action(action),
+            _ if self.view == ViewId::Payouts => self.payouts_action(action),
             _ => Effect::default(),
         }
     }
@@ -384,6 +399,7 @@ impl App {
             }
             ViewId::Wallets => out.extend(self.wallets.open.clone().map(Request::LoadStatement)),
             ViewId::Audit => out.push(self.audit.list_request()),
+            ViewId::Payouts => out.extend(self.payouts.refresh_requests()),
             _ => {}
         }
         out

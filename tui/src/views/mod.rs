@@ -4,10 +4,12 @@
 pub mod audit;
 pub mod controls;
 pub mod gates;
+mod hold_detail;
 pub mod ledger;
 pub mod outbox;
 mod outbox_detail;
 pub mod overview;
+pub mod payouts;
 pub mod wallets;
 
 use crate::data::Request;
