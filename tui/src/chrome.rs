@@ -4,7 +4,7 @@
 
 use crate::app::{App, Confirm, Level};
 use crate::data::ViewId;
-use crate::keymap::Context;
+use crate::keymap::{Action, Context};
 use crate::sanitize;
 use crate::theme::Theme;
 use crate::views;
@@ -42,6 +42,10 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     match app.view {
         ViewId::Gates => views::gates::render(frame, body, &app.gates, &theme),
         ViewId::Outbox => views::outbox::render(frame, body, &app.outbox, &theme),
+        ViewId::Wallets => views::wallets::render(frame, body, &app.wallets, &theme),
+        ViewId::Ledger => views::ledger::render(frame, body, &app.ledger, &theme),
+        ViewId::Controls => views::controls::render(frame, body, &app.controls, &theme),
+        ViewId::Audit => views::audit::render(frame, body, &app.audit, &theme),
         ViewId::Payouts => views::payouts::render(frame, body, &app.payouts, &theme, app.now),
         _ => views::overview::render(frame, body, &app.overview, &theme),
     }
@@ -49,6 +53,9 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     render_footer(frame, footer, app, &theme);
     if let Some(confirm) = &app.confirm {
         render_confirm(frame, body, confirm, &theme);
+    }
+    if app.palette.is_open() {
+        crate::palette::render(frame, body, &app.palette, app.session.role, app.session.read_only, &theme);
     }
     if app.help {
         render_help(frame, body, app, &theme);
@@ -69,10 +76,19 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" ledgerdeck ", theme.title)];
+    // Every title when they fit (with room for the read-only mark), else
+    // numbers only except the current view's.
+    let full: usize = 12 + ViewId::BUILT.iter().map(|v| v.title().chars().count() + 5).sum::<usize>() + 1;
+    let short = full + if app.session.read_only { 10 } else { 0 } > usize::from(area.width);
     for view in ViewId::BUILT {
         let style = if view == app.view { theme.selection } else { theme.muted };
         spans.push(Span::styled("│", theme.border));
-        spans.push(Span::styled(format!(" {} {} ", view.number(), view.title()), style));
+        let label = if short && view != app.view {
+            format!(" {} ", view.number())
+        } else {
+            format!(" {} {} ", view.number(), view.title())
+        };
+        spans.push(Span::styled(label, style));
     }
     spans.push(Span::styled("│", theme.border));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -123,7 +139,7 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut room = usize::from(area.width).saturating_sub(1);
     // Whole hints only: one that does not fit is left out, a shorter later one may still fit.
-    for entry in app.context().hints(app.session.read_only) {
+    for entry in app.context().hints(app.hides_writes()) {
         let description = format!(" {}  ", entry.description);
         let width = entry.label.chars().count() + description.chars().count();
         if width > room {
@@ -166,7 +182,7 @@ fn render_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Them
 }
 
 fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let read_only = app.session.read_only;
+    let read_only = app.hides_writes();
     let context = app.context();
     let section = |title: &str| Line::from(Span::styled(title.to_string(), theme.title));
     let entry_line = |label: &str, description: &str| {
@@ -184,13 +200,17 @@ fn render_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::default());
     }
     lines.push(section("Everywhere"));
-    for e in Context::Global.table() {
+    // The number keys on one line, so the overlay fits at 80×24.
+    let numbers: Vec<String> = ViewId::BUILT.iter().map(|v| v.number().to_string()).collect();
+    lines.push(entry_line(&numbers.join(""), "views by number"));
+    for e in Context::Global.table().iter().filter(|e| !matches!(e.action, Action::GoTo(_))) {
         lines.push(entry_line(e.label, e.description));
     }
     lines.push(entry_line("Ctrl-C", "quit"));
     if read_only {
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled("read-only profile: writing keys are off", theme.warn)));
+        let why = if app.session.read_only { "read-only profile" } else { "viewer role" };
+        lines.push(Line::from(Span::styled(format!("{why}: writing keys are off"), theme.warn)));
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("any key closes this help", theme.muted)));
@@ -208,6 +228,14 @@ fn context_title(context: Context) -> &'static str {
         Context::OutboxDetail => "Outbox message",
         Context::FilterInput => "Filter",
         Context::Confirm => "Confirm",
+        Context::Wallets => "Wallets",
+        Context::WalletStatement => "Statement",
+        Context::Ledger => "Ledger",
+        Context::LedgerDetail => "Transaction",
+        Context::Controls => "Controls",
+        Context::Audit => "Audit",
+        Context::Palette => "Commands",
+        Context::CommandForm => "Command form",
         Context::PayoutsList => "Payouts",
         Context::HoldDetail => "Hold",
         Context::HoldForm => "Settle / release form",

@@ -10,8 +10,10 @@
 //! read_only = true
 //! production = true
 //! operator = "ada"
+//! role = "viewer"   # viewer, operator (default) or admin
 //! ```
 
+use ledgerdeck_client::Role;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,6 +52,9 @@ pub struct ProfileEntry {
     pub production: bool,
     /// The operator's name shown in the status bar (default: `$USER`).
     pub operator: Option<String>,
+    /// The operator's role, which decides the commands offered (default:
+    /// `operator`; the server refuses what the token's role does not allow).
+    pub role: Option<Role>,
 }
 
 /// A resolved profile: what the cockpit runs with.
@@ -67,6 +72,8 @@ pub struct Profile {
     pub production: bool,
     /// Who is at the keyboard.
     pub operator: String,
+    /// The operator's role.
+    pub role: Role,
 }
 
 /// The config could not be used.
@@ -158,6 +165,7 @@ impl Config {
                     read_only: entry.read_only,
                     production: entry.production,
                     operator: entry.operator.clone().unwrap_or_else(|| user.into()),
+                    role: entry.role.unwrap_or(Role::Operator),
                 }
             }
             None => Profile {
@@ -167,6 +175,7 @@ impl Config {
                 read_only: false,
                 production: false,
                 operator: user.into(),
+                role: Role::Operator,
             },
         };
         if let Some(url) = server {
@@ -197,6 +206,7 @@ theme = "ledger-paper"
 read_only = true
 production = true
 operator = "ada"
+role = "viewer"
 "#;
 
     fn config() -> Config {
@@ -212,6 +222,7 @@ operator = "ada"
         );
         assert!(!p.read_only && !p.production);
         assert_eq!(p.operator, "me");
+        assert_eq!(p.role, Role::Operator);
     }
 
     #[test]
@@ -219,6 +230,7 @@ operator = "ada"
         let p = config().resolve(Some("prod"), None, Path::new("c.toml"), "me").unwrap();
         assert!(p.read_only && p.production);
         assert_eq!((p.theme.as_str(), p.operator.as_str()), ("ledger-paper", "ada"));
+        assert_eq!(p.role, Role::Viewer);
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! these messages; the network side lives behind [`crate::runtime::Fetcher`].
 
 use chrono::{DateTime, Utc};
+use ledgerdeck_client::providers::ProviderEventView;
 use ledgerdeck_client::{
-    CommandResult, FindingView, GateView, HealthReport, HoldDetail, HoldQuery, HoldView, OutboxMessageDetail,
-    OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, WalletView,
+    AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView, GateView, HealthReport, HoldDetail,
+    HoldQuery, HoldView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page,
+    StatementLine, TransactionView, WalletView,
 };
 
 /// The cockpit's views, numbered as the number keys pick them.
@@ -31,7 +33,16 @@ pub enum ViewId {
 
 impl ViewId {
     /// The views built so far, in tab order.
-    pub const BUILT: [ViewId; 4] = [ViewId::Overview, ViewId::Gates, ViewId::Payouts, ViewId::Outbox];
+    pub const BUILT: [ViewId; 8] = [
+        ViewId::Overview,
+        ViewId::Gates,
+        ViewId::Payouts,
+        ViewId::Outbox,
+        ViewId::Wallets,
+        ViewId::Ledger,
+        ViewId::Controls,
+        ViewId::Audit,
+    ];
 
     /// The view's number key.
     pub fn number(self) -> u8 {
@@ -78,6 +89,35 @@ pub enum Request {
     },
     /// `GET /v1/outbox/messages/{id}` → [`DataMsg::OutboxMessage`].
     LoadOutboxMessage(String),
+    /// `GET /v1/commands` → [`DataMsg::Commands`] (the palette loads it once).
+    LoadCommands,
+    /// Runs a command from the palette: `POST /v1/commands/{command}` with
+    /// `body`, sent once with the key → `CommandDone` / `CommandFailed`
+    /// (whose `fields` the form shows inline).
+    Execute {
+        /// The request's id.
+        request_id: u64,
+        /// The command's name.
+        command: String,
+        /// Its parameters.
+        body: serde_json::Value,
+        /// Made when the form opened; kept until a definite answer.
+        idempotency_key: String,
+    },
+    /// The next page of a paged view (Wallets, Ledger, Controls' provider
+    /// events) → its data message with `append: true`.
+    LoadMore {
+        /// The view.
+        view: ViewId,
+        /// The previous page's `next_cursor`.
+        cursor: String,
+    },
+    /// `GET /v1/wallets/{id}/statement` → [`DataMsg::Statement`].
+    LoadStatement(String),
+    /// `GET /v1/transactions/{id}` → [`DataMsg::Transaction`].
+    LoadTransaction(String),
+    /// `GET /v1/audit` with these filters (and cursor) → [`DataMsg::Audit`].
+    LoadAudit(AuditQuery),
     /// `POST /v1/commands/run_gates` → [`DataMsg::CommandDone`] or [`DataMsg::CommandFailed`].
     RunGates {
         /// Echoed back in the answer.
@@ -155,6 +195,47 @@ pub enum DataMsg {
     OutboxMessages(Page<OutboxMessageView>),
     /// One message with its deliveries and attempts.
     OutboxMessage(OutboxMessageDetail),
+    /// `GET /v1/commands`.
+    Commands(Vec<CommandSpec>),
+    /// A page of wallets.
+    Wallets {
+        /// The page.
+        page: Page<WalletView>,
+        /// Whether it follows the pages already shown.
+        append: bool,
+    },
+    /// The first page of a wallet's statement.
+    Statement {
+        /// The wallet.
+        wallet_id: String,
+        /// Its lines, newest first.
+        page: Page<StatementLine>,
+    },
+    /// A page of ledger transactions.
+    Transactions {
+        /// The page.
+        page: Page<TransactionView>,
+        /// Whether it follows the pages already shown.
+        append: bool,
+    },
+    /// One transaction.
+    Transaction(TransactionView),
+    /// `GET /v1/flags`.
+    Flags(Vec<FeatureFlag>),
+    /// A page of the provider event log.
+    ProviderEvents {
+        /// The page.
+        page: Page<ProviderEventView>,
+        /// Whether it follows the pages already shown.
+        append: bool,
+    },
+    /// A page of the audit log.
+    Audit {
+        /// The page.
+        page: Page<AuditEntry>,
+        /// Whether it follows the pages already shown.
+        append: bool,
+    },
     /// A command answered with a result.
     CommandDone {
         /// The request's id.

@@ -6,7 +6,8 @@
 use crate::data::{ConnState, DataMsg, Request, ViewId};
 use crate::runtime::Fetcher;
 use ledgerdeck_client::http::{ConnectionState, StreamItem};
-use ledgerdeck_client::{ApiClient, ClientError, FindingQuery};
+use ledgerdeck_client::providers::ProviderEventQuery;
+use ledgerdeck_client::{ApiClient, ClientError, FindingQuery, PageQuery, TransactionQuery, WalletQuery};
 use serde_json::{Value, json};
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -70,7 +71,55 @@ async fn answer(client: &ApiClient, request: Request) -> Vec<DataMsg> {
         }
         Request::Refresh(ViewId::Gates) => vec![read(&request, client.gates().await.map(DataMsg::Gates))],
         Request::Refresh(ViewId::Outbox) => vec![read(&request, client.outbox_stats().await.map(DataMsg::OutboxStats))],
+        Request::Refresh(ViewId::Wallets) => {
+            let page = client.wallets(&WalletQuery::default()).await;
+            vec![read(&request, page.map(|page| DataMsg::Wallets { page, append: false }))]
+        }
+        Request::Refresh(ViewId::Ledger) => {
+            let page = client.transactions(&TransactionQuery::default()).await;
+            vec![read(&request, page.map(|page| DataMsg::Transactions { page, append: false }))]
+        }
+        Request::Refresh(ViewId::Controls) => {
+            let query = ProviderEventQuery::default();
+            let (flags, events) = tokio::join!(client.flags(), client.provider_events(&query));
+            vec![
+                read(&request, flags.map(DataMsg::Flags)),
+                read(&request, events.map(|page| DataMsg::ProviderEvents { page, append: false })),
+            ]
+        }
         Request::Refresh(_) => Vec::new(),
+        Request::LoadCommands => vec![read(&request, client.commands().await.map(DataMsg::Commands))],
+        Request::Execute { request_id, command, body, idempotency_key } => {
+            vec![self::command(request_id, client.execute(&command, &body, Some(&idempotency_key)).await)]
+        }
+        Request::LoadMore { view, cursor } => {
+            let cursor = Some(cursor);
+            let msg = match view {
+                ViewId::Wallets => client
+                    .wallets(&WalletQuery { cursor, ..WalletQuery::default() })
+                    .await
+                    .map(|page| DataMsg::Wallets { page, append: true }),
+                ViewId::Ledger => client
+                    .transactions(&TransactionQuery { cursor, ..TransactionQuery::default() })
+                    .await
+                    .map(|page| DataMsg::Transactions { page, append: true }),
+                ViewId::Controls => client
+                    .provider_events(&ProviderEventQuery { cursor, ..ProviderEventQuery::default() })
+                    .await
+                    .map(|page| DataMsg::ProviderEvents { page, append: true }),
+                _ => return Vec::new(),
+            };
+            vec![read(&request, msg)]
+        }
+        Request::LoadStatement(wallet_id) => {
+            let page = client.statement(&wallet_id, &PageQuery::default()).await;
+            vec![read(&request, page.map(|page| DataMsg::Statement { wallet_id, page }))]
+        }
+        Request::LoadTransaction(id) => vec![read(&request, client.transaction(&id).await.map(DataMsg::Transaction))],
+        Request::LoadAudit(query) => {
+            let append = query.cursor.is_some();
+            vec![read(&request, client.audit(&query).await.map(|page| DataMsg::Audit { page, append }))]
+        }
         Request::LoadFindings { gate, status } => {
             let query = FindingQuery { status, ..FindingQuery::default() };
             let page = client.findings(&gate, &query).await;

@@ -36,6 +36,14 @@ pub enum Action {
     Retry,
     /// Confirm the pending action.
     Confirm,
+    /// Open the command palette.
+    Palette,
+    /// Load the next page of a paged list.
+    More,
+    /// Reverse the selected transaction (writes, through its form).
+    Reverse,
+    /// Set a feature flag (writes, through its form).
+    SetFlag,
     /// Open the settle form for a hold (writes).
     Settle,
     /// Open the release form for a hold (writes).
@@ -67,6 +75,23 @@ pub enum Context {
     FilterInput,
     /// A confirmation prompt.
     Confirm,
+    /// The wallet list.
+    Wallets,
+    /// One wallet's statement.
+    WalletStatement,
+    /// The transaction list.
+    Ledger,
+    /// One transaction.
+    LedgerDetail,
+    /// Flags and provider events.
+    Controls,
+    /// The audit log.
+    Audit,
+    /// The command palette (its keys are read by `palette.rs`; the table
+    /// feeds the footer and help).
+    Palette,
+    /// A generated command form (keys read by `palette.rs`).
+    CommandForm,
     /// The Payouts queue.
     PayoutsList,
     /// One hold, its history and its wallet.
@@ -116,14 +141,19 @@ use KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 const MOVE: KeyEntry = entry(&[Char('j'), Down, Char('k'), Up], "j/k", "move", Action::Down);
 const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
 
-static GLOBAL: [KeyEntry; 9] = [
+static GLOBAL: [KeyEntry; 14] = [
     quiet(entry(&[Char('1')], "1", "Overview", Action::GoTo(ViewId::Overview))),
     quiet(entry(&[Char('2')], "2", "Gates", Action::GoTo(ViewId::Gates))),
     quiet(entry(&[Char('3')], "3", "Payouts", Action::GoTo(ViewId::Payouts))),
     quiet(entry(&[Char('4')], "4", "Outbox", Action::GoTo(ViewId::Outbox))),
+    quiet(entry(&[Char('5')], "5", "Wallets", Action::GoTo(ViewId::Wallets))),
+    quiet(entry(&[Char('6')], "6", "Ledger", Action::GoTo(ViewId::Ledger))),
+    quiet(entry(&[Char('7')], "7", "Controls", Action::GoTo(ViewId::Controls))),
+    quiet(entry(&[Char('8')], "8", "Audit", Action::GoTo(ViewId::Audit))),
     entry(&[Tab], "Tab", "next view", Action::NextView),
     quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
     quiet(entry(&[Char('t')], "t", "switch theme", Action::CycleTheme)),
+    quiet(entry(&[Char(':')], ":", "command palette", Action::Palette)),
     entry(&[Char('?')], "?", "help", Action::Help),
     entry(&[Char('q')], "q", "quit", Action::Quit),
 ];
@@ -150,6 +180,38 @@ static OUTBOX_DETAIL: [KeyEntry; 3] =
 
 static FILTER_INPUT: [KeyEntry; 2] =
     [entry(&[Enter], "Enter", "apply filter", Action::Open), entry(&[Esc], "Esc", "cancel", Action::Back)];
+
+const MORE: KeyEntry = entry(&[Char('n')], "n", "more", Action::More);
+
+static WALLETS: [KeyEntry; 3] = [MOVE, entry(&[Enter], "Enter", "statement", Action::Open), MORE];
+
+static WALLET_STATEMENT: [KeyEntry; 1] = [BACK];
+
+static LEDGER: [KeyEntry; 4] = [
+    MOVE,
+    entry(&[Enter], "Enter", "open", Action::Open),
+    MORE,
+    writes(entry(&[Char('x')], "x", "reverse", Action::Reverse)),
+];
+
+static LEDGER_DETAIL: [KeyEntry; 2] = [BACK, writes(entry(&[Char('x')], "x", "reverse", Action::Reverse))];
+
+static CONTROLS: [KeyEntry; 3] = [MOVE, MORE, writes(entry(&[Char('f')], "f", "set flag", Action::SetFlag))];
+
+static AUDIT: [KeyEntry; 3] = [MOVE, entry(&[Char('/')], "/", "filter by actor", Action::Filter), MORE];
+
+static PALETTE: [KeyEntry; 3] = [
+    entry(&[Down, Up], "↑/↓", "choose", Action::Down),
+    entry(&[Enter], "Enter", "open form", Action::Open),
+    entry(&[Esc], "Esc", "close", Action::Back),
+];
+
+static COMMAND_FORM: [KeyEntry; 4] = [
+    entry(&[Tab, BackTab], "Tab/S-Tab", "field", Action::Down),
+    quiet(entry(&[], "←/→", "cycle a choice", Action::Down)),
+    entry(&[Enter], "Enter", "check and confirm", Action::Confirm),
+    entry(&[Esc], "Esc", "close", Action::Back),
+];
 
 static CONFIRM: [KeyEntry; 2] =
     [entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "cancel", Action::Back)];
@@ -194,6 +256,14 @@ impl Context {
             Context::OutboxDetail => &OUTBOX_DETAIL,
             Context::FilterInput => &FILTER_INPUT,
             Context::Confirm => &CONFIRM,
+            Context::Wallets => &WALLETS,
+            Context::WalletStatement => &WALLET_STATEMENT,
+            Context::Ledger => &LEDGER,
+            Context::LedgerDetail => &LEDGER_DETAIL,
+            Context::Controls => &CONTROLS,
+            Context::Audit => &AUDIT,
+            Context::Palette => &PALETTE,
+            Context::CommandForm => &COMMAND_FORM,
             Context::PayoutsList => &PAYOUTS_LIST,
             Context::HoldDetail => &HOLD_DETAIL,
             Context::HoldForm => &HOLD_FORM,
@@ -204,7 +274,15 @@ impl Context {
 
     /// Whether the global keys also apply (not while a prompt has the keyboard).
     pub fn with_global(self) -> bool {
-        !matches!(self, Context::FilterInput | Context::Confirm | Context::HoldForm | Context::HoldConfirm)
+        !matches!(
+            self,
+            Context::FilterInput
+                | Context::Confirm
+                | Context::Palette
+                | Context::CommandForm
+                | Context::HoldForm
+                | Context::HoldConfirm
+        )
     }
 
     /// The entries in force: this context's, then the global ones, without
@@ -269,5 +347,6 @@ mod tests {
         assert_eq!(Context::Global.lookup(&key(Char('4')), false), Some(Action::GoTo(ViewId::Outbox)));
         assert_eq!(Context::Global.lookup(&key(Char('3')), false), Some(Action::GoTo(ViewId::Payouts)));
         assert_eq!(Context::PayoutsList.lookup(&key(Char('s')), true), None);
+        assert_eq!(Context::Global.lookup(&key(Char('8')), false), Some(Action::GoTo(ViewId::Audit)));
     }
 }

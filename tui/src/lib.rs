@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod chrome;
+pub mod command_form;
 pub mod config;
 pub mod credentials;
 pub mod data;
@@ -11,6 +12,7 @@ pub mod fetch;
 pub mod hold_form;
 pub mod keymap;
 pub mod login;
+pub mod palette;
 pub mod result_card;
 pub mod runtime;
 pub mod sanitize;

@@ -69,6 +69,7 @@ mod tests {
             read_only: false,
             production: false,
             operator: "ada".into(),
+            role: ledgerdeck_client::Role::Operator,
         }
     }
 

@@ -114,6 +114,7 @@ fn cockpit(profile: Profile, tokens: &Tokens) -> Result<(), String> {
         operator: profile.operator.clone(),
         read_only: profile.read_only,
         production: profile.production,
+        role: profile.role,
     };
     let app = App::new(session, theme, mode, chrono::Utc::now());
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;

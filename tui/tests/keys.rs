@@ -46,14 +46,20 @@ fn number_keys_and_tab_switch_views() {
     assert_eq!(app.view, ViewId::Payouts);
     press(&mut app, "4");
     assert_eq!(app.view, ViewId::Outbox);
+    for (key, view) in [("5", ViewId::Wallets), ("6", ViewId::Ledger), ("7", ViewId::Controls), ("8", ViewId::Audit)] {
+        press(&mut app, key);
+        assert_eq!(app.view, view);
+    }
     press(&mut app, "\t");
     assert_eq!(app.view, ViewId::Overview);
     press(&mut app, "\t");
     assert_eq!(app.view, ViewId::Gates);
     key(&mut app, KeyCode::BackTab);
     assert_eq!(app.view, ViewId::Overview);
-    assert!(screen(&mut app).contains("3 Payouts"));
-    assert!(!screen(&mut app).contains("5 Wallets"), "views not built have no tab");
+    let wide = fixtures::buffer_text(&fixtures::draw(&mut app, 160, 48));
+    assert!(wide.contains("3 Payouts") && wide.contains("8 Audit"), "{wide}");
+    let narrow = screen(&mut app);
+    assert!(narrow.contains("1 Overview │ 2 │ 3 │ 4 │"), "80 columns: numbers only but the current view's");
 }
 
 #[test]
@@ -240,7 +246,7 @@ fn dirty_is_set_only_by_visible_change() {
     assert!(!app.dirty, "the same gates again change nothing");
     app.on_tick(fixtures::now() + TimeDelta::milliseconds(250));
     assert!(!app.dirty, "a quiet tick changes nothing");
-    press(&mut app, "5");
+    press(&mut app, "9");
     assert!(!app.dirty, "an unbound key changes nothing");
     press(&mut app, "2");
     assert!(app.dirty);

@@ -29,6 +29,16 @@ impl App {
             DataMsg::OutboxStats(s) => (self.set_outbox_stats(s), none()),
             DataMsg::OutboxMessages(page) => (self.outbox.set_messages(page), none()),
             DataMsg::OutboxMessage(d) => (self.outbox.set_detail(d), none()),
+            DataMsg::Commands(specs) => (self.set_commands(specs), none()),
+            DataMsg::CommandDone { request_id, result } if self.palette.owns(request_id) => {
+                self.palette.done(result);
+                (true, self.refresh(self.view))
+            }
+            DataMsg::CommandFailed { request_id, code, detail, transport, fields } if self.palette.owns(request_id) => {
+                self.palette.field_errors(request_id, &fields);
+                self.palette.failed(code.as_deref(), &detail, transport);
+                (true, none())
+            }
             DataMsg::CommandDone { request_id, result } => self.command_done(request_id, &result),
             DataMsg::CommandFailed { request_id, code, detail, transport, fields } => {
                 if matches!(self.pending.get(&request_id), Some(Pending::Hold { .. })) {
@@ -48,6 +58,11 @@ impl App {
                     Request::LoadFindings { .. } => "findings".into(),
                     Request::LoadOutboxMessages { .. } => "messages".into(),
                     Request::LoadOutboxMessage(_) => "the message".into(),
+                    Request::LoadCommands => "the command registry".into(),
+                    Request::LoadStatement(_) => "the statement".into(),
+                    Request::LoadTransaction(_) => "the transaction".into(),
+                    Request::LoadAudit(_) => "the audit log".into(),
+                    Request::LoadMore { view, .. } => format!("more {}", view.title().to_lowercase()),
                     Request::LoadHolds(_) => "holds".into(),
                     Request::LoadHold(_) => "the hold".into(),
                     _ => "data".into(),
@@ -56,8 +71,25 @@ impl App {
                 (true, none())
             }
             DataMsg::Connection(state) => self.set_conn(state),
+            msg @ (DataMsg::Wallets { .. }
+            | DataMsg::Statement { .. }
+            | DataMsg::Transactions { .. }
+            | DataMsg::Transaction(_)
+            | DataMsg::Flags(_)
+            | DataMsg::ProviderEvents { .. }
+            | DataMsg::Audit { .. }) => (self.apply_view_data(msg), none()),
             DataMsg::LiveEvent { kind, data } => self.live_event(&kind, data),
         }
+    }
+
+    fn set_commands(&mut self, specs: Vec<ledgerdeck_client::CommandSpec>) -> bool {
+        let mut changed = self.palette.set_specs(specs);
+        if let Some((command, prefill)) = self.palette.pending_form.take() {
+            let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let (role, read_only) = (self.session.role, self.session.read_only);
+            changed |= self.palette.open_form(&command, &prefill, role, read_only).changed;
+        }
+        changed
     }
 
     fn set_outbox_stats(&mut self, stats: OutboxSummary) -> bool {
@@ -186,5 +218,20 @@ pub(super) fn problem_text(what: &str, code: Option<&str>, detail: &str) -> Stri
     match code {
         Some(code) => format!("{what}: {} {detail}", crate::sanitize::cell(code, 40)),
         None => format!("{what}: {detail}"),
+    }
+}
+
+impl App {
+    fn apply_view_data(&mut self, msg: DataMsg) -> bool {
+        match msg {
+            DataMsg::Wallets { page, append } => self.wallets.set_page(page, append),
+            DataMsg::Statement { wallet_id, page } => self.wallets.set_statement(&wallet_id, page),
+            DataMsg::Transactions { page, append } => self.ledger.set_page(page, append),
+            DataMsg::Transaction(t) => self.ledger.set_detail(t),
+            DataMsg::Flags(flags) => self.controls.set_flags(flags),
+            DataMsg::ProviderEvents { page, append } => self.controls.set_events(page, append),
+            DataMsg::Audit { page, append } => self.audit.set_page(page, append),
+            _ => false,
+        }
     }
 }

@@ -37,6 +37,8 @@ pub struct Session {
     pub read_only: bool,
     /// The production banner is drawn.
     pub production: bool,
+    /// The operator's role: the palette lists only the commands it allows.
+    pub role: ledgerdeck_client::Role,
 }
 
 /// A question the operator must answer before a write is sent.
@@ -119,6 +121,16 @@ pub struct App {
     pub gates: GatesState,
     /// Outbox data, filter and selection.
     pub outbox: OutboxState,
+    /// The command palette and the form it opened.
+    pub palette: crate::palette::PaletteState,
+    /// Wallets data, selection and statement.
+    pub wallets: crate::views::wallets::WalletsState,
+    /// Ledger data, selection and detail.
+    pub ledger: crate::views::ledger::LedgerState,
+    /// Flags and provider events.
+    pub controls: crate::views::controls::ControlsState,
+    /// The audit log and its filter.
+    pub audit: crate::views::audit::AuditState,
     /// The payouts queue, the open hold, its form and result card.
     pub payouts: PayoutsState,
 }
@@ -126,7 +138,13 @@ pub struct App {
 impl Request {
     /// Whether the request changes anything on the server.
     pub fn writes(&self) -> bool {
-        matches!(self, Request::RunGates { .. } | Request::RetryOutboxMessage { .. } | Request::HoldCommand { .. })
+        matches!(
+            self,
+            Request::RunGates { .. }
+                | Request::RetryOutboxMessage { .. }
+                | Request::HoldCommand { .. }
+                | Request::Execute { .. }
+        )
     }
 }
 
@@ -155,8 +173,19 @@ impl App {
             overview: OverviewState::default(),
             gates: GatesState::default(),
             outbox: OutboxState::default(),
+            palette: crate::palette::PaletteState::default(),
+            wallets: Default::default(),
+            ledger: Default::default(),
+            controls: Default::default(),
+            audit: Default::default(),
             payouts: PayoutsState::default(),
         }
+    }
+
+    /// Whether writes are hidden and refused: a read-only profile, or the
+    /// viewer role (which the server would refuse anyway).
+    pub fn hides_writes(&self) -> bool {
+        self.session.read_only || self.session.role == ledgerdeck_client::Role::Viewer
     }
 
     /// The first requests: every built view's data.
@@ -174,9 +203,19 @@ impl App {
         if self.confirm.is_some() {
             return Context::Confirm;
         }
+        if self.palette.form.is_some() {
+            return Context::CommandForm;
+        }
+        if self.palette.is_open() {
+            return Context::Palette;
+        }
         match self.view {
             ViewId::Gates => self.gates.context(),
             ViewId::Outbox => self.outbox.context(),
+            ViewId::Wallets => self.wallets.context(),
+            ViewId::Ledger => self.ledger.context(),
+            ViewId::Controls => self.controls.context(),
+            ViewId::Audit => self.audit.context(),
             ViewId::Payouts => self.payouts.context(),
             _ => Context::Overview,
         }
@@ -191,6 +230,9 @@ impl App {
             self.quit = true;
             return Vec::new();
         }
+        if self.palette.is_open() {
+            return self.palette_key(key);
+        }
         if self.help {
             // Any key closes help; `q` still quits.
             self.help = false;
@@ -199,15 +241,16 @@ impl App {
             return Vec::new();
         }
         let context = self.context();
-        let effect = match context.lookup(&key, self.session.read_only) {
+        let effect = match context.lookup(&key, self.hides_writes()) {
             Some(action) => self.on_action(context, action),
+            None if context == Context::FilterInput && self.view == ViewId::Audit => self.audit.on_filter_key(key),
             None if self.view == ViewId::Payouts => self.payouts.on_key(key),
             None if context == Context::FilterInput => self.outbox.on_filter_key(key),
             None => Effect::default(),
         };
         self.dirty |= effect.changed;
         let mut requests = effect.requests;
-        if self.session.read_only {
+        if self.hides_writes() {
             requests.retain(|r| !r.writes());
         }
         requests
@@ -248,6 +291,23 @@ impl App {
                 }
                 None => Effect::default(),
             },
+            Action::Palette => self.palette.open(),
+            Action::Reverse => match self.ledger.target() {
+                Some(id) => self.open_form("reverse_transaction", &[("transaction_id", &id)]),
+                None => Effect::default(),
+            },
+            Action::SetFlag => {
+                let prefill: Vec<(String, String)> = self.controls.target().map_or_else(Vec::new, |f| {
+                    vec![
+                        ("name".into(), f.name.clone()),
+                        ("scope".into(), f.scope.clone()),
+                        ("scope_value".into(), f.scope_value.clone()),
+                        ("enabled".into(), (!f.enabled).to_string()),
+                    ]
+                });
+                let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                self.open_form("set_feature_flag", &prefill)
+            }
             Action::Confirm if self.confirm.is_some() => self.confirmed(),
             Action::Back if context == Context::Confirm => {
                 self.confirm = None;
@@ -255,9 +315,42 @@ impl App {
             }
             _ if self.view == ViewId::Gates => self.gates.on_action(action),
             _ if self.view == ViewId::Outbox => self.outbox.on_action(action),
+            _ if self.view == ViewId::Wallets => self.wallets.on_action(action),
+            _ if self.view == ViewId::Ledger => self.ledger.on_action(action),
+            _ if self.view == ViewId::Controls => self.controls.on_action(action),
+            _ if self.view == ViewId::Audit => self.audit.on_action(action),
             _ if self.view == ViewId::Payouts => self.payouts_action(action),
             _ => Effect::default(),
         }
+    }
+
+    fn palette_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let (role, read_only) = (self.session.role, self.session.read_only);
+        let next = &mut self.next_request_id;
+        let effect = self.palette.on_key(key, role, read_only, || {
+            *next += 1;
+            *next - 1
+        });
+        self.dirty |= effect.changed;
+        let mut requests = effect.requests;
+        if read_only {
+            requests.retain(|r| !r.writes());
+        }
+        requests
+    }
+
+    /// Opens the form of `command` with fields prefilled (from a view's key).
+    pub(crate) fn open_form(&mut self, command: &str, prefill: &[(&str, &str)]) -> Effect {
+        let (role, read_only) = (self.session.role, self.session.read_only);
+        if self.palette.specs.is_none() {
+            let mut effect = self.palette.open();
+            self.palette.query = None;
+            self.palette.pending_form =
+                Some((command.to_string(), prefill.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()));
+            effect.changed = true;
+            return effect;
+        }
+        self.palette.open_form(command, prefill, role, read_only)
     }
 
     fn confirmed(&mut self) -> Effect {
@@ -304,6 +397,8 @@ impl App {
                 out.push(self.outbox.list_request());
                 out.extend(self.outbox.open.clone().map(Request::LoadOutboxMessage));
             }
+            ViewId::Wallets => out.extend(self.wallets.open.clone().map(Request::LoadStatement)),
+            ViewId::Audit => out.push(self.audit.list_request()),
             ViewId::Payouts => out.extend(self.payouts.refresh_requests()),
             _ => {}
         }

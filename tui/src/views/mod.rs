@@ -1,12 +1,16 @@
 //! The views built so far and the drawing helpers they share. Every server
 //! string goes through [`crate::sanitize::cell`] before it reaches a cell.
 
+pub mod audit;
+pub mod controls;
 pub mod gates;
 mod hold_detail;
+pub mod ledger;
 pub mod outbox;
 mod outbox_detail;
 pub mod overview;
 pub mod payouts;
+pub mod wallets;
 
 use crate::data::Request;
 use crate::sanitize;

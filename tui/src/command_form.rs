@@ -1,0 +1,457 @@
+//! A form generated from a command's field schema: one input per field,
+//! typed checks before anything is sent, an idempotency key made when the
+//! form opens (kept across a transport failure, rotated on a definite
+//! answer), a confirmation step, and a result or problem card.
+
+use crate::data::Request;
+use crate::sanitize;
+use crate::theme::Theme;
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use ledgerdeck_client::{CommandResult, CommandSpec, FieldKind};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use tui_input::Input;
+
+/// The seeded currencies and their scales (digits after the point).
+pub const CURRENCIES: [(&str, u32); 10] = [
+    ("NGN", 2),
+    ("USD", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("KES", 2),
+    ("GHS", 2),
+    ("GEL", 2),
+    ("USDT", 6),
+    ("USDC", 6),
+    ("BTC", 8),
+];
+
+/// The scale of a known currency.
+pub fn scale(code: &str) -> Option<u32> {
+    CURRENCIES.iter().find(|(c, _)| *c == code).map(|(_, s)| *s)
+}
+
+/// The longest URL a form accepts.
+pub const MAX_URL: usize = 2048;
+
+/// Where the form is in its life.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// Fields are being edited.
+    Editing,
+    /// "Run … with …? y/n".
+    Confirm,
+    /// Sent; waiting for the answer to this request.
+    Sending(u64),
+    /// The command answered with a result.
+    Done(CommandResult),
+    /// The server refused it (a definite no).
+    Refused {
+        /// The problem's code.
+        code: Option<String>,
+        /// The problem's detail.
+        detail: String,
+    },
+    /// No answer: the outcome is unknown; resubmitting reuses the key.
+    Unknown {
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// One field's editor.
+#[derive(Debug, Clone)]
+pub struct FieldInput {
+    /// Text typed (for a choice: the value chosen).
+    pub input: Input,
+}
+
+/// A generated form.
+#[derive(Debug, Clone)]
+pub struct CommandForm {
+    /// The command.
+    pub spec: CommandSpec,
+    /// One editor per field, in the spec's order.
+    pub fields: Vec<FieldInput>,
+    /// The focused field.
+    pub focus: usize,
+    /// Inline errors by field name (the form's own checks or the server's).
+    pub errors: BTreeMap<String, String>,
+    /// The idempotency key for the next send.
+    pub key: String,
+    /// Where the form is.
+    pub stage: Stage,
+}
+
+impl CommandForm {
+    /// A form for `spec` with a fresh idempotency key; `prefill` sets fields by name.
+    pub fn new(spec: CommandSpec, prefill: &[(&str, &str)]) -> CommandForm {
+        let fields = spec
+            .fields
+            .iter()
+            .map(|f| {
+                let value = prefill.iter().find(|(n, _)| *n == f.name).map(|(_, v)| v.to_string());
+                let value = value.unwrap_or_else(|| match (f.kind, f.required) {
+                    (FieldKind::Choice, true) => f.choices.first().cloned().unwrap_or_default(),
+                    _ => String::new(),
+                });
+                FieldInput { input: Input::new(value) }
+            })
+            .collect();
+        // Start on the first field that is not prefilled.
+        let focus = spec.fields.iter().position(|f| !prefill.iter().any(|(n, _)| *n == f.name)).unwrap_or(0);
+        CommandForm {
+            spec,
+            fields,
+            focus,
+            errors: BTreeMap::new(),
+            key: uuid::Uuid::now_v7().to_string(),
+            stage: Stage::Editing,
+        }
+    }
+
+    /// A field's value as typed, trimmed.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        let at = self.spec.fields.iter().position(|f| f.name == name)?;
+        Some(self.fields[at].input.value().trim())
+    }
+
+    /// The key, shortened for the screen.
+    pub fn short_key(&self) -> String {
+        let k = sanitize::cell(&self.key, 64);
+        match k.len() {
+            0..=13 => k,
+            n => format!("{}…{}", &k[..8], &k[n - 4..]),
+        }
+    }
+
+    /// Checks every field; fills `errors` and says whether all are fine.
+    pub fn validate(&mut self) -> bool {
+        let currency = self.value("currency").map(str::to_string);
+        let mut errors = BTreeMap::new();
+        for (spec, field) in self.spec.fields.iter().zip(&self.fields) {
+            if let Err(e) =
+                check(spec.kind, spec.required, &spec.choices, field.input.value().trim(), currency.as_deref())
+            {
+                errors.insert(spec.name.clone(), e);
+            }
+        }
+        self.errors = errors;
+        self.errors.is_empty()
+    }
+
+    /// The JSON body: every non-empty field as a string.
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = serde_json::Map::new();
+        for (spec, field) in self.spec.fields.iter().zip(&self.fields) {
+            let v = field.input.value().trim();
+            if !v.is_empty() {
+                body.insert(spec.name.clone(), serde_json::Value::String(v.to_string()));
+            }
+        }
+        serde_json::Value::Object(body)
+    }
+
+    /// `field=value, …` for the confirmation.
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .spec
+            .fields
+            .iter()
+            .zip(&self.fields)
+            .filter(|(_, f)| !f.input.value().trim().is_empty())
+            .map(|(s, f)| format!("{}={}", s.name, f.input.value().trim()))
+            .collect();
+        parts.join(", ")
+    }
+
+    /// A key while editing: Tab/Shift-Tab/↑/↓ move, ←/→ cycle a choice,
+    /// anything else edits the focused text. Returns whether anything changed.
+    pub fn edit_key(&mut self, key: KeyEvent) -> bool {
+        let n = self.fields.len();
+        if n == 0 {
+            return false;
+        }
+        let spec = &self.spec.fields[self.focus];
+        match key.code {
+            KeyCode::Tab | KeyCode::Down => {
+                self.focus = (self.focus + 1) % n;
+                true
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + n - 1) % n;
+                true
+            }
+            KeyCode::Left | KeyCode::Right if spec.kind == FieldKind::Choice => {
+                let mut options: Vec<&str> = spec.choices.iter().map(String::as_str).collect();
+                if !spec.required {
+                    options.insert(0, "");
+                }
+                if options.is_empty() {
+                    return false;
+                }
+                let now = options.iter().position(|o| *o == self.fields[self.focus].input.value()).unwrap_or(0);
+                let step = if key.code == KeyCode::Right { 1 } else { options.len() - 1 };
+                let next = options[(now + step) % options.len()].to_string();
+                self.fields[self.focus].input = Input::new(next);
+                self.errors.remove(&spec.name);
+                true
+            }
+            _ if spec.kind == FieldKind::Choice => false,
+            _ => {
+                let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) else {
+                    return false;
+                };
+                let Some(changed) = self.fields[self.focus].input.handle(req) else { return false };
+                if changed.value {
+                    let name = spec.name.clone();
+                    self.errors.remove(&name);
+                }
+                true
+            }
+        }
+    }
+
+    /// Enter while editing: check, then ask for confirmation.
+    pub fn submit(&mut self) {
+        if self.validate() {
+            self.stage = Stage::Confirm;
+        }
+    }
+
+    /// `y` at the confirmation: the request to send (with the form's key).
+    pub fn send(&mut self, request_id: u64) -> Request {
+        self.stage = Stage::Sending(request_id);
+        Request::Execute {
+            request_id,
+            command: self.spec.name.clone(),
+            body: self.body(),
+            idempotency_key: self.key.clone(),
+        }
+    }
+
+    /// The request this form waits for, if any.
+    pub fn waiting_for(&self) -> Option<u64> {
+        match self.stage {
+            Stage::Sending(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The command answered: a definite answer, so the key rotates.
+    pub fn done(&mut self, result: CommandResult) {
+        self.key = uuid::Uuid::now_v7().to_string();
+        self.stage = Stage::Done(result);
+    }
+
+    /// The server's per-field messages, shown inline.
+    pub fn field_errors(&mut self, errors: &[(String, String)]) {
+        for (field, message) in errors {
+            self.errors.insert(field.clone(), sanitize::cell(message, 200));
+        }
+    }
+
+    /// The command failed: a refusal rotates the key, no answer keeps it.
+    pub fn failed(&mut self, code: Option<&str>, detail: &str, transport: bool) {
+        let detail = sanitize::cell(detail, 200);
+        if transport {
+            self.stage = Stage::Unknown { detail };
+        } else {
+            self.key = uuid::Uuid::now_v7().to_string();
+            self.stage = Stage::Refused { code: code.map(|c| sanitize::cell(c, 40)), detail };
+        }
+    }
+}
+
+/// One field's typed check.
+pub fn check(
+    kind: FieldKind,
+    required: bool,
+    choices: &[String],
+    value: &str,
+    currency: Option<&str>,
+) -> Result<(), String> {
+    if value.is_empty() {
+        return if required || kind == FieldKind::Reason { Err("required".into()) } else { Ok(()) };
+    }
+    match kind {
+        FieldKind::Amount => {
+            let amount = Decimal::from_str(value).map_err(|_| "not a decimal amount, e.g. 1250.00".to_string())?;
+            if amount <= Decimal::ZERO {
+                return Err("must be more than zero".into());
+            }
+            if let Some(scale) = currency.and_then(scale)
+                && amount.scale() > scale
+            {
+                return Err(format!("at most {scale} decimals for {}", currency.unwrap_or_default()));
+            }
+            Ok(())
+        }
+        FieldKind::Currency if scale(value).is_none() => {
+            let codes: Vec<&str> = CURRENCIES.iter().map(|(c, _)| *c).collect();
+            Err(format!("one of {}", codes.join(" ")))
+        }
+        FieldKind::Timestamp => chrono::DateTime::parse_from_rfc3339(value)
+            .map(|_| ())
+            .map_err(|_| "an RFC 3339 time, e.g. 2026-01-31T09:30:00Z".into()),
+        FieldKind::Url if value.chars().count() > MAX_URL => Err(format!("at most {MAX_URL} characters")),
+        FieldKind::Url if !(value.starts_with("http://") || value.starts_with("https://")) => {
+            Err("must start with http:// or https://".into())
+        }
+        FieldKind::Choice if !choices.iter().any(|c| c == value) => Err(format!("one of {}", choices.join(", "))),
+        _ => Ok(()),
+    }
+}
+
+/// Draws the form (and its confirmation or card) over `area`.
+pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) {
+    let width = area.width.saturating_sub(4).min(100);
+    let x0 = area.x + (area.width - width) / 2;
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines = vec![Line::from(vec![
+        Span::styled(sanitize::cell(&form.spec.name, 40), theme.accent),
+        Span::styled(if form.spec.moves_money { "  moves money" } else { "" }, theme.warn),
+        Span::styled(format!("  key {}", form.short_key()), theme.muted),
+    ])];
+    let label_w = form.spec.fields.iter().map(|f| f.name.chars().count() + 1).max().unwrap_or(0).min(24);
+    let value_w = inner.saturating_sub(label_w + 3);
+    for (i, (spec, field)) in form.spec.fields.iter().zip(&form.fields).enumerate() {
+        let focused = i == form.focus && form.stage == Stage::Editing;
+        let mark = if spec.required { "*" } else { " " };
+        let label = format!("{}{mark}", sanitize::cell(&spec.name, 23));
+        let value = sanitize::cell(field.input.value(), value_w);
+        let value = if spec.kind == FieldKind::Choice { format!("‹ {value} ›") } else { value };
+        let style = if focused { theme.selection } else { theme.text };
+        lines.push(Line::from(vec![
+            Span::styled(if focused { "› " } else { "  " }, theme.accent),
+            Span::styled(format!("{label:<label_w$} "), theme.muted),
+            Span::styled(value, style),
+        ]));
+        if focused && spec.kind != FieldKind::Choice {
+            // Border, the focus mark, the label and its space.
+            let x = x0 + 1 + 2 + label_w as u16 + 1 + field.input.visual_cursor().min(value_w) as u16;
+            frame.set_cursor_position((x, area.y + 1 + lines.len() as u16 - 1));
+        }
+        match form.errors.get(&spec.name) {
+            Some(e) => lines.push(Line::from(Span::styled(
+                format!("  {:label_w$} ✖ {}", "", sanitize::cell(e, value_w)),
+                theme.error,
+            ))),
+            None if focused => lines.push(Line::from(Span::styled(
+                format!("  {:label_w$} {}", "", sanitize::cell(&spec.help, value_w)),
+                theme.muted,
+            ))),
+            None => {}
+        }
+    }
+    lines.push(Line::default());
+    lines.extend(stage_lines(form, theme, inner));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect::new(x0, area.y, width, height);
+    frame.render_widget(Clear, rect);
+    let title = sanitize::cell(&form.spec.title, 60);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(crate::views::block(&title, theme)),
+        rect,
+    );
+}
+
+fn stage_lines(form: &CommandForm, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let keys = |pairs: &[(&'static str, &'static str)]| {
+        Line::from(
+            pairs
+                .iter()
+                .flat_map(|(k, d)| [Span::styled(*k, theme.accent), Span::styled(format!(" {d}   "), theme.muted)])
+                .collect::<Vec<_>>(),
+        )
+    };
+    match &form.stage {
+        Stage::Editing if form.errors.is_empty() => {
+            vec![keys(&[("Enter", "check and confirm"), ("Tab", "next field"), ("←/→", "choice"), ("Esc", "close")])]
+        }
+        Stage::Editing => vec![
+            Line::from(Span::styled("fix the fields marked ✖; nothing was sent", theme.error)),
+            keys(&[("Enter", "check again"), ("Esc", "close")]),
+        ],
+        Stage::Confirm => vec![
+            Line::from(Span::styled(
+                sanitize::cell(&format!("Run {} with: {}?", form.spec.title, form.summary()), width * 3),
+                theme.warn,
+            )),
+            keys(&[("y", "run"), ("n/Esc", "back to the form")]),
+        ],
+        Stage::Sending(_) => vec![Line::from(Span::styled("sending…", theme.accent))],
+        Stage::Done(r) => {
+            let mut out = vec![Line::from(vec![
+                Span::styled(format!("✓ {:?}", r.status).to_lowercase(), theme.ok),
+                Span::styled(if r.replayed { "  replayed" } else { "" }, theme.warn),
+            ])];
+            if let Some(reference) = &r.reference {
+                out.push(Line::from(format!("reference {}", sanitize::cell(reference, 60))));
+            }
+            if let Some(subject) = &r.subject_id {
+                out.push(Line::from(format!("subject {}", sanitize::cell(subject, 60))));
+            }
+            for t in &r.transaction_ids {
+                out.push(Line::from(format!("transaction {}", sanitize::cell(t, 60))));
+            }
+            for b in &r.balances {
+                out.push(Line::from(format!(
+                    "{} {}: available {} reserved {}",
+                    sanitize::cell(&b.wallet_id, 40),
+                    sanitize::cell(&b.currency, 6),
+                    b.available,
+                    b.reserved
+                )));
+            }
+            out.push(keys(&[("Enter/Esc", "close")]));
+            out
+        }
+        Stage::Refused { code, detail } => vec![
+            Line::from(Span::styled(format!("✖ refused {}", code.as_deref().unwrap_or("")), theme.error)),
+            Line::from(Span::styled(detail.clone(), theme.error)),
+            keys(&[("Enter", "edit again (new key)"), ("Esc", "close")]),
+        ],
+        Stage::Unknown { detail } => vec![
+            Line::from(Span::styled("✖ no answer: the outcome is unknown", theme.error)),
+            Line::from(Span::styled(detail.clone(), theme.error)),
+            keys(&[("Enter", "resubmit with the same key (replays)"), ("Esc", "close")]),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_checked_against_the_scale() {
+        let amount = |v: &str, c: Option<&str>| check(FieldKind::Amount, true, &[], v, c);
+        assert!(amount("1.23", Some("USD")).is_ok());
+        assert!(amount("1.234", Some("USD")).is_err());
+        assert!(amount("1.234", None).is_ok(), "no currency field: the server decides");
+        assert!(amount("0.00000001", Some("BTC")).is_ok());
+        assert!(amount("0", Some("USD")).is_err());
+        assert!(amount("-1", None).is_err());
+        assert!(amount("abc", None).is_err());
+        assert!(amount("", None).is_err());
+    }
+
+    #[test]
+    fn other_kinds_are_checked() {
+        assert!(check(FieldKind::Currency, true, &[], "XYZ", None).is_err());
+        assert!(check(FieldKind::Currency, true, &[], "USDT", None).is_ok());
+        assert!(check(FieldKind::Timestamp, true, &[], "2026-01-31T09:30:00Z", None).is_ok());
+        assert!(check(FieldKind::Timestamp, true, &[], "yesterday", None).is_err());
+        assert!(check(FieldKind::Url, true, &[], "ftp://x", None).is_err());
+        assert!(check(FieldKind::Url, true, &[], &format!("https://{}", "a".repeat(2048)), None).is_err());
+        assert!(check(FieldKind::Url, true, &[], "https://x.example/hook", None).is_ok());
+        assert!(check(FieldKind::Reason, true, &[], "", None).is_err());
+        assert!(check(FieldKind::Text, false, &[], "", None).is_ok());
+    }
+}

@@ -1,0 +1,165 @@
+//! Wallets: every wallet with its balances (cursor-paged, `n` for the next
+//! page); Enter opens a wallet's statement.
+
+use super::{Effect, block, cell, clock, placeholder, widths};
+use crate::data::{Request, ViewId};
+use crate::keymap::{Action, Context};
+use crate::theme::Theme;
+use ledgerdeck_client::{Page, StatementLine, WalletView};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
+
+/// What the Wallets view shows.
+#[derive(Debug, Default)]
+pub struct WalletsState {
+    /// The wallets loaded so far (first page, then more).
+    pub wallets: Option<Vec<WalletView>>,
+    /// The cursor of the next page.
+    pub next: Option<String>,
+    /// The selected row.
+    pub selected: usize,
+    /// The wallet whose statement is open.
+    pub open: Option<String>,
+    /// Its statement's first page.
+    pub statement: Option<Page<StatementLine>>,
+}
+
+impl WalletsState {
+    /// Where keys are read.
+    pub fn context(&self) -> Context {
+        if self.open.is_some() { Context::WalletStatement } else { Context::Wallets }
+    }
+
+    /// Takes a page of wallets.
+    pub fn set_page(&mut self, page: Page<WalletView>, append: bool) -> bool {
+        let mut items = if append { self.wallets.clone().unwrap_or_default() } else { Vec::new() };
+        items.extend(page.items);
+        if self.wallets.as_ref() == Some(&items) && self.next == page.next_cursor {
+            return false;
+        }
+        self.wallets = Some(items);
+        self.next = page.next_cursor;
+        self.selected = self.selected.min(self.len().saturating_sub(1));
+        true
+    }
+
+    /// Takes a statement if it is the open wallet's.
+    pub fn set_statement(&mut self, wallet_id: &str, page: Page<StatementLine>) -> bool {
+        if self.open.as_deref() != Some(wallet_id) || self.statement.as_ref() == Some(&page) {
+            return false;
+        }
+        self.statement = Some(page);
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.wallets.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Navigation, paging and opening.
+    pub fn on_action(&mut self, action: Action) -> Effect {
+        match (self.context(), action) {
+            (Context::Wallets, Action::Down) if self.selected + 1 < self.len() => {
+                self.selected += 1;
+                Effect::changed()
+            }
+            (Context::Wallets, Action::Up) if self.selected > 0 => {
+                self.selected -= 1;
+                Effect::changed()
+            }
+            (Context::Wallets, Action::More) => match self.next.clone() {
+                Some(cursor) => Effect::request(Request::LoadMore { view: ViewId::Wallets, cursor }),
+                None => Effect::default(),
+            },
+            (Context::Wallets, Action::Open) => {
+                let Some(id) = self.wallets.as_ref().and_then(|w| w.get(self.selected)).map(|w| w.id.clone()) else {
+                    return Effect::default();
+                };
+                self.statement = None;
+                self.open = Some(id.clone());
+                Effect::request(Request::LoadStatement(id))
+            }
+            (Context::WalletStatement, Action::Back) => {
+                self.open = None;
+                Effect::changed()
+            }
+            _ => Effect::default(),
+        }
+    }
+}
+
+/// Draws the Wallets view into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &WalletsState, theme: &Theme) {
+    if let Some(id) = &state.open {
+        return render_statement(frame, area, id, state.statement.as_ref(), theme);
+    }
+    let more = if state.next.is_some() { " (n: more)" } else { "" };
+    let title = format!("Wallets{more}");
+    let outer = block(&title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(wallets) = &state.wallets else {
+        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+    };
+    if wallets.is_empty() {
+        return frame.render_widget(Paragraph::new(placeholder("no wallets", theme)), inner);
+    }
+    let columns = [
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(16),
+        Constraint::Length(14),
+    ];
+    let w = widths(inner.width.saturating_sub(2), &columns);
+    let header = Row::new(["wallet", "merchant", "cur", "available", "reserved"]).style(theme.muted);
+    let rows = wallets.iter().map(|x| {
+        let label = x.label.as_deref().map_or_else(|| x.id.clone(), |l| format!("{l} · {}", x.id));
+        Row::new(vec![
+            Line::from(cell(&label, w[0])),
+            Line::from(cell(&x.merchant_id, w[1])),
+            Line::from(cell(&x.currency, w[2])),
+            Line::from(format!("{:>width$}", x.available.to_string(), width = usize::from(w[3]))).style(theme.ok),
+            Line::from(format!("{:>width$}", x.reserved.to_string(), width = usize::from(w[4]))),
+        ])
+    });
+    let mut table_state = TableState::new().with_selected(Some(state.selected));
+    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
+        .header(header)
+        .row_highlight_style(theme.highlight)
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(table, inner, &mut table_state);
+}
+
+fn render_statement(frame: &mut Frame, area: Rect, id: &str, page: Option<&Page<StatementLine>>, theme: &Theme) {
+    let title = format!("Statement {}", cell(id, 40));
+    let outer = block(&title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(page) = page else { return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner) };
+    if page.items.is_empty() {
+        return frame.render_widget(Paragraph::new(placeholder("no postings yet", theme)), inner);
+    }
+    let columns = [
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Fill(1),
+        Constraint::Length(14),
+        Constraint::Length(14),
+    ];
+    let w = widths(inner.width, &columns);
+    let header = Row::new(["booked", "account", "description", "amount", "balance"]).style(theme.muted);
+    let rows = page.items.iter().map(|l| {
+        let style = if l.amount.is_sign_negative() { theme.warn } else { theme.ok };
+        Row::new(vec![
+            Line::from(clock(&l.booked_at)),
+            Line::from(format!("{:?}", l.account).to_lowercase()),
+            Line::from(cell(&l.description, w[2])),
+            Line::from(format!("{:>width$}", l.amount.to_string(), width = usize::from(w[3]))).style(style),
+            Line::from(format!("{:>width$}", l.balance_after.to_string(), width = usize::from(w[4]))),
+        ])
+    });
+    frame.render_widget(Table::new(rows, w.iter().map(|&n| Constraint::Length(n))).header(header), inner);
+}
