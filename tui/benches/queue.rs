@@ -64,7 +64,12 @@ fn key(c: char) -> KeyEvent {
 }
 
 /// Delivers what the fetcher sent until `done` holds, re-sending follow-ups.
-async fn pump(app: &mut App, data: &mut mpsc::Receiver<DataMsg>, requests: &mpsc::Sender<Request>, done: impl Fn(&App) -> bool) {
+async fn pump(
+    app: &mut App,
+    data: &mut mpsc::Receiver<DataMsg>,
+    requests: &mpsc::Sender<Request>,
+    done: impl Fn(&App) -> bool,
+) {
     while !done(app) {
         let msg = tokio::time::timeout(Duration::from_secs(20), data.recv()).await.expect("data").expect("open");
         for r in app.on_data(msg) {
@@ -183,11 +188,13 @@ async fn memory(url: &str, token: &str) {
         println!("\n*** SKIPPED: resident memory: build the binary first (cargo build --release -p ledgerdeck) ***\n");
         return;
     }
-    let command = format!("LEDGERDECK_CONFIG=/nonexistent LEDGERDECK_TOKEN={token} {} --server {url}", binary.display());
+    let command =
+        format!("LEDGERDECK_CONFIG=/nonexistent LEDGERDECK_TOKEN={token} {} --server {url}", binary.display());
     let tmux = |args: &[&str]| Command::new("tmux").args(args).output().unwrap();
     tmux(&["new-session", "-d", "-s", &name, "-x", "160", "-y", "48", &command]);
     std::thread::sleep(Duration::from_millis(800));
-    let pid = String::from_utf8_lossy(&tmux(&["list-panes", "-t", &name, "-F", "#{pane_pid}"]).stdout).trim().to_string();
+    let pid =
+        String::from_utf8_lossy(&tmux(&["list-panes", "-t", &name, "-F", "#{pane_pid}"]).stdout).trim().to_string();
     let baseline = rss_kib(&pid);
     tmux(&["send-keys", "-t", &name, "3"]);
     std::thread::sleep(Duration::from_millis(1500));
