@@ -8,6 +8,7 @@ pub mod command_form;
 pub mod config;
 pub mod credentials;
 pub mod data;
+pub mod demo;
 pub mod fetch;
 pub mod hold_form;
 pub mod keymap;

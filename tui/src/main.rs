@@ -32,10 +32,19 @@ enum Command {
     Login,
     /// Remove the profile's stored token.
     Logout,
+    /// Run an embedded server with simulated traffic and open the cockpit on it.
+    Demo {
+        /// Makes the simulator's and the sandbox's choices reproducible.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Demo { seed }) = cli.command {
+        return report(ledgerdeck_tui::demo::run(seed));
+    }
     let path = config::config_path();
     let profile = match Config::load(&path)
         .and_then(|c| c.resolve(cli.profile.as_deref(), cli.server.as_deref(), &path, &config::current_user()))
@@ -49,8 +58,13 @@ fn main() -> ExitCode {
             login::login(&profile, &tokens, |p| rpassword::prompt_password(p), verify).map_err(|e| e.to_string())
         }
         Some(Command::Logout) => login::logout(&profile, &tokens).map_err(|e| e.to_string()),
+        Some(Command::Demo { .. }) => unreachable!("the demo is run before profiles are read"),
         None => cockpit(profile, &tokens).map(|()| String::new()),
     };
+    report(outcome)
+}
+
+fn report(outcome: Result<String, String>) -> ExitCode {
     match outcome {
         Ok(said) if said.is_empty() => ExitCode::SUCCESS,
         Ok(said) => {
