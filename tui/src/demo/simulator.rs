@@ -58,7 +58,7 @@ pub async fn run(client: ApiClient, store: Store, wallets: Vec<Wallet>, seed: u6
             _ = tokio::time::sleep(pause) => {}
         }
         tick += 1;
-        if reviews < EARLY_REVIEWS && tick % 3 == 0 {
+        if reviews < EARLY_REVIEWS && tick.is_multiple_of(3) {
             reviews += early_review(&client, &wallets, &mut rng).await;
             continue;
         }
