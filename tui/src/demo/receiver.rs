@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// In how many requests of ten the receiver fails.
-const FAILS_IN_TEN: u64 = 3;
+const FAILS_IN_TEN: u64 = 4;
 
 /// Starts the receiver; returns its URL and its task, which ends on `stop`.
 pub async fn start(seed: u64, stop: CancellationToken) -> std::io::Result<(String, JoinHandle<()>)> {

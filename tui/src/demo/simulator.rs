@@ -126,3 +126,19 @@ async fn drift(client: &ApiClient, store: &Store, wallets: &[Wallet], rng: &mut 
         let _ = command(client, "run_gates", json!({})).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::XorShift;
+
+    #[test]
+    fn the_same_seed_makes_the_same_choices() {
+        let draw = |seed| {
+            let mut rng = XorShift::new(seed);
+            (0..32).map(|_| rng.below(10)).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+        assert!(draw(0).iter().any(|&n| n != draw(0)[0]), "seed 0 still varies");
+    }
+}
