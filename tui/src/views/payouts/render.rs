@@ -5,7 +5,7 @@ use super::PayoutsState;
 use crate::hold_form;
 use crate::result_card;
 use crate::theme::Theme;
-use crate::views::{age, block, cell, placeholder, widths};
+use crate::views::{age, block, cell, say, widths};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -49,11 +49,11 @@ fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Them
     let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     render_filter(frame, filter_area, state, theme);
     if !state.loaded {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), list_area);
+        return say(frame, list_area, "loading…", theme);
     }
     let shown = state.shown();
     if shown.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no holds match", theme)), list_area);
+        return say(frame, list_area, "no holds match", theme);
     }
     let columns = [
         Constraint::Length(7),
