@@ -17,5 +17,6 @@ pub mod palette;
 pub mod result_card;
 pub mod runtime;
 pub mod sanitize;
+pub mod smoke;
 pub mod theme;
 pub mod views;

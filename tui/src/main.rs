@@ -1,5 +1,6 @@
 //! `ledgerdeck`, the operations cockpit: `ledgerdeck [--profile NAME | --server URL]`
-//! opens it; `ledgerdeck login` stores a token; `ledgerdeck logout` removes it.
+//! opens it; `ledgerdeck login` stores a token; `ledgerdeck logout` removes it;
+//! `ledgerdeck smoke` checks a server and says plainly what is wrong.
 
 use clap::{Parser, Subcommand};
 use ledgerdeck_client::{ApiClient, ClientConfig};
@@ -9,6 +10,7 @@ use ledgerdeck_tui::credentials::{Token, TokenSource, Tokens};
 use ledgerdeck_tui::fetch::ApiFetcher;
 use ledgerdeck_tui::login::{self, Verified};
 use ledgerdeck_tui::runtime;
+use ledgerdeck_tui::smoke;
 use ledgerdeck_tui::theme::{ColorMode, Theme};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -38,6 +40,12 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Check a server: probes, readiness, auth, role, event stream and clock.
+    Smoke {
+        /// Seconds to wait for the first event on the stream.
+        #[arg(long, default_value_t = 12)]
+        wait: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,12 +61,17 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let tokens = Tokens::platform();
+    if let Some(Command::Smoke { wait }) = cli.command {
+        let options = smoke::Options { stream_wait: std::time::Duration::from_secs(wait), ..smoke::Options::default() };
+        return smoke::main(&profile, &tokens, &options);
+    }
     let outcome = match cli.command {
         Some(Command::Login) => {
             login::login(&profile, &tokens, |p| rpassword::prompt_password(p), verify).map_err(|e| e.to_string())
         }
         Some(Command::Logout) => login::logout(&profile, &tokens).map_err(|e| e.to_string()),
         Some(Command::Demo { .. }) => unreachable!("the demo is run before profiles are read"),
+        Some(Command::Smoke { .. }) => unreachable!("handled above"),
         None => cockpit(profile, &tokens).map(|()| String::new()),
     };
     report(outcome)

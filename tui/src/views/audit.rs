@@ -1,7 +1,7 @@
 //! Audit: the audit log, newest first (cursor-paged, `n` for more); `/`
 //! filters by actor on the server.
 
-use super::{Effect, block, cell, clock, placeholder, took, widths};
+use super::{Effect, block, cell, clock, say, took, widths};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
 use crossterm::event::{Event, KeyEvent};
@@ -129,10 +129,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) 
     };
     frame.render_widget(Paragraph::new(filter), filter_area);
     let Some(entries) = &state.entries else {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), list_area);
+        return say(frame, list_area, "loading…", theme);
     };
     if entries.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no records", theme)), list_area);
+        return say(frame, list_area, "no records", theme);
     }
     let columns = [
         Constraint::Length(8),

@@ -1,7 +1,7 @@
 //! Controls: the stored feature flag rows (`f` sets one through the
 //! generated `set_feature_flag` form) and the provider event log.
 
-use super::{Effect, block, cell, clock, placeholder, widths};
+use super::{Effect, block, cell, clock, say, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -10,7 +10,7 @@ use ledgerdeck_client::{FeatureFlag, Page};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Row, Table, TableState};
 
 /// What the Controls view shows.
 #[derive(Debug, Default)]
@@ -88,10 +88,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ControlsState, theme: &Them
     let inner = outer.inner(flags_area);
     frame.render_widget(outer, flags_area);
     match &state.flags {
-        None => frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner),
-        Some(flags) if flags.is_empty() => {
-            frame.render_widget(Paragraph::new(placeholder("no flag rows: every flag at its default", theme)), inner)
-        }
+        None => say(frame, inner, "loading…", theme),
+        Some(flags) if flags.is_empty() => say(frame, inner, "no flag rows: every flag at its default", theme),
         Some(flags) => {
             let columns = [
                 Constraint::Fill(2),
@@ -129,10 +127,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ControlsState, theme: &Them
     let inner = outer.inner(events_area);
     frame.render_widget(outer, events_area);
     let Some(events) = &state.events else {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        return say(frame, inner, "loading…", theme);
     };
     if events.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no provider events", theme)), inner);
+        return say(frame, inner, "no provider events", theme);
     }
     let columns = [
         Constraint::Length(8),

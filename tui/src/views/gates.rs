@@ -1,7 +1,7 @@
 //! Gates: the four reconciliation gates with status, last run and duration;
 //! the findings of the selected gate down to expected and actual figures.
 
-use super::{Effect, block, cell, clock, gate_status, placeholder, took, widths};
+use super::{Effect, block, cell, clock, gate_status, placeholder, say, took, widths};
 use crate::data::Request;
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -118,7 +118,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme)
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     if state.gates.is_empty() {
-        frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        say(frame, inner, "loading…", theme);
         return;
     }
     let columns = [
@@ -169,7 +169,7 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Th
             return frame
                 .render_widget(Paragraph::new(placeholder("Enter on a gate shows its findings", theme)), inner);
         }
-        (Some(_), None) => return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner),
+        (Some(_), None) => return say(frame, inner, "loading…", theme),
         (Some(_), Some(page)) if page.items.is_empty() => {
             return frame.render_widget(Paragraph::new(Span::styled("✓ no open findings", theme.ok)), inner);
         }

@@ -2,7 +2,7 @@
 //! changes, submissions to the provider, queries of it, provider events).
 
 use super::payouts::PayoutsState;
-use super::{age, block, cell, clock, placeholder};
+use super::{age, block, cell, clock, placeholder, say};
 use crate::hold_form::money;
 use crate::theme::Theme;
 use ratatui::Frame;
@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
         let outer = block("Hold", theme);
         let inner = outer.inner(area);
         frame.render_widget(outer, area);
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        return say(frame, inner, "loading…", theme);
     };
     let h = &detail.hold;
     let [top, bottom] = Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(area);
@@ -113,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
         })
         .collect();
     if lines.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no history", theme)), inner);
+        return say(frame, inner, "no history", theme);
     }
     frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);
 }

@@ -2,7 +2,7 @@
 //! `n` for more); Enter opens one; `x` reverses it through the generated
 //! `reverse_transaction` form.
 
-use super::{Effect, block, cell, clock, placeholder, widths};
+use super::{Effect, block, cell, clock, say, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -105,10 +105,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LedgerState, theme: &Theme)
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let Some(txns) = &state.transactions else {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        return say(frame, inner, "loading…", theme);
     };
     if txns.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no transactions", theme)), inner);
+        return say(frame, inner, "no transactions", theme);
     }
     let columns = [
         Constraint::Length(8),
@@ -146,7 +146,7 @@ fn render_detail(frame: &mut Frame, area: Rect, t: Option<&TransactionView>, the
     let outer = block("Transaction", theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let Some(t) = t else { return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner) };
+    let Some(t) = t else { return say(frame, inner, "loading…", theme) };
     let width = inner.width.saturating_sub(14);
     let pair = |label: &str, value: &str| {
         Line::from(vec![Span::styled(format!("{label:<13} "), theme.muted), Span::raw(cell(value, width))])

@@ -17,10 +17,11 @@ use crate::sanitize;
 use crate::theme::Theme;
 use chrono::{DateTime, Utc};
 use ledgerdeck_client::{ComponentState, GateStatus};
+use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType};
+use ratatui::widgets::{Block, BorderType, Paragraph};
 
 /// What a view did with a key.
 #[derive(Debug, Default, PartialEq)]
@@ -123,6 +124,11 @@ pub fn yes_no(value: bool, theme: &Theme) -> Span<'static> {
 /// A one-line placeholder in the muted style.
 pub fn placeholder(text: &str, theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), theme.muted))
+}
+
+/// Draws a placeholder (`loading…`, `no wallets`) in `area`.
+pub fn say(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
+    frame.render_widget(Paragraph::new(placeholder(text, theme)), area);
 }
 
 /// A label and a value on one line.

@@ -1,7 +1,7 @@
 //! Outbox: delivery stats, the message list with a `/` filter, and one
 //! message's deliveries and attempts (drawn by `outbox_detail`).
 
-use super::{Effect, age, block, cell, clock, count, placeholder, widths};
+use super::{Effect, age, block, cell, clock, count, say, widths};
 use crate::data::Request;
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -208,7 +208,7 @@ fn render_stats(frame: &mut Frame, area: Rect, stats: Option<&OutboxSummary>, th
     let outer = block("Deliveries", theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let Some(s) = stats else { return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner) };
+    let Some(s) = stats else { return say(frame, inner, "loading…", theme) };
     let label = |t: &str| Span::styled(format!("{t} "), theme.muted);
     let oldest = s.oldest_pending_age_seconds.map_or("—".to_string(), age);
     let line = Line::from(vec![
@@ -233,11 +233,11 @@ fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme
     let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     render_filter(frame, filter_area, state, theme);
     let Some(_) = &state.messages else {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), list_area);
+        return say(frame, list_area, "loading…", theme);
     };
     let shown = state.shown();
     if shown.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no messages match", theme)), list_area);
+        return say(frame, list_area, "no messages match", theme);
     }
     let columns = [
         Constraint::Length(8),

@@ -1,7 +1,7 @@
 //! One outbox message: its payload, each delivery and every attempt.
 
 use super::outbox::OutboxState;
-use super::{block, cell, clock, placeholder};
+use super::{block, cell, clock, say};
 use crate::theme::Theme;
 use ledgerdeck_client::{DeliveryAttemptView, DeliveryView, OutboxMessageDetail};
 use ratatui::Frame;
@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme)
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let Some(detail) = state.detail.as_ref().filter(|d| d.message.id == id) else {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        return say(frame, inner, "loading…", theme);
     };
     let lines = lines(detail, inner.width, theme);
     frame.render_widget(Paragraph::new(lines).scroll((state.scroll, 0)), inner);

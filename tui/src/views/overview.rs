@@ -2,7 +2,7 @@
 //! component, command counts and a per-minute sparkline, the outbox backlog,
 //! open findings per gate, and the newest ledger transactions.
 
-use super::{age, block, cell, clock, component_state, count, pair, placeholder, widths, yes_no};
+use super::{age, block, cell, clock, component_state, count, pair, say, widths, yes_no};
 use crate::theme::Theme;
 use ledgerdeck_client::{HealthReport, Overview, TransactionView};
 use ratatui::Frame;
@@ -49,7 +49,7 @@ fn render_health(frame: &mut Frame, area: Rect, health: Option<&HealthReport>, t
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let Some(health) = health else {
-        frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        say(frame, inner, "loading…", theme);
         return;
     };
     let mut lines = vec![Line::from(vec![
@@ -172,7 +172,7 @@ fn render_recent(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &T
     frame.render_widget(outer, area);
     let Some(ov) = ov else { return };
     if ov.recent_transactions.is_empty() {
-        frame.render_widget(Paragraph::new(placeholder("no transactions yet", theme)), inner);
+        say(frame, inner, "no transactions yet", theme);
         return;
     }
     let columns = [

@@ -1,7 +1,7 @@
 //! Wallets: every wallet with its balances (cursor-paged, `n` for the next
 //! page); Enter opens a wallet's statement.
 
-use super::{Effect, block, cell, clock, placeholder, widths};
+use super::{Effect, block, cell, clock, say, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -9,7 +9,7 @@ use ledgerdeck_client::{Page, StatementLine, WalletView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Row, Table, TableState};
 
 /// What the Wallets view shows.
 #[derive(Debug, Default)]
@@ -101,10 +101,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &WalletsState, theme: &Theme
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let Some(wallets) = &state.wallets else {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner);
+        return say(frame, inner, "loading…", theme);
     };
     if wallets.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no wallets", theme)), inner);
+        return say(frame, inner, "no wallets", theme);
     }
     let columns = [
         Constraint::Fill(2),
@@ -138,9 +138,9 @@ fn render_statement(frame: &mut Frame, area: Rect, id: &str, page: Option<&Page<
     let outer = block(&title, theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let Some(page) = page else { return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), inner) };
+    let Some(page) = page else { return say(frame, inner, "loading…", theme) };
     if page.items.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no postings yet", theme)), inner);
+        return say(frame, inner, "no postings yet", theme);
     }
     let columns = [
         Constraint::Length(8),

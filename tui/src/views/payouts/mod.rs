@@ -7,19 +7,13 @@
 //! at most [`MAX_PAGES`] pages are kept (pages far from the selection are
 //! dropped and fetched again when scrolled back to); only visible rows are drawn.
 
-use super::{Effect, age, block, cell, placeholder, widths};
+use super::Effect;
 use crate::data::Request;
 use crate::hold_form::{self, HoldAction, HoldForm, Step};
 use crate::keymap::{Action, Context};
-use crate::result_card::{self, ResultCard};
-use crate::theme::Theme;
-use chrono::{DateTime, Utc};
+use crate::result_card::ResultCard;
 use crossterm::event::{Event, KeyEvent};
-use ledgerdeck_client::{CommandResult, HoldDetail, HoldQuery, HoldView, Page, WalletView};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ledgerdeck_client::{CommandResult, HoldDetail, HoldQuery, HoldView, WalletView};
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
 use tui_input::Input;
@@ -179,152 +173,6 @@ impl PayoutsState {
         q.status = self.status_filter().map(Into::into);
         q.limit = Some(PAGE);
         q
-    }
-
-    fn page_request(&mut self, index: usize) -> Option<Request> {
-        let cursor = self.cursors.get(index)?.clone();
-        if index > 0 && cursor.is_none() {
-            return None;
-        }
-        let q = HoldQuery { cursor, ..self.base_query() };
-        if self.loading.as_ref() == Some(&q) {
-            return None;
-        }
-        self.loading = Some(q.clone());
-        Some(Request::LoadHolds(q))
-    }
-
-    /// Starts the list again from its first page (a new filter or status).
-    pub fn reload(&mut self) -> Request {
-        self.pages.clear();
-        self.cursors = vec![None];
-        self.loaded = false;
-        self.selected = 0;
-        self.loading = None;
-        self.page_request(0).expect("the first page is always fetchable")
-    }
-
-    /// What a periodic refresh asks for: the first page if none, else the
-    /// front page loaded again; and the open hold.
-    pub fn refresh_requests(&mut self) -> Vec<Request> {
-        let front = self.pages.front().map_or(0, |p| p.index);
-        self.loading = None;
-        let mut out: Vec<Request> = self.page_request(front).into_iter().collect();
-        if let Some(id) = &self.open {
-            out.push(Request::LoadHold(id.clone()));
-        }
-        out
-    }
-
-    /// A page could not be loaded: the next move asks again.
-    pub fn read_failed(&mut self, query: &HoldQuery) {
-        if self.loading.as_ref() == Some(query) {
-            self.loading = None;
-        }
-    }
-
-    /// Every loaded row, in page order.
-    pub fn rows(&self) -> impl Iterator<Item = &HoldView> {
-        self.pages.iter().flat_map(|p| &p.items)
-    }
-
-    /// How many rows are held in memory.
-    pub fn loaded_rows(&self) -> usize {
-        self.pages.iter().map(|p| p.items.len()).sum()
-    }
-
-    /// The rows shown: loaded rows matching the reference text, in the chosen order.
-    pub fn shown(&self) -> Vec<&HoldView> {
-        let text = self.editing.as_ref().map_or(self.filter.as_str(), |i| i.value());
-        let (_, words) = parse_filter(text);
-        let mut rows: Vec<&HoldView> =
-            self.rows().filter(|h| words.iter().all(|w| h.reference.to_lowercase().contains(w))).collect();
-        match self.sort {
-            Sort::Age => {}
-            Sort::Amount => rows.sort_by_key(|h| std::cmp::Reverse(h.amount)),
-            Sort::Provider => rows.sort_by(|a, b| a.provider.cmp(&b.provider)),
-        }
-        rows
-    }
-
-    fn selected_id(&self) -> Option<String> {
-        self.shown().get(self.selected).map(|h| h.id.clone())
-    }
-
-    fn reselect(&mut self, id: Option<String>) {
-        let shown = self.shown();
-        self.selected = id
-            .and_then(|id| shown.iter().position(|h| h.id == id))
-            .unwrap_or(self.selected)
-            .min(shown.len().saturating_sub(1));
-    }
-
-    /// The hold a settle or release would act on.
-    pub fn target(&self) -> Option<HoldView> {
-        match &self.open {
-            Some(id) => self
-                .detail
-                .as_ref()
-                .filter(|d| &d.hold.id == id)
-                .map(|d| d.hold.clone())
-                .or_else(|| self.rows().find(|h| &h.id == id).cloned()),
-            None => self.shown().get(self.selected).map(|h| (*h).clone()),
-        }
-    }
-
-    /// Takes a page of holds, if it is for the list in force.
-    pub fn set_holds(&mut self, query: HoldQuery, page: Page<HoldView>) -> (bool, Vec<Request>) {
-        let cursor = query.cursor.clone();
-        if (HoldQuery { cursor: None, ..query.clone() }) != self.base_query() {
-            return (false, Vec::new());
-        }
-        if self.loading.as_ref() == Some(&query) {
-            self.loading = None;
-        }
-        let Some(index) = self.cursors.iter().position(|c| *c == cursor) else { return (false, Vec::new()) };
-        let keep = self.selected_id();
-        if index + 1 == self.cursors.len() {
-            self.cursors.push(page.next_cursor.clone());
-        } else {
-            self.cursors[index + 1] = page.next_cursor.clone();
-        }
-        let at_front = self.pages.front().is_some_and(|p| index < p.index);
-        if let Some(p) = self.pages.iter_mut().find(|p| p.index == index) {
-            p.items = page.items;
-        } else if at_front {
-            self.pages.push_front(LoadedPage { index, items: page.items });
-            if self.pages.len() > MAX_PAGES {
-                self.pages.pop_back();
-            }
-        } else if self.pages.back().is_none_or(|p| p.index + 1 == index) {
-            self.pages.push_back(LoadedPage { index, items: page.items });
-            if self.pages.len() > MAX_PAGES {
-                self.pages.pop_front();
-            }
-        } else {
-            return (false, Vec::new());
-        }
-        self.loaded = true;
-        self.reselect(keep);
-        (true, self.more())
-    }
-
-    /// The page to fetch next, if the selection nears either end of what is loaded.
-    fn more(&mut self) -> Vec<Request> {
-        if self.loading.is_some() || self.pages.is_empty() {
-            return Vec::new();
-        }
-        let shown = self.shown().len();
-        let (front, back) = (self.pages.front().map_or(0, |p| p.index), self.pages.back().map_or(0, |p| p.index));
-        if self.selected + NEAR >= shown
-            && let Some(r) = self.page_request(back + 1)
-        {
-            return vec![r];
-        }
-        if self.selected < NEAR && front > 0 {
-            return self.page_request(front - 1).into_iter().collect();
-        }
-        Vec::new()
     }
 
     /// Takes a hold's detail if it is the one open (and fetches its wallet).
@@ -545,104 +393,7 @@ impl PayoutsState {
     }
 }
 
-/// The SLA colour of an age.
-fn age_span(secs: i64, sla: i64, theme: &Theme) -> Span<'static> {
-    let style = if secs >= sla {
-        theme.error
-    } else if secs * 2 >= sla {
-        theme.warn
-    } else {
-        theme.text
-    };
-    Span::styled(age(secs), style)
-}
+mod paging;
+mod render;
 
-/// Draws the Payouts view into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme, now: DateTime<Utc>) {
-    let _ = now;
-    if state.open.is_some() {
-        super::hold_detail::render(frame, area, state, theme);
-    } else {
-        render_list(frame, area, state, theme);
-    }
-    if let Some(form) = &state.form {
-        hold_form::render(frame, area, form, theme);
-    }
-    if let Some(card) = &state.card {
-        result_card::render(frame, area, card, theme);
-    }
-}
-
-fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
-    let status = state.status_filter().unwrap_or("all statuses");
-    let title = format!("Payouts: {status} · {}", state.sort.label());
-    let outer = block(&title, theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    render_filter(frame, filter_area, state, theme);
-    if !state.loaded {
-        return frame.render_widget(Paragraph::new(placeholder("loading…", theme)), list_area);
-    }
-    let shown = state.shown();
-    if shown.is_empty() {
-        return frame.render_widget(Paragraph::new(placeholder("no holds match", theme)), list_area);
-    }
-    let columns = [
-        Constraint::Length(7),
-        Constraint::Length(14),
-        Constraint::Length(4),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Fill(2),
-        Constraint::Length(13),
-    ];
-    let w = widths(list_area.width.saturating_sub(2), &columns);
-    let header = Row::new(["age", "amount", "ccy", "provider", "merchant", "reference", "status"]).style(theme.muted);
-    // A virtual list: only the rows that fit are built.
-    let visible = usize::from(list_area.height.saturating_sub(1)).max(1);
-    let offset = state.selected.saturating_sub(visible - 1);
-    let rows = shown.iter().skip(offset).take(visible).map(|h| {
-        Row::new(vec![
-            Line::from(age_span(h.age_seconds, state.sla_seconds, theme)),
-            Line::from(format!("{:>14}", hold_form::money(h.amount))),
-            Line::from(cell(&h.currency, w[2])),
-            Line::from(cell(&h.provider, w[3])),
-            Line::from(cell(&h.merchant_id, w[4])),
-            Line::from(cell(&h.reference, w[5])),
-            Line::from(cell(&h.status, w[6])),
-        ])
-    });
-    let mut table_state = TableState::new().with_selected(Some(state.selected - offset));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, list_area, &mut table_state);
-}
-
-fn render_filter(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
-    let line = match &state.editing {
-        Some(input) => {
-            let width = usize::from(area.width.saturating_sub(10));
-            let scroll = input.visual_scroll(width);
-            let visible: String = input.value().chars().skip(scroll).collect();
-            if let Some(x) = (area.x + 8).checked_add((input.visual_cursor().saturating_sub(scroll)) as u16) {
-                frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-            }
-            Line::from(vec![
-                Span::styled("filter: ", theme.accent),
-                Span::styled(cell(&visible, width as u16), theme.text),
-            ])
-        }
-        None if state.filter.is_empty() => Line::from(Span::styled(
-            "/ filter: merchant:m1 provider:sandbox USD ref-text · S status · o sort",
-            theme.muted,
-        )),
-        None => Line::from(vec![
-            Span::styled("filter: ", theme.muted),
-            Span::styled(cell(&state.filter, area.width.saturating_sub(8)), theme.text),
-        ]),
-    };
-    frame.render_widget(Paragraph::new(line), area);
-}
+pub use render::render;

@@ -1,0 +1,115 @@
+//! Drawing the Payouts view: the queue (only its visible rows), the filter
+//! line, and the hold, form or result card on top.
+
+use super::PayoutsState;
+use crate::hold_form;
+use crate::result_card;
+use crate::theme::Theme;
+use crate::views::{age, block, cell, say, widths};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
+
+/// The SLA colour of an age.
+fn age_span(secs: i64, sla: i64, theme: &Theme) -> Span<'static> {
+    let style = if secs >= sla {
+        theme.error
+    } else if secs * 2 >= sla {
+        theme.warn
+    } else {
+        theme.text
+    };
+    Span::styled(age(secs), style)
+}
+
+/// Draws the Payouts view into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme, now: DateTime<Utc>) {
+    let _ = now;
+    if state.open.is_some() {
+        crate::views::hold_detail::render(frame, area, state, theme);
+    } else {
+        render_list(frame, area, state, theme);
+    }
+    if let Some(form) = &state.form {
+        hold_form::render(frame, area, form, theme);
+    }
+    if let Some(card) = &state.card {
+        result_card::render(frame, area, card, theme);
+    }
+}
+
+fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
+    let status = state.status_filter().unwrap_or("all statuses");
+    let title = format!("Payouts: {status} · {}", state.sort.label());
+    let outer = block(&title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    render_filter(frame, filter_area, state, theme);
+    if !state.loaded {
+        return say(frame, list_area, "loading…", theme);
+    }
+    let shown = state.shown();
+    if shown.is_empty() {
+        return say(frame, list_area, "no holds match", theme);
+    }
+    let columns = [
+        Constraint::Length(7),
+        Constraint::Length(14),
+        Constraint::Length(4),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Fill(2),
+        Constraint::Length(13),
+    ];
+    let w = widths(list_area.width.saturating_sub(2), &columns);
+    let header = Row::new(["age", "amount", "ccy", "provider", "merchant", "reference", "status"]).style(theme.muted);
+    // A virtual list: only the rows that fit are built.
+    let visible = usize::from(list_area.height.saturating_sub(1)).max(1);
+    let offset = state.selected.saturating_sub(visible - 1);
+    let rows = shown.iter().skip(offset).take(visible).map(|h| {
+        Row::new(vec![
+            Line::from(age_span(h.age_seconds, state.sla_seconds, theme)),
+            Line::from(format!("{:>14}", hold_form::money(h.amount))),
+            Line::from(cell(&h.currency, w[2])),
+            Line::from(cell(&h.provider, w[3])),
+            Line::from(cell(&h.merchant_id, w[4])),
+            Line::from(cell(&h.reference, w[5])),
+            Line::from(cell(&h.status, w[6])),
+        ])
+    });
+    let mut table_state = TableState::new().with_selected(Some(state.selected - offset));
+    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
+        .header(header)
+        .row_highlight_style(theme.highlight)
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(table, list_area, &mut table_state);
+}
+
+fn render_filter(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
+    let line = match &state.editing {
+        Some(input) => {
+            let width = usize::from(area.width.saturating_sub(10));
+            let scroll = input.visual_scroll(width);
+            let visible: String = input.value().chars().skip(scroll).collect();
+            if let Some(x) = (area.x + 8).checked_add((input.visual_cursor().saturating_sub(scroll)) as u16) {
+                frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+            }
+            Line::from(vec![
+                Span::styled("filter: ", theme.accent),
+                Span::styled(cell(&visible, width as u16), theme.text),
+            ])
+        }
+        None if state.filter.is_empty() => Line::from(Span::styled(
+            "/ filter: merchant:m1 provider:sandbox USD ref-text · S status · o sort",
+            theme.muted,
+        )),
+        None => Line::from(vec![
+            Span::styled("filter: ", theme.muted),
+            Span::styled(cell(&state.filter, area.width.saturating_sub(8)), theme.text),
+        ]),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
