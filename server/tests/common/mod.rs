@@ -291,7 +291,11 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None, None));
-        TestServer { base, http: reqwest::Client::new(), viewer, operator, admin, state, handle }
+        // No pooled connections: a server that answers early (413 before
+        // reading a body) closes its side, and a request sent on that
+        // connection at the same moment would fail as an incomplete message.
+        let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        TestServer { base, http, viewer, operator, admin, state, handle }
     }
 
     /// The URL of `path`.
