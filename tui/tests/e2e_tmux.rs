@@ -4,76 +4,15 @@
 //! the ledger afterwards, and quits. Without tmux it says so loudly (and
 //! fails under CI, where tmux is part of the machine).
 
+mod tmux;
+
 use ledgerdeck_client::{ApiClient, ClientConfig, HoldQuery, Role, TransactionQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use serde_json::json;
-use std::process::Command;
 use std::time::{Duration, Instant};
+use tmux::{Tmux, tmux_available};
 use tokio::net::TcpListener;
-
-/// A tmux session that is killed when dropped.
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
-        let _ = Command::new("tmux").args(["kill-session", "-t", name]).status();
-        let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command])
-            .status()
-            .expect("tmux starts");
-        assert!(status.success(), "tmux new-session failed");
-        Tmux { name: name.into() }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.name];
-        args.extend_from_slice(keys);
-        assert!(Command::new("tmux").args(&args).status().unwrap().success());
-    }
-
-    fn text(&self, text: &str) {
-        assert!(Command::new("tmux").args(["send-keys", "-t", &self.name, "-l", text]).status().unwrap().success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.name]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows all of `want`; returns the screen.
-    async fn wait_for_all(&self, want: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let screen = self.screen();
-            if want.iter().all(|w| screen.contains(w)) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed {want:?}:\n{screen}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn wait_for(&self, want: &str) -> String {
-        self.wait_for_all(&[want]).await
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.name]).status().is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).status();
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
@@ -111,22 +50,26 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
         env!("CARGO_BIN_EXE_ledgerdeck")
     );
     let tmux = Tmux::start(&format!("ledgerdeck-e2e-{}", std::process::id()), &command);
-    tmux.wait_for("● live").await;
+    tokio::task::block_in_place(|| tmux.wait_for("● live"));
     tmux.keys(&["3"]);
-    tmux.wait_for_all(&["Payouts: manual_review", "m-e2e", "125.50"]).await;
+    tokio::task::block_in_place(|| {
+        tmux.wait_within(&["Payouts: manual_review", "m-e2e", "125.50"], Duration::from_secs(15))
+    });
     tmux.keys(&["s"]);
-    tmux.wait_for("Settle hold").await;
+    tokio::task::block_in_place(|| tmux.wait_for("Settle hold"));
     tmux.text("provider portal shows it paid");
     tmux.keys(&["Tab"]);
     tmux.text("PSK-4411");
     tmux.keys(&["Enter"]);
-    let confirm = tmux.wait_for("Press y to confirm").await;
+    let confirm = tokio::task::block_in_place(|| tmux.wait_for("Press y to confirm"));
     assert!(confirm.contains("Settle: move 125.50 USD"), "{confirm}");
     tmux.keys(&["y"]);
-    let card = tmux.wait_for("✓ posted").await;
+    let card = tokio::task::block_in_place(|| tmux.wait_for("✓ posted"));
     assert!(card.contains("settle_hold") && card.contains("available 374.50 USD"), "{card}");
     tmux.keys(&["Escape"]);
-    tmux.wait_for_all(&["Payouts: manual_review", "no holds match"]).await;
+    tokio::task::block_in_place(|| {
+        tmux.wait_within(&["Payouts: manual_review", "no holds match"], Duration::from_secs(15))
+    });
 
     // The ledger agrees: settled once, with the reason and evidence given.
     let detail = api.hold(&hold).await.unwrap();
