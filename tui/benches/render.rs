@@ -7,7 +7,8 @@
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use fixtures::press;
+
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::DataMsg;
 use ledgerdeck_tui::runtime;
@@ -17,13 +18,6 @@ use std::time::{Duration, Instant};
 
 const ITERATIONS: usize = 200;
 const SIZE: (u16, u16) = (160, 48);
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
-        app.on_key(KeyEvent::from(code));
-    }
-}
 
 fn views() -> Vec<(&'static str, App)> {
     let overview = fixtures::app("terminal", false, false);

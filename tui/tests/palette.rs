@@ -3,6 +3,8 @@
 
 mod fixtures;
 
+use fixtures::press;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ledgerdeck_client::{CommandResult, CommandStatus, Role, WalletBalance};
 use ledgerdeck_tui::app::App;
@@ -13,21 +15,6 @@ use serde_json::json;
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Request> {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-/// Types `keys`: `\n` is Enter, `\x1b` is Esc, `\t` is Tab.
-fn press(app: &mut App, keys: &str) -> Vec<Request> {
-    keys.chars()
-        .flat_map(|c| {
-            let code = match c {
-                '\n' => KeyCode::Enter,
-                '\x1b' => KeyCode::Esc,
-                '\t' => KeyCode::Tab,
-                c => KeyCode::Char(c),
-            };
-            key(app, code)
-        })
-        .collect()
 }
 
 fn screen(app: &mut App) -> String {

@@ -4,7 +4,8 @@
 
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::press;
+
 use ledgerdeck_client::{ApiClient, ClientConfig, CommandStatus, Role, WalletQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
@@ -15,19 +16,6 @@ use ledgerdeck_tui::runtime::{self, Fetcher};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-
-fn press(app: &mut App, keys: &str) -> Vec<Request> {
-    keys.chars()
-        .flat_map(|c| {
-            let code = match c {
-                '\n' => KeyCode::Enter,
-                '\t' => KeyCode::Tab,
-                c => KeyCode::Char(c),
-            };
-            app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
-        })
-        .collect()
-}
 
 /// Feeds `data` into the app until `done` says so (or the time runs out).
 async fn until(app: &mut App, data: &mut mpsc::Receiver<DataMsg>, done: impl Fn(&DataMsg) -> bool) -> DataMsg {

@@ -3,47 +3,15 @@
 
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::press;
+
 use fixtures::payouts as fx;
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::{DataMsg, Request};
-use ratatui::buffer::Buffer;
-use std::collections::BTreeMap;
-
-const THEMES: [&str; 2] = ["terminal", "ledger-paper"];
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
-
-fn press(app: &mut App, keys: &str) -> Vec<Request> {
-    keys.chars()
-        .flat_map(|c| {
-            let code = match c {
-                '\n' => KeyCode::Enter,
-                '\x1b' => KeyCode::Esc,
-                '\t' => KeyCode::Tab,
-                c => KeyCode::Char(c),
-            };
-            app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
-        })
-        .collect()
-}
-
-fn styles(buffer: &Buffer) -> String {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for cell in buffer.content() {
-        let key = format!("fg={:?} bg={:?} mod={:?}", cell.fg, cell.bg, cell.modifier);
-        *counts.entry(key).or_default() += 1;
-    }
-    counts.iter().map(|(k, n)| format!("{n:>5} {k}\n")).collect()
-}
 
 fn snapshot(name: &str, make: impl Fn(&str) -> App) {
-    for theme in THEMES {
-        for (w, h) in SIZES {
-            let mut app = make(theme);
-            let buffer = fixtures::draw(&mut app, w, h);
-            let text = format!("{}--- styles ---\n{}", fixtures::buffer_text(&buffer), styles(&buffer));
-            insta::assert_snapshot!(format!("{name}_{w}x{h}_{theme}"), text);
-        }
+    for (name, text) in fixtures::screens(name, make) {
+        insta::assert_snapshot!(name, text);
     }
 }
 

@@ -3,44 +3,16 @@
 
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::press;
+
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::DataMsg;
 use ledgerdeck_tui::theme::{ColorMode, Theme};
 use ratatui::buffer::Buffer;
-use std::collections::BTreeMap;
-
-const THEMES: [&str; 2] = ["terminal", "ledger-paper"];
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-    }
-}
-
-fn styles(buffer: &Buffer) -> String {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for cell in buffer.content() {
-        let key = format!("fg={:?} bg={:?} mod={:?}", cell.fg, cell.bg, cell.modifier);
-        *counts.entry(key).or_default() += 1;
-    }
-    counts.iter().map(|(k, n)| format!("{n:>5} {k}\n")).collect()
-}
 
 fn snapshot(name: &str, make: impl Fn(&str) -> App) {
-    for theme in THEMES {
-        for (w, h) in SIZES {
-            let mut app = make(theme);
-            let buffer = fixtures::draw(&mut app, w, h);
-            let text = format!("{}--- styles ---\n{}", fixtures::buffer_text(&buffer), styles(&buffer));
-            insta::assert_snapshot!(format!("{name}_{w}x{h}_{theme}"), text);
-        }
+    for (name, text) in fixtures::screens(name, make) {
+        insta::assert_snapshot!(name, text);
     }
 }
 
@@ -94,7 +66,7 @@ fn production_banner() {
 
 #[test]
 fn too_small() {
-    for theme in THEMES {
+    for theme in fixtures::THEMES {
         for (w, h) in [(79, 24), (60, 20)] {
             let mut app = fixtures::app(theme, false, false);
             let buffer = fixtures::draw(&mut app, w, h);
@@ -102,7 +74,7 @@ fn too_small() {
             assert!(text.contains(&format!("need 80×24, have {w}×{h}")), "{text}");
             insta::assert_snapshot!(
                 format!("too_small_{w}x{h}_{theme}"),
-                format!("{text}--- styles ---\n{}", styles(&buffer))
+                format!("{text}--- styles ---\n{}", fixtures::styles(&buffer))
             );
         }
     }

@@ -2,25 +2,12 @@
 
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::press;
+
 use ledgerdeck_client::{AuditQuery, Page, Role};
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::{DataMsg, Request, ViewId};
 use serde_json::json;
-
-fn press(app: &mut App, keys: &str) -> Vec<Request> {
-    keys.chars()
-        .flat_map(|c| {
-            let code = match c {
-                '\n' => KeyCode::Enter,
-                '\x1b' => KeyCode::Esc,
-                '\t' => KeyCode::Tab,
-                c => KeyCode::Char(c),
-            };
-            app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
-        })
-        .collect()
-}
 
 fn screen(app: &mut App) -> String {
     fixtures::buffer_text(&fixtures::draw(app, 160, 48))
