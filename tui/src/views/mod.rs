@@ -126,6 +126,18 @@ pub fn placeholder(text: &str, theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), theme.muted))
 }
 
+/// The `filter:` line while a filter is typed, scrolled to keep the cursor in
+/// view, with the terminal cursor placed on it.
+pub fn filter_input(frame: &mut Frame, area: Rect, input: &tui_input::Input, theme: &Theme) -> Line<'static> {
+    let width = usize::from(area.width.saturating_sub(10));
+    let scroll = input.visual_scroll(width);
+    let visible: String = input.value().chars().skip(scroll).collect();
+    if let Some(x) = (area.x + 8).checked_add((input.visual_cursor().saturating_sub(scroll)) as u16) {
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+    Line::from(vec![Span::styled("filter: ", theme.accent), Span::styled(cell(&visible, width as u16), theme.text)])
+}
+
 /// Draws a placeholder (`loading…`, `no wallets`) in `area`.
 pub fn say(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
     frame.render_widget(Paragraph::new(placeholder(text, theme)), area);

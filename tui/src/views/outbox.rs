@@ -1,7 +1,7 @@
 //! Outbox: delivery stats, the message list with a `/` filter, and one
 //! message's deliveries and attempts (drawn by `outbox_detail`).
 
-use super::{Effect, age, block, cell, clock, count, say, widths};
+use super::{Effect, age, block, cell, clock, count, filter_input, say, widths};
 use crate::data::Request;
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -272,18 +272,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme
 
 fn render_filter(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
     let line = match &state.editing {
-        Some(input) => {
-            let width = usize::from(area.width.saturating_sub(10));
-            let scroll = input.visual_scroll(width);
-            let visible: String = input.value().chars().skip(scroll).collect();
-            if let Some(x) = (area.x + 8).checked_add((input.visual_cursor().saturating_sub(scroll)) as u16) {
-                frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-            }
-            Line::from(vec![
-                Span::styled("filter: ", theme.accent),
-                Span::styled(cell(&visible, width as u16), theme.text),
-            ])
-        }
+        Some(input) => filter_input(frame, area, input, theme),
         None if state.filter.is_empty() => {
             Line::from(Span::styled("/ to filter: dead, status:pending, type:payout.settled", theme.muted))
         }

@@ -5,7 +5,7 @@ use super::PayoutsState;
 use crate::hold_form;
 use crate::result_card;
 use crate::theme::Theme;
-use crate::views::{age, block, cell, say, widths};
+use crate::views::{age, block, cell, filter_input, say, widths};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -90,18 +90,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Them
 
 fn render_filter(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
     let line = match &state.editing {
-        Some(input) => {
-            let width = usize::from(area.width.saturating_sub(10));
-            let scroll = input.visual_scroll(width);
-            let visible: String = input.value().chars().skip(scroll).collect();
-            if let Some(x) = (area.x + 8).checked_add((input.visual_cursor().saturating_sub(scroll)) as u16) {
-                frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-            }
-            Line::from(vec![
-                Span::styled("filter: ", theme.accent),
-                Span::styled(cell(&visible, width as u16), theme.text),
-            ])
-        }
+        Some(input) => filter_input(frame, area, input, theme),
         None if state.filter.is_empty() => Line::from(Span::styled(
             "/ filter: merchant:m1 provider:sandbox USD ref-text · S status · o sort",
             theme.muted,
