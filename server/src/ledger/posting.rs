@@ -146,21 +146,39 @@ pub async fn post_transaction(conn: &mut AnyConnection, txn: NewTransaction, now
 }
 
 /// Says why a guarded balance update touched no row.
+///
+/// The answer rests only on what never changes about the account (its
+/// currency and whether it may go negative) and the leg's sign, never on a
+/// second read of the balance: on PostgreSQL that read takes a newer snapshot
+/// than the refused update did, and a credit committed in between would turn
+/// an overdraft into a "limit exceeded".
 async fn explain_refused_update(conn: &mut AnyConnection, leg: &Leg) -> LedgerError {
-    let row = sqlx::query("SELECT currency, balance FROM accounts WHERE id = $1")
-        .bind(&leg.account_id)
-        .fetch_optional(&mut *conn)
-        .await;
+    let row = sqlx::query(
+        "SELECT currency, CAST(CASE WHEN allow_negative THEN 1 ELSE 0 END AS BIGINT) AS allow_negative \
+         FROM accounts WHERE id = $1",
+    )
+    .bind(&leg.account_id)
+    .fetch_optional(&mut *conn)
+    .await;
     let row = match row {
         Ok(Some(row)) => row,
         Ok(None) => return LedgerError::NotFound { what: "account", id: leg.account_id.clone() },
         Err(e) => return e.into(),
     };
     let currency: String = row.try_get("currency").unwrap_or_default();
-    let balance: i64 = row.try_get("balance").unwrap_or_default();
+    let allow_negative = row.try_get::<i64, _>("allow_negative").unwrap_or_default() != 0;
+    refusal_reason(leg, &currency, allow_negative)
+}
+
+/// Why a leg on an account in `currency` was refused by the guarded update.
+///
+/// A debit on an account that may not go negative can only fail its guard
+/// for lack of funds (a non-negative balance minus a legal amount never falls
+/// below the limit); every other refusal is the balance limit.
+fn refusal_reason(leg: &Leg, currency: &str, allow_negative: bool) -> LedgerError {
     if currency != leg.currency {
         LedgerError::CurrencyMismatch(format!("account {} is in {currency}, not {}", leg.account_id, leg.currency))
-    } else if balance.checked_add(leg.amount).is_some_and(|b| b < 0) {
+    } else if leg.amount < 0 && !allow_negative {
         LedgerError::InsufficientFunds { account: leg.account_id.clone() }
     } else {
         LedgerError::BalanceLimitExceeded { account: leg.account_id.clone() }
@@ -190,5 +208,19 @@ mod tests {
         assert!(check_balanced(&[leg("a", "USD", 0), leg("b", "USD", 0)]).is_err());
         assert!(check_balanced(&[leg("a", "USD", 5)]).is_err());
         assert!(check_balanced(&[leg("a", "USD", 5), leg("a", "USD", -5)]).is_err());
+    }
+
+    /// A refused debit on a wallet account is always a lack of funds, even
+    /// when the balance read afterwards would have covered it (a credit
+    /// committed in between): the reason must not depend on that later read.
+    #[test]
+    fn refused_debits_and_credits_get_the_right_reason() {
+        let code = |leg: &Leg, currency: &str, allow_negative: bool| {
+            refusal_reason(leg, currency, allow_negative).code().as_str()
+        };
+        assert_eq!(code(&leg("w", "USD", -150), "USD", false), "INSUFFICIENT_FUNDS");
+        assert_eq!(code(&leg("w", "USD", 150), "USD", false), "BALANCE_LIMIT_EXCEEDED");
+        assert_eq!(code(&leg("c", "USD", -150), "USD", true), "BALANCE_LIMIT_EXCEEDED");
+        assert_eq!(code(&leg("w", "USD", -150), "EUR", false), "CURRENCY_MISMATCH");
     }
 }
