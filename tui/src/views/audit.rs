@@ -1,7 +1,7 @@
 //! Audit: the audit log, newest first (cursor-paged, `n` for more); `/`
 //! filters by actor on the server.
 
-use super::{Effect, block, cell, clock, say, took, widths};
+use super::{Effect, block, cell, clock, paged_title, say, took, widths};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
 use crossterm::event::{Event, KeyEvent};
@@ -106,8 +106,7 @@ impl AuditState {
 
 /// Draws the Audit view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) {
-    let more = if state.next.is_some() { " (n: more)" } else { "" };
-    let title = format!("Audit log, newest first{more}");
+    let title = paged_title("Audit log, newest first", state.next.is_some());
     let outer = block(&title, theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);

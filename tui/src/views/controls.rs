@@ -1,7 +1,7 @@
 //! Controls: the stored feature flag rows (`f` sets one through the
 //! generated `set_feature_flag` form) and the provider event log.
 
-use super::{Effect, block, cell, clock, say, widths};
+use super::{Effect, block, cell, clock, paged_list, say, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -121,17 +121,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ControlsState, theme: &Them
             frame.render_stateful_widget(table, inner, &mut table_state);
         }
     }
-    let more = if state.next.is_some() { " (n: more)" } else { "" };
-    let title = format!("Provider events, newest first{more}");
-    let outer = block(&title, theme);
-    let inner = outer.inner(events_area);
-    frame.render_widget(outer, events_area);
-    let Some(events) = &state.events else {
-        return say(frame, inner, "loading…", theme);
+    let more = state.next.is_some();
+    let Some((inner, events)) = paged_list(
+        frame,
+        events_area,
+        "Provider events, newest first",
+        more,
+        state.events.as_ref(),
+        "no provider events",
+        theme,
+    ) else {
+        return;
     };
-    if events.is_empty() {
-        return say(frame, inner, "no provider events", theme);
-    }
     let columns = [
         Constraint::Length(8),
         Constraint::Length(10),

@@ -2,7 +2,7 @@
 //! `n` for more); Enter opens one; `x` reverses it through the generated
 //! `reverse_transaction` form.
 
-use super::{Effect, block, cell, clock, say, widths};
+use super::{Effect, block, cell, clock, paged_list, say, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -99,17 +99,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LedgerState, theme: &Theme)
     if state.open.is_some() {
         return render_detail(frame, area, state.detail.as_ref(), theme);
     }
-    let more = if state.next.is_some() { " (n: more)" } else { "" };
-    let title = format!("Transactions, newest first{more}");
-    let outer = block(&title, theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let Some(txns) = &state.transactions else {
-        return say(frame, inner, "loading…", theme);
+    let more = state.next.is_some();
+    let Some((inner, txns)) = paged_list(
+        frame,
+        area,
+        "Transactions, newest first",
+        more,
+        state.transactions.as_ref(),
+        "no transactions",
+        theme,
+    ) else {
+        return;
     };
-    if txns.is_empty() {
-        return say(frame, inner, "no transactions", theme);
-    }
     let columns = [
         Constraint::Length(8),
         Constraint::Length(15),

@@ -53,6 +53,35 @@ pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
         .style(theme.text)
 }
 
+/// A paged list's title: `(n: more)` while another page can be loaded.
+pub fn paged_title(title: &str, more: bool) -> String {
+    if more { format!("{title} (n: more)") } else { title.to_string() }
+}
+
+/// Draws a paged list's bordered frame into `area` and returns its inner
+/// area with the rows, or `None` after saying `loading…` (nothing loaded
+/// yet) or `empty` (nothing to list).
+pub fn paged_list<'r, T>(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    more: bool,
+    rows: Option<&'r Vec<T>>,
+    empty: &str,
+    theme: &Theme,
+) -> Option<(Rect, &'r [T])> {
+    let title = paged_title(title, more);
+    let outer = block(&title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    match rows {
+        None => say(frame, inner, "loading…", theme),
+        Some(rows) if rows.is_empty() => say(frame, inner, empty, theme),
+        Some(rows) => return Some((inner, rows)),
+    }
+    None
+}
+
 /// The exact widths of columns laid out in `total` cells with one space between.
 pub fn widths(total: u16, columns: &[Constraint]) -> Vec<u16> {
     Layout::horizontal(columns.iter().copied())

@@ -1,7 +1,7 @@
 //! Wallets: every wallet with its balances (cursor-paged, `n` for the next
 //! page); Enter opens a wallet's statement.
 
-use super::{Effect, block, cell, clock, say, widths};
+use super::{Effect, block, cell, clock, paged_list, say, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -95,17 +95,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &WalletsState, theme: &Theme
     if let Some(id) = &state.open {
         return render_statement(frame, area, id, state.statement.as_ref(), theme);
     }
-    let more = if state.next.is_some() { " (n: more)" } else { "" };
-    let title = format!("Wallets{more}");
-    let outer = block(&title, theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let Some(wallets) = &state.wallets else {
-        return say(frame, inner, "loading…", theme);
+    let more = state.next.is_some();
+    let Some((inner, wallets)) = paged_list(frame, area, "Wallets", more, state.wallets.as_ref(), "no wallets", theme)
+    else {
+        return;
     };
-    if wallets.is_empty() {
-        return say(frame, inner, "no wallets", theme);
-    }
     let columns = [
         Constraint::Fill(2),
         Constraint::Fill(1),
