@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(axum::middleware::from_fn(problem::refuse_nul_in_url))
         .layer(axum::middleware::from_fn(problem::problems_everywhere))
         .layer(TraceLayer::new_for_http())
 }

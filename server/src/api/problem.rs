@@ -170,3 +170,13 @@ pub async fn problems_everywhere(request: Request, next: Next) -> Response {
 pub async fn no_such_route() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such route")
 }
+
+/// Refuses a URL carrying a NUL character (`%00`) in its path or query: no
+/// id or filter contains one, and PostgreSQL cannot even compare text with
+/// NUL in it, so it would otherwise answer as a storage failure.
+pub async fn refuse_nul_in_url(request: Request, next: Next) -> Response {
+    if request.uri().path_and_query().is_some_and(|pq| pq.as_str().contains("%00")) {
+        return ApiError::new(ErrorCode::MalformedRequest, "the URL contains a NUL character (%00)").into_response();
+    }
+    next.run(request).await
+}
