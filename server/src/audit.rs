@@ -9,24 +9,45 @@ use sqlx::AnyConnection;
 
 /// One command attempt, ready to record.
 #[derive(Debug, Clone)]
-pub struct Attempt<'a> {
+pub struct Attempt {
     /// Who.
-    pub caller: &'a Caller,
+    pub caller: Caller,
     /// Which command.
-    pub command: &'a str,
+    pub command: String,
     /// The idempotency key, if any.
-    pub key: Option<&'a str>,
+    pub key: Option<String>,
     /// When it started (µs since the epoch).
     pub started_at: i64,
 }
 
-impl Attempt<'_> {
-    fn fields(&self, result: Result<&CommandResult, &LedgerError>) -> (&'static str, Option<String>, Option<String>) {
-        match result {
+/// An attempt with its outcome: one audit row, owned, so it can be written
+/// later on another task's transaction.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    attempt: Attempt,
+    outcome: &'static str,
+    code: Option<String>,
+    subject: Option<String>,
+    detail: Option<String>,
+    finished_at: i64,
+}
+
+impl Attempt {
+    /// The audit row of this attempt ending with `result`.
+    pub fn entry(&self, result: Result<&CommandResult, &LedgerError>) -> AuditEntry {
+        let (outcome, code, subject) = match result {
             Ok(r) if r.replayed => ("replayed", None, r.subject_id.clone()),
             Ok(r) => ("posted", None, r.subject_id.clone()),
             Err(e) if e.is_refusal() => ("refused", Some(e.code().as_str().to_string()), None),
             Err(e) => ("failed", Some(e.code().as_str().to_string()), None),
+        };
+        AuditEntry {
+            attempt: self.clone(),
+            outcome,
+            code,
+            subject,
+            detail: result.err().map(|e| truncate(&e.to_string(), 300)),
+            finished_at: now_micros(),
         }
     }
 
@@ -37,38 +58,31 @@ impl Attempt<'_> {
         conn: &mut AnyConnection,
         result: Result<&CommandResult, &LedgerError>,
     ) -> Result<(), sqlx::Error> {
-        let (outcome, code, subject) = self.fields(result);
-        let detail = result.err().map(|e| truncate(&e.to_string(), 300));
-        let now = now_micros();
+        self.entry(result).insert(conn).await
+    }
+}
+
+impl AuditEntry {
+    /// Writes the row on `conn`.
+    pub async fn insert(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        let a = &self.attempt;
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor, action, idempotency_key, outcome, error_code, subject_id, detail, duration_micros) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
-        .bind(self.started_at)
-        .bind(&self.caller.name)
-        .bind(self.command)
-        .bind(self.key)
-        .bind(outcome)
-        .bind(code)
-        .bind(subject)
-        .bind(detail)
-        .bind((now - self.started_at).max(0))
+        .bind(a.started_at)
+        .bind(&a.caller.name)
+        .bind(&a.command)
+        .bind(a.key.as_deref())
+        .bind(self.outcome)
+        .bind(self.code.as_deref())
+        .bind(self.subject.as_deref())
+        .bind(self.detail.as_deref())
+        .bind((self.finished_at - a.started_at).max(0))
         .execute(conn)
         .await?;
         Ok(())
-    }
-
-    /// Records the attempt on its own (for refusals and replays); a failure
-    /// to write is logged, never allowed to hide the attempt's own answer.
-    pub async fn record(&self, store: &Store, result: Result<&CommandResult, &LedgerError>) {
-        let outcome = async {
-            let mut conn = store.pool().acquire().await?;
-            self.record_on(&mut conn, result).await
-        };
-        if let Err(e) = outcome.await {
-            tracing::warn!(command = self.command, error = %e, "could not write an audit record");
-        }
     }
 }
 

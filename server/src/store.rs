@@ -25,6 +25,14 @@ pub struct Store {
     backend: Backend,
 }
 
+/// The settings of every SQLite connection. WAL: readers never block the
+/// writer. synchronous=FULL: a committed posting survives power loss.
+/// busy_timeout: writers queue for the lock instead of failing. mmap_size:
+/// reads map the file instead of copying pages through a small cache (the
+/// gates scan indexes of millions of rows); writes are unaffected.
+pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 1073741824;";
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -53,18 +61,7 @@ impl Store {
                     .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // WAL: readers never block the writer. synchronous=FULL:
-                            // a committed posting survives power loss. busy_timeout:
-                            // writers queue for the lock instead of failing.
-                            // mmap_size: reads map the file instead of copying
-                            // pages through a small cache (the gates scan indexes
-                            // of millions of rows); writes are unaffected.
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA mmap_size = 1073741824;",
-                            )
-                            .await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
                             Ok(())
                         })
                     })

@@ -1,13 +1,19 @@
 //! Idempotency keys (after the IETF Idempotency-Key draft), scoped to the
 //! caller.
 //!
-//! A request first *claims* its key in a short transaction of its own: an
-//! `in_progress` row with a lease. It then executes and marks the key
-//! `completed`, with the result to replay, on the same transaction as its
-//! money movement, so a key is completed exactly when the money moved. A
-//! definite refusal frees the key; a storage failure leaves the claim to
-//! expire, after which a retry takes it over (the money either moved with the
-//! key completed, or did not move at all).
+//! A command that runs on the dispatcher's transaction *claims* its key on
+//! that transaction (an `in_progress` row), executes, and marks the key
+//! `completed` with the result to replay before the transaction commits: the
+//! key is completed exactly when the money moved, and a refusal or a crash
+//! rolls the claim back with everything else. A twin arriving meanwhile waits
+//! on the row (PostgreSQL) or behind it in the writer's queue (SQLite) and
+//! then replays.
+//!
+//! A standalone command (one that runs outside that transaction) claims its
+//! key in a short transaction of its own, with a lease: a definite refusal
+//! frees the key; a storage failure leaves the claim to expire, after which a
+//! retry takes it over. While such a claim is held, a twin waits a bounded
+//! time and then answers `IDEMPOTENCY_IN_PROGRESS`.
 
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::now_micros;
@@ -31,21 +37,21 @@ pub enum Claim {
 
 /// The key of one request.
 #[derive(Debug, Clone)]
-pub struct KeyedRequest<'a> {
+pub struct KeyedRequest {
     /// Who asked (keys are scoped to the caller).
-    pub caller: &'a str,
+    pub caller: String,
     /// The caller's key.
-    pub key: &'a str,
+    pub key: String,
     /// The command's name.
-    pub command: &'a str,
+    pub command: &'static str,
     /// A hash of the command and its canonical parameters.
     pub request_hash: String,
 }
 
-impl<'a> KeyedRequest<'a> {
+impl KeyedRequest {
     /// Describes a request; refuses a key that is empty, too long or not
     /// printable ASCII.
-    pub fn new(caller: &'a str, key: &'a str, command: &'a str, canonical_params: &str) -> LedgerResult<Self> {
+    pub fn new(caller: &str, key: &str, command: &'static str, canonical_params: &str) -> LedgerResult<Self> {
         if key.is_empty() || key.len() > MAX_KEY_LEN || !key.chars().all(|c| c.is_ascii_graphic()) {
             return Err(LedgerError::field(
                 "Idempotency-Key",
@@ -56,11 +62,42 @@ impl<'a> KeyedRequest<'a> {
         hasher.update(command.as_bytes());
         hasher.update([0u8]);
         hasher.update(canonical_params.as_bytes());
-        Ok(KeyedRequest { caller, key, command, request_hash: hex::encode(hasher.finalize()) })
+        Ok(KeyedRequest {
+            caller: caller.to_string(),
+            key: key.to_string(),
+            command,
+            request_hash: hex::encode(hasher.finalize()),
+        })
     }
 
-    /// Tries to claim the key for this request.
-    pub async fn claim(&self, pool: &AnyPool, lease_micros: i64, retention_micros: i64) -> LedgerResult<Claim> {
+    /// The stored result to replay if the key completed earlier with the same
+    /// parameters; a read only, so a replay never waits for the write lock.
+    pub async fn completed(&self, pool: &AnyPool) -> LedgerResult<Option<CommandResult>> {
+        let row = sqlx::query(
+            "SELECT request_hash, response, expires_at FROM idempotency_keys \
+             WHERE caller = $1 AND idempotency_key = $2 AND state = 'completed'",
+        )
+        .bind(&self.caller)
+        .bind(&self.key)
+        .fetch_optional(pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<i64, _>("expires_at")? <= now_micros() {
+            return Ok(None);
+        }
+        if row.try_get::<String, _>("request_hash")? != self.request_hash {
+            return Err(LedgerError::IdempotencyKeyReused(self.key.clone()));
+        }
+        replay(&row.try_get::<String, _>("response")?).map(Some)
+    }
+
+    /// Tries to claim the key for this request on `conn`.
+    pub async fn claim(
+        &self,
+        conn: &mut AnyConnection,
+        lease_micros: i64,
+        retention_micros: i64,
+    ) -> LedgerResult<Claim> {
         let now = now_micros();
         let token = uuid::Uuid::now_v7().to_string();
         let inserted = sqlx::query(
@@ -68,15 +105,15 @@ impl<'a> KeyedRequest<'a> {
              (caller, idempotency_key, command, request_hash, state, claim_token, locked_until, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8) ON CONFLICT (caller, idempotency_key) DO NOTHING",
         )
-        .bind(self.caller)
-        .bind(self.key)
+        .bind(&self.caller)
+        .bind(&self.key)
         .bind(self.command)
         .bind(&self.request_hash)
         .bind(&token)
         .bind(now + lease_micros)
         .bind(now)
         .bind(now + retention_micros)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
         if inserted.rows_affected() == 1 {
             return Ok(Claim::Claimed(token));
@@ -86,9 +123,9 @@ impl<'a> KeyedRequest<'a> {
             "SELECT request_hash, state, claim_token, locked_until, response, expires_at \
              FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2",
         )
-        .bind(self.caller)
-        .bind(self.key)
-        .fetch_optional(pool)
+        .bind(&self.caller)
+        .bind(&self.key)
+        .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else {
             // Freed between our insert and our read: the next attempt claims it.
@@ -102,7 +139,7 @@ impl<'a> KeyedRequest<'a> {
         let lease_lapsed = state == "in_progress" && locked_until.is_some_and(|t| t <= now);
 
         if !expired && row.try_get::<String, _>("request_hash")? != self.request_hash {
-            return Err(LedgerError::IdempotencyKeyReused(self.key.to_string()));
+            return Err(LedgerError::IdempotencyKeyReused(self.key.clone()));
         }
         if expired || lease_lapsed {
             // Take the key over, but only from the holder we saw.
@@ -118,21 +155,17 @@ impl<'a> KeyedRequest<'a> {
             .bind(now + lease_micros)
             .bind(now)
             .bind(now + retention_micros)
-            .bind(self.caller)
-            .bind(self.key)
+            .bind(&self.caller)
+            .bind(&self.key)
             .bind(&state)
             .bind(expires_at)
             .bind(old_token.unwrap_or_default())
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
             return Ok(if taken.rows_affected() == 1 { Claim::Claimed(token) } else { Claim::InFlight });
         }
         if state == "completed" {
-            let response: String = row.try_get("response")?;
-            let mut result: CommandResult = serde_json::from_str(&response)
-                .map_err(|e| LedgerError::Internal(format!("stored idempotent response is unreadable: {e}")))?;
-            result.replayed = true;
-            return Ok(Claim::Completed(result));
+            return replay(&row.try_get::<String, _>("response")?).map(Claim::Completed);
         }
         Ok(Claim::InFlight)
     }
@@ -146,13 +179,13 @@ impl<'a> KeyedRequest<'a> {
              WHERE caller = $2 AND idempotency_key = $3 AND claim_token = $4 AND state = 'in_progress'",
         )
         .bind(response)
-        .bind(self.caller)
-        .bind(self.key)
+        .bind(&self.caller)
+        .bind(&self.key)
         .bind(token)
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(LedgerError::IdempotencyInProgress(self.key.to_string()));
+            return Err(LedgerError::IdempotencyInProgress(self.key.clone()));
         }
         Ok(())
     }
@@ -163,13 +196,21 @@ impl<'a> KeyedRequest<'a> {
             "DELETE FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2 \
              AND claim_token = $3 AND state = 'in_progress'",
         )
-        .bind(self.caller)
-        .bind(self.key)
+        .bind(&self.caller)
+        .bind(&self.key)
         .bind(token)
         .execute(pool)
         .await?;
         Ok(())
     }
+}
+
+/// A stored response, marked as a replay.
+fn replay(response: &str) -> LedgerResult<CommandResult> {
+    let mut result: CommandResult = serde_json::from_str(response)
+        .map_err(|e| LedgerError::Internal(format!("stored idempotent response is unreadable: {e}")))?;
+    result.replayed = true;
+    Ok(result)
 }
 
 /// Deletes keys whose retention window has passed; returns how many.

@@ -11,6 +11,7 @@ mod payouts;
 mod registry;
 mod wallets;
 mod webhook_commands;
+mod writer;
 
 pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};
@@ -22,7 +23,9 @@ use crate::gates::{GateConfig, Gates};
 use crate::store::{Store, now_micros};
 use idempotency::{Claim, KeyedRequest};
 use ledgerdeck_client::{CommandResult, Role};
+use std::sync::Arc;
 use std::time::Duration;
+use writer::{Durability, Job, Step, Writer};
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -75,13 +78,15 @@ pub struct Ledger {
     store: Store,
     config: LedgerConfig,
     gates: Gates,
+    writer: Writer,
 }
 
 impl Ledger {
     /// A ledger over `store`.
     pub fn new(store: Store, config: LedgerConfig) -> Self {
         let gates = Gates::new(store.clone(), config.gates.clone());
-        Ledger { store, config, gates }
+        let writer = Writer::new(store.clone(), config.in_flight_wait);
+        Ledger { store, config, gates, writer }
     }
 
     /// The reconciliation gates over this ledger's store.
@@ -108,109 +113,224 @@ impl Ledger {
         body: serde_json::Value,
         idempotency_key: Option<&str>,
     ) -> LedgerResult<CommandResult> {
-        let attempt = Attempt { caller, command, key: idempotency_key, started_at: now_micros() };
+        let attempt = Attempt {
+            caller: caller.clone(),
+            command: command.to_string(),
+            key: idempotency_key.map(str::to_string),
+            started_at: now_micros(),
+        };
         let mut audited = false;
         let outcome = self.execute_audited(&attempt, body, &mut audited).await;
         if !audited {
-            attempt.record(&self.store, outcome.as_ref()).await;
+            self.record(&attempt, outcome.as_ref()).await;
         }
         outcome
+    }
+
+    /// Writes the audit row of an attempt that posted nothing (a refusal, a
+    /// failure, a replay), without waiting for the disk; a failure to write
+    /// it is logged, never allowed to hide the attempt's own answer.
+    async fn record(&self, attempt: &Attempt, result: Result<&CommandResult, &LedgerError>) {
+        let entry = attempt.entry(result);
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                entry.insert(conn).await?;
+                Ok(Step::Recorded)
+            })
+        });
+        if let Err(e) = self.writer.run(job, Durability::Relaxed).await {
+            tracing::warn!(command = attempt.command, error = %e, "could not write an audit record");
+        }
     }
 
     /// The body of [`Ledger::execute`]; sets `audited` once a posted
     /// command's audit row has committed with it.
     async fn execute_audited(
         &self,
-        attempt: &Attempt<'_>,
+        attempt: &Attempt,
         body: serde_json::Value,
         audited: &mut bool,
     ) -> LedgerResult<CommandResult> {
-        let (caller, command, idempotency_key) = (attempt.caller, attempt.command, attempt.key);
-        let def = find(command).ok_or_else(|| LedgerError::UnknownCommand(command.chars().take(64).collect()))?;
+        let caller = &attempt.caller;
+        let def = find(&attempt.command)
+            .ok_or_else(|| LedgerError::UnknownCommand(attempt.command.chars().take(64).collect()))?;
         if !caller.role.allows(def.role) {
             return Err(LedgerError::Forbidden { command: def.name.to_string(), needed: def.role.as_str() });
         }
-        if def.moves_money && idempotency_key.is_none() {
+        if def.moves_money && attempt.key.is_none() {
             return Err(LedgerError::IdempotencyKeyMissing(def.name.to_string()));
         }
         let params = Params::check(def.fields, body)?;
-        let keyed = idempotency_key
+        let keyed = attempt
+            .key
+            .as_deref()
             .map(|key| KeyedRequest::new(&caller.name, key, def.name, &params.canonical()))
             .transpose()?;
+        let call = Call { name: def.name, attempt: attempt.clone(), params: Arc::new(params), keyed };
+        match def.body {
+            Body::InTransaction(run) => self.execute_in_transaction(run, call, audited).await,
+            Body::Standalone(run) => self.execute_standalone(run, call, audited).await,
+        }
+    }
 
-        let token = match &keyed {
+    /// A command on the writer's transaction: its key is claimed, its money
+    /// moved, its key completed and its audit row written there, all or
+    /// nothing.
+    async fn execute_in_transaction(&self, run: RunFn, call: Call, audited: &mut bool) -> LedgerResult<CommandResult> {
+        if let Some(keyed) = &call.keyed
+            && let Some(replay) = keyed.completed(self.store.pool()).await?
+        {
+            return Ok(replay);
+        }
+        let deadline = tokio::time::Instant::now() + self.config.in_flight_wait;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match self.writer.run(call.job(run, &self.config), Durability::Synced).await? {
+                Step::Posted(result) => {
+                    *audited = true;
+                    return Ok(result);
+                }
+                Step::Replay(result) => return Ok(result),
+                Step::InFlight if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Step::InFlight | Step::Recorded => return Err(call.in_progress()),
+            }
+        }
+    }
+
+    /// A command that runs outside the writer's transaction (a long read):
+    /// its key is claimed with a lease first, and completed with its audit row
+    /// after it.
+    async fn execute_standalone(
+        &self,
+        run: StandaloneFn,
+        call: Call,
+        audited: &mut bool,
+    ) -> LedgerResult<CommandResult> {
+        let token = match &call.keyed {
             Some(keyed) => match self.claim(keyed).await? {
                 Ok(token) => Some(token),
                 Err(replay) => return Ok(replay),
             },
             None => None,
         };
-
-        let ctx = CommandContext { caller, command: def.name, now: now_micros() };
-        let (mut tx, outcome) = match def.body {
-            Body::InTransaction(run) => {
-                let mut tx = self.store.begin_write().await?;
-                let outcome = run(&mut tx, &params, &ctx).await;
-                (tx, outcome)
-            }
-            Body::Standalone(run) => {
-                let outcome = run(self, &params, &ctx).await;
-                (self.store.begin_write().await?, outcome)
-            }
-        };
-        let outcome = match outcome {
-            Ok(result) => match (&keyed, &token) {
-                (Some(keyed), Some(token)) => keyed.complete(&mut tx, token, &result).await.map(|()| result),
-                _ => Ok(result),
-            },
+        let ctx = CommandContext { caller: &call.attempt.caller, command: call.name, now: now_micros() };
+        let outcome = match run(self, &call.params, &ctx).await {
+            Ok(result) => self.writer.run(call.completion(result, token.clone()), Durability::Synced).await,
             Err(e) => Err(e),
         };
-        let failed = match outcome {
-            Ok(result) => match attempt.record_on(&mut tx, Ok(&result)).await {
-                Ok(()) => {
-                    // Only a failed commit leaves the outcome unknown: then the
-                    // claim is kept and lapses with its lease.
-                    tx.commit().await?;
-                    *audited = true;
-                    return Ok(result);
+        match outcome {
+            Ok(Step::Posted(result)) => {
+                *audited = true;
+                Ok(result)
+            }
+            Ok(_) => Err(LedgerError::Internal("a standalone command's completion wrote nothing".into())),
+            Err(failed) => {
+                // Nothing was committed, so the command did not happen: free
+                // the key (unless the claim was lost to a takeover) so a retry
+                // runs afresh.
+                if let (Some(keyed), Some(token)) = (&call.keyed, &token)
+                    && !matches!(failed, LedgerError::IdempotencyInProgress(_))
+                    && let Err(release_error) = keyed.release(self.store.pool(), token).await
+                {
+                    tracing::warn!(key = keyed.key, error = %release_error, "could not free an idempotency claim");
                 }
-                Err(e) => LedgerError::from(e),
-            },
-            Err(e) => e,
-        };
-        // Nothing was committed, so the command did not happen: free the key
-        // (unless the claim was lost to a takeover) so a retry runs afresh.
-        tx.rollback().await.ok();
-        if let (Some(keyed), Some(token)) = (&keyed, &token)
-            && !matches!(failed, LedgerError::IdempotencyInProgress(_))
-            && let Err(release_error) = keyed.release(self.store.pool(), token).await
-        {
-            tracing::warn!(key = keyed.key, error = %release_error, "could not free an idempotency claim");
+                Err(failed)
+            }
         }
-        Err(failed)
     }
 
-    /// Claims a key, waiting a bounded time for an in-flight twin. Returns
-    /// the claim token, or the stored result to replay.
-    async fn claim(&self, keyed: &KeyedRequest<'_>) -> LedgerResult<Result<String, CommandResult>> {
+    /// Claims a key on its own short transaction, waiting a bounded time for
+    /// an in-flight twin. Returns the claim token, or the stored result to
+    /// replay.
+    async fn claim(&self, keyed: &KeyedRequest) -> LedgerResult<Result<String, CommandResult>> {
         let lease = micros(self.config.idempotency_lease);
         let retention = micros(self.config.idempotency_retention);
         let deadline = tokio::time::Instant::now() + self.config.in_flight_wait;
         let mut pause = Duration::from_millis(2);
         loop {
-            match keyed.claim(self.store.pool(), lease, retention).await? {
+            let mut conn = self.store.pool().acquire().await?;
+            match keyed.claim(&mut conn, lease, retention).await? {
                 Claim::Claimed(token) => return Ok(Ok(token)),
                 Claim::Completed(result) => return Ok(Err(result)),
                 Claim::InFlight if tokio::time::Instant::now() >= deadline => {
-                    return Err(LedgerError::IdempotencyInProgress(keyed.key.to_string()));
+                    return Err(LedgerError::IdempotencyInProgress(keyed.key.clone()));
                 }
                 Claim::InFlight => {
+                    drop(conn);
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
             }
         }
     }
+}
+
+/// One checked command call, owned so its work can run on the writer's task.
+#[derive(Debug, Clone)]
+struct Call {
+    name: &'static str,
+    attempt: Attempt,
+    params: Arc<Params>,
+    keyed: Option<KeyedRequest>,
+}
+
+impl Call {
+    /// The whole command as a writer job: claim the key, run, complete the
+    /// key, write the audit row.
+    fn job(&self, run: RunFn, config: &LedgerConfig) -> Job {
+        let call = self.clone();
+        let (lease, retention) = (micros(config.idempotency_lease), micros(config.idempotency_retention));
+        Box::new(move |conn| {
+            Box::pin(async move {
+                let token = match &call.keyed {
+                    Some(keyed) => match keyed.claim(conn, lease, retention).await {
+                        Ok(Claim::Claimed(token)) => Some(token),
+                        Ok(Claim::Completed(result)) => return Ok(Step::Replay(result)),
+                        Ok(Claim::InFlight) => return Ok(Step::InFlight),
+                        // PostgreSQL: the twin's transaction held the key's row
+                        // for the whole lock timeout (the in-flight wait).
+                        Err(e) if is_lock_timeout(&e) => return Err(call.in_progress()),
+                        Err(e) => return Err(e),
+                    },
+                    None => None,
+                };
+                let ctx = CommandContext { caller: &call.attempt.caller, command: call.name, now: now_micros() };
+                let result = run(&mut *conn, &call.params, &ctx).await?;
+                if let (Some(keyed), Some(token)) = (&call.keyed, &token) {
+                    keyed.complete(&mut *conn, token, &result).await?;
+                }
+                call.attempt.record_on(conn, Ok(&result)).await?;
+                Ok(Step::Posted(result))
+            })
+        })
+    }
+
+    /// A standalone command's result as a writer job: complete its key and
+    /// write its audit row.
+    fn completion(&self, result: CommandResult, token: Option<String>) -> Job {
+        let call = self.clone();
+        Box::new(move |conn| {
+            Box::pin(async move {
+                if let (Some(keyed), Some(token)) = (&call.keyed, &token) {
+                    keyed.complete(&mut *conn, token, &result).await?;
+                }
+                call.attempt.record_on(conn, Ok(&result)).await?;
+                Ok(Step::Posted(result))
+            })
+        })
+    }
+
+    fn in_progress(&self) -> LedgerError {
+        LedgerError::IdempotencyInProgress(self.attempt.key.clone().unwrap_or_default())
+    }
+}
+
+/// Whether `error` is PostgreSQL's `lock_not_available` (a lock timeout).
+fn is_lock_timeout(error: &LedgerError) -> bool {
+    matches!(error, LedgerError::Storage(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03"))
 }
 
 fn micros(d: Duration) -> i64 {

@@ -157,15 +157,24 @@ pub async fn create_wallet(
 
 /// The current balances of the given wallets, in the order given.
 pub async fn wallet_balances(conn: &mut AnyConnection, wallets: &[&Wallet]) -> LedgerResult<Vec<WalletBalance>> {
+    if wallets.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement for all of them (a transfer touches two).
+    let placeholders: Vec<String> = (1..=wallets.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT wallet_id, kind, balance FROM accounts WHERE wallet_id IN ({})", placeholders.join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for wallet in wallets {
+        query = query.bind(&wallet.id);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(wallets.len());
     for wallet in wallets {
-        let mut available = 0i64;
-        let mut reserved = 0i64;
-        let rows = sqlx::query("SELECT kind, balance FROM accounts WHERE wallet_id = $1")
-            .bind(&wallet.id)
-            .fetch_all(&mut *conn)
-            .await?;
-        for row in rows {
+        let (mut available, mut reserved) = (0i64, 0i64);
+        for row in &rows {
+            if row.try_get::<String, _>("wallet_id")? != wallet.id {
+                continue;
+            }
             let kind: String = row.try_get("kind")?;
             let balance: i64 = row.try_get("balance")?;
             if kind == WalletAccount::Available.kind() {
