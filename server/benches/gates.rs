@@ -14,89 +14,15 @@
 //! admin URL (default `postgres://postgres@127.0.0.1:5432/postgres`); each run
 //! gets its own database, dropped afterwards.
 
+mod scratch;
 mod synthetic;
 
 use ledgerdeck_server::gates::{Gate, GateConfig, Gates, Mode};
 use ledgerdeck_server::{Store, invariants};
-use sqlx::{Connection, Executor, PgConnection};
-use std::error::Error;
+use scratch::{BenchResult, Database, Scratch};
 use std::time::{Duration, Instant};
 
-type BenchResult<T> = Result<T, Box<dyn Error>>;
-
 const DEFAULT_SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Database {
-    Sqlite,
-    Postgres,
-}
-
-/// A throw-away store and what removes it.
-struct Scratch {
-    store: Store,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    /// Removed when dropped.
-    Sqlite {
-        _dir: tempfile::TempDir,
-    },
-    Postgres {
-        admin_url: String,
-        name: String,
-    },
-}
-
-impl Scratch {
-    async fn sqlite() -> BenchResult<Scratch> {
-        let dir = tempfile::tempdir()?;
-        if let Ok(keep) = std::env::var("LEDGERDECK_BENCH_KEEP_SQLITE") {
-            // For profiling the queries afterwards with the sqlite3 shell.
-            let store = Store::open(&format!("sqlite:{keep}")).await?;
-            return Ok(Scratch { store, cleanup: Cleanup::Sqlite { _dir: dir } });
-        }
-        let store = Store::open(&format!("sqlite:{}", dir.path().join("ledger.db").display())).await?;
-        Ok(Scratch { store, cleanup: Cleanup::Sqlite { _dir: dir } })
-    }
-
-    async fn postgres(admin_url: &str, n: usize) -> BenchResult<Scratch> {
-        let name = format!("ledgerdeck_bench_{}_{n}", std::process::id());
-        let mut admin = PgConnection::connect(admin_url).await?;
-        admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await?;
-        admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
-        admin.close().await?;
-        let (base, _) = admin_url.rsplit_once('/').ok_or("admin URL without a database name")?;
-        let cleanup = Cleanup::Postgres { admin_url: admin_url.to_string(), name: name.clone() };
-        match Store::open(&format!("{base}/{name}")).await {
-            Ok(store) => Ok(Scratch { store, cleanup }),
-            Err(e) => {
-                drop_database(admin_url, &name).await;
-                Err(e.into())
-            }
-        }
-    }
-
-    async fn remove(self) {
-        self.store.close().await;
-        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            drop_database(admin_url, name).await;
-        }
-    }
-}
-
-async fn drop_database(admin_url: &str, name: &str) {
-    match PgConnection::connect(admin_url).await {
-        Ok(mut admin) => {
-            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            if let Err(e) = admin.execute(sqlx::AssertSqlSafe(sql)).await {
-                eprintln!("could not drop database {name}: {e}");
-            }
-        }
-        Err(e) => eprintln!("could not drop database {name}: {e}"),
-    }
-}
 
 /// Builds a ledger of `postings` on `store`, checks it and reports timings.
 async fn run(database: Database, store: &Store, postings: u64) -> BenchResult<()> {
@@ -148,31 +74,18 @@ fn sizes() -> Vec<u64> {
     }
 }
 
-/// `LEDGERDECK_BENCH_DATABASES=sqlite` (or `postgres`) runs only that one.
-fn databases() -> Vec<Database> {
-    match std::env::var("LEDGERDECK_BENCH_DATABASES").as_deref() {
-        Ok("sqlite") => vec![Database::Sqlite],
-        Ok("postgres") => vec![Database::Postgres],
-        _ => vec![Database::Sqlite, Database::Postgres],
-    }
-}
-
-async fn postgres_reachable(admin_url: &str) -> bool {
-    let attempt = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(admin_url)).await;
-    matches!(attempt, Ok(Ok(_)))
-}
-
 #[tokio::main]
 async fn main() {
-    let admin_url = std::env::var("LEDGERDECK_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    let postgres_up = postgres_reachable(&admin_url).await;
+    let admin_url = scratch::postgres_admin_url();
+    let postgres_up = scratch::postgres_reachable(&admin_url).await;
     let mut failures = Vec::new();
     let mut n = 0;
     for postings in sizes() {
-        for database in databases() {
+        for database in scratch::databases() {
             let scratch = match database {
-                Database::Sqlite => Scratch::sqlite().await,
+                Database::Sqlite => {
+                    Scratch::sqlite(std::env::var("LEDGERDECK_BENCH_KEEP_SQLITE").ok().as_deref()).await
+                }
                 Database::Postgres if !postgres_up => {
                     println!("\n*** SKIPPED: PostgreSQL not reachable at {admin_url} ({postings} postings) ***\n");
                     continue;
