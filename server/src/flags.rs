@@ -151,6 +151,18 @@ impl Rule {
         SCOPES.iter().position(|s| *s == self.scope).unwrap_or(SCOPES.len())
     }
 
+    /// Whether this row speaks for `scope` (the global row always does).
+    fn applies_to(&self, scope: &FlagScope<'_>) -> bool {
+        let value = match self.scope.as_str() {
+            "global" => return true,
+            "merchant" => scope.merchant,
+            "currency" => scope.currency,
+            "provider" => scope.provider,
+            _ => None,
+        };
+        value == Some(self.scope_value.as_str())
+    }
+
     fn label(&self) -> String {
         if self.scope == "global" { "global".to_string() } else { format!("{}:{}", self.scope, self.scope_value) }
     }
@@ -159,27 +171,43 @@ impl Rule {
 /// Denies with [`LedgerError::FlagDenied`] if any of `flags` denies a
 /// command over `scope` (see the module documentation); one query.
 pub async fn check(conn: &mut AnyConnection, flags: &[&str], scope: &FlagScope<'_>) -> LedgerResult<()> {
-    if flags.is_empty() {
+    check_each(conn, flags, &[*scope]).await
+}
+
+/// [`check`] for every one of `scopes` (a transfer's two merchants), still
+/// with one query: the first scope, in the order given, that some flag denies
+/// gives the error.
+pub async fn check_each(conn: &mut AnyConnection, flags: &[&str], scopes: &[FlagScope<'_>]) -> LedgerResult<()> {
+    if flags.is_empty() || scopes.is_empty() {
         return Ok(());
     }
-    let names: Vec<String> = (1..=flags.len()).map(|i| format!("${i}")).collect();
-    let n = flags.len();
+    let list = |first: usize, n: usize| (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let (n, k) = (flags.len(), scopes.len());
     let sql = format!(
         "SELECT name, scope, scope_value, CAST(CASE WHEN enabled THEN 1 ELSE 0 END AS BIGINT) AS enabled, mode \
          FROM feature_flags WHERE name IN ({}) AND (scope = 'global' \
-         OR (scope = 'merchant' AND scope_value = ${}) \
-         OR (scope = 'currency' AND scope_value = ${}) \
-         OR (scope = 'provider' AND scope_value = ${}))",
-        names.join(", "),
-        n + 1,
-        n + 2,
-        n + 3
+         OR (scope = 'merchant' AND scope_value IN ({})) \
+         OR (scope = 'currency' AND scope_value IN ({})) \
+         OR (scope = 'provider' AND scope_value IN ({})))",
+        list(1, n),
+        list(n + 1, k),
+        list(n + k + 1, k),
+        list(n + 2 * k + 1, k),
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for flag in flags {
         query = query.bind(*flag);
     }
-    let rows = query.bind(scope.merchant).bind(scope.currency).bind(scope.provider).fetch_all(&mut *conn).await?;
+    for scope in scopes {
+        query = query.bind(scope.merchant);
+    }
+    for scope in scopes {
+        query = query.bind(scope.currency);
+    }
+    for scope in scopes {
+        query = query.bind(scope.provider);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     let mut rules = Vec::with_capacity(rows.len());
     for row in &rows {
         rules.push(Rule {
@@ -190,8 +218,10 @@ pub async fn check(conn: &mut AnyConnection, flags: &[&str], scope: &FlagScope<'
             mode: row.try_get("mode")?,
         });
     }
-    for flag in flags {
-        evaluate(flag, rules.iter().filter(|r| r.name == *flag))?;
+    for scope in scopes {
+        for flag in flags {
+            evaluate(flag, rules.iter().filter(|r| r.name == *flag && r.applies_to(scope)))?;
+        }
     }
     Ok(())
 }

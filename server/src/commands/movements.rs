@@ -5,7 +5,7 @@ use super::{CommandContext, Params};
 use crate::error::{LedgerError, LedgerResult};
 use crate::flags::{self, FlagScope, MONEY_GATES, PAYIN_GATES};
 use crate::ledger::accounts::{SystemAccount, WalletAccount, load_currency};
-use crate::ledger::{Leg, NewTransaction, Wallet, load_wallet, post_transaction};
+use crate::ledger::{Leg, NewTransaction, Wallet, load_wallet, load_wallets, post_transaction};
 use ledgerdeck_client::{CommandResult, CommandStatus};
 use sqlx::AnyConnection;
 
@@ -63,8 +63,7 @@ pub async fn transfer(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<
     if from_id == to_id {
         return Err(LedgerError::field("to_wallet_id", "must differ from from_wallet_id"));
     }
-    let from = load_wallet(conn, from_id).await?;
-    let to = load_wallet(conn, to_id).await?;
+    let [from, to] = load_wallets(conn, [from_id, to_id]).await?;
     if from.currency != to.currency {
         return Err(LedgerError::CurrencyMismatch(format!(
             "wallet {} is in {} and wallet {} in {}",
@@ -72,10 +71,7 @@ pub async fn transfer(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<
         )));
     }
     // Both merchants' money moves: either one frozen refuses the transfer.
-    flags::check(conn, &MONEY_GATES, &FlagScope::wallet(&from)).await?;
-    if to.merchant_id != from.merchant_id {
-        flags::check(conn, &MONEY_GATES, &FlagScope::wallet(&to)).await?;
-    }
+    flags::check_each(conn, &MONEY_GATES, &[FlagScope::wallet(&from), FlagScope::wallet(&to)]).await?;
     let amount = p.amount("amount", &from.currency)?;
     let reference = p.text("reference");
     let txn = plain(

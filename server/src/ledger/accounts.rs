@@ -104,21 +104,39 @@ fn scale_of(row: &sqlx::any::AnyRow) -> LedgerResult<u32> {
 
 /// Loads a wallet by id, or `NOT_FOUND`.
 pub async fn load_wallet(conn: &mut AnyConnection, wallet_id: &str) -> LedgerResult<Wallet> {
-    let row = sqlx::query(
+    let [wallet] = load_wallets(conn, [wallet_id]).await?;
+    Ok(wallet)
+}
+
+/// Loads several wallets with one statement, in the order given; `NOT_FOUND`
+/// names the first id (in that order) that does not exist.
+pub async fn load_wallets<const N: usize>(conn: &mut AnyConnection, ids: [&str; N]) -> LedgerResult<[Wallet; N]> {
+    let placeholders: Vec<String> = (1..=N).map(|i| format!("${i}")).collect();
+    let sql = format!(
         "SELECT w.id, w.merchant_id, c.code, c.scale FROM wallets w \
-         JOIN currencies c ON c.code = w.currency WHERE w.id = $1",
-    )
-    .bind(wallet_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return Err(LedgerError::NotFound { what: "wallet", id: wallet_id.to_string() });
-    };
-    Ok(Wallet {
-        id: row.try_get("id")?,
-        merchant_id: row.try_get("merchant_id")?,
-        currency: Currency { code: row.try_get("code")?, scale: scale_of(&row)? },
-    })
+         JOIN currencies c ON c.code = w.currency WHERE w.id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(id);
+    }
+    let mut found = Vec::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        found.push(Wallet {
+            id: row.try_get("id")?,
+            merchant_id: row.try_get("merchant_id")?,
+            currency: Currency { code: row.try_get("code")?, scale: scale_of(&row)? },
+        });
+    }
+    let mut wallets = Vec::with_capacity(N);
+    for id in ids {
+        match found.iter().find(|w| w.id == id) {
+            Some(wallet) => wallets.push(wallet.clone()),
+            None => return Err(LedgerError::NotFound { what: "wallet", id: id.to_string() }),
+        }
+    }
+    wallets.try_into().map_err(|_| LedgerError::Internal("wallet count changed while loading".into()))
 }
 
 /// Creates a wallet and its two accounts.

@@ -6,6 +6,6 @@ pub mod accounts;
 pub mod posting;
 pub mod reversal;
 
-pub use accounts::{Wallet, WalletAccount, load_wallet, wallet_balances};
+pub use accounts::{Wallet, WalletAccount, load_wallet, load_wallets, wallet_balances};
 pub use posting::{Leg, NewTransaction, post_transaction};
 pub use reversal::reverse_transaction;

@@ -90,6 +90,7 @@ pub async fn post_transaction(conn: &mut AnyConnection, txn: NewTransaction, now
 
     let mut legs = txn.legs;
     legs.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let mut wallet_legs = Vec::new();
     for leg in &legs {
         let updated = sqlx::query(
             "UPDATE accounts SET balance = balance + $1 \
@@ -108,41 +109,86 @@ pub async fn post_transaction(conn: &mut AnyConnection, txn: NewTransaction, now
         let Some(updated) = updated else {
             return Err(explain_refused_update(conn, leg).await);
         };
-        let balance_after: i64 = updated.try_get("balance")?;
-        let wallet_id: Option<String> = updated.try_get("wallet_id")?;
-
-        let posting_seq: i64 = sqlx::query(
-            "INSERT INTO postings (transaction_id, account_id, currency, amount) \
-             VALUES ($1, $2, $3, $4) RETURNING seq",
-        )
-        .bind(&id)
-        .bind(&leg.account_id)
-        .bind(&leg.currency)
-        .bind(leg.amount)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("seq")?;
-
-        if let Some(wallet_id) = wallet_id {
-            sqlx::query(
-                "INSERT INTO statement_lines \
-                 (posting_seq, wallet_id, account_id, transaction_id, amount, balance_after, description, booked_at, effective_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(posting_seq)
-            .bind(&wallet_id)
-            .bind(&leg.account_id)
-            .bind(&id)
-            .bind(leg.amount)
-            .bind(balance_after)
-            .bind(&txn.description)
-            .bind(now)
-            .bind(txn.effective_at)
-            .execute(&mut *conn)
-            .await?;
+        if let Some(wallet_id) = updated.try_get::<Option<String>, _>("wallet_id")? {
+            wallet_legs.push(WalletLeg { leg, wallet_id, balance_after: updated.try_get("balance")? });
         }
     }
+    let seqs = insert_postings(conn, &id, &legs).await?;
+    insert_statement_lines(conn, &id, &txn.description, now, txn.effective_at, &wallet_legs, &seqs).await?;
     Ok(id)
+}
+
+/// A leg on a wallet's account, with the balance its update left.
+struct WalletLeg<'a> {
+    leg: &'a Leg,
+    wallet_id: String,
+    balance_after: i64,
+}
+
+/// `$first, $first+1, …` for one row of `width` values.
+fn placeholders(first: usize, width: usize) -> String {
+    let list: Vec<String> = (first..first + width).map(|i| format!("${i}")).collect();
+    format!("({})", list.join(", "))
+}
+
+/// Inserts every leg's posting with one statement; returns each account's
+/// posting sequence number. Runs after the legs' balance updates, so an
+/// account's postings are numbered in the order its row lock was taken.
+async fn insert_postings(conn: &mut AnyConnection, id: &str, legs: &[Leg]) -> LedgerResult<BTreeMap<String, i64>> {
+    let rows: Vec<String> = (0..legs.len()).map(|i| placeholders(i * 4 + 1, 4)).collect();
+    let sql = format!(
+        "INSERT INTO postings (transaction_id, account_id, currency, amount) VALUES {} RETURNING seq, account_id",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for leg in legs {
+        query = query.bind(id).bind(&leg.account_id).bind(&leg.currency).bind(leg.amount);
+    }
+    let mut seqs = BTreeMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        seqs.insert(row.try_get("account_id")?, row.try_get("seq")?);
+    }
+    Ok(seqs)
+}
+
+/// Writes the statement lines of the wallet legs with one statement.
+async fn insert_statement_lines(
+    conn: &mut AnyConnection,
+    id: &str,
+    description: &str,
+    now: i64,
+    effective_at: i64,
+    wallet_legs: &[WalletLeg<'_>],
+    seqs: &BTreeMap<String, i64>,
+) -> LedgerResult<()> {
+    if wallet_legs.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..wallet_legs.len()).map(|i| placeholders(i * 9 + 1, 9)).collect();
+    let sql = format!(
+        "INSERT INTO statement_lines \
+         (posting_seq, wallet_id, account_id, transaction_id, amount, balance_after, description, booked_at, effective_at) \
+         VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for w in wallet_legs {
+        let seq = *seqs
+            .get(&w.leg.account_id)
+            .ok_or_else(|| LedgerError::Internal(format!("no posting returned for account {}", w.leg.account_id)))?;
+        query = query
+            .bind(seq)
+            .bind(&w.wallet_id)
+            .bind(&w.leg.account_id)
+            .bind(id)
+            .bind(w.leg.amount)
+            .bind(w.balance_after)
+            .bind(description)
+            .bind(now)
+            .bind(effective_at);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Says why a guarded balance update touched no row.
