@@ -1,7 +1,7 @@
 //! Audit: the audit log, newest first (cursor-paged, `n` for more); `/`
 //! filters by actor on the server.
 
-use super::{Effect, block, cell, clock, paged_title, say, took, widths};
+use super::{Effect, block, cell, clock, paged_title, say, take_page, took, widths};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
 use crossterm::event::{Event, KeyEvent};
@@ -47,15 +47,7 @@ impl AuditState {
 
     /// Takes a page of records.
     pub fn set_page(&mut self, page: Page<AuditEntry>, append: bool) -> bool {
-        let mut items = if append { self.entries.clone().unwrap_or_default() } else { Vec::new() };
-        items.extend(page.items);
-        if self.entries.as_ref() == Some(&items) && self.next == page.next_cursor {
-            return false;
-        }
-        self.entries = Some(items);
-        self.next = page.next_cursor;
-        self.selected = self.selected.min(self.entries.as_ref().map_or(0, Vec::len).saturating_sub(1));
-        true
+        take_page(&mut self.entries, &mut self.next, &mut self.selected, page, append)
     }
 
     /// A key typed into the filter.

@@ -2,7 +2,7 @@
 //! `n` for more); Enter opens one; `x` reverses it through the generated
 //! `reverse_transaction` form.
 
-use super::{Effect, block, cell, clock, paged_list, say, widths};
+use super::{Effect, block, cell, clock, paged_list, say, take_page, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -35,15 +35,7 @@ impl LedgerState {
 
     /// Takes a page of transactions.
     pub fn set_page(&mut self, page: Page<TransactionView>, append: bool) -> bool {
-        let mut items = if append { self.transactions.clone().unwrap_or_default() } else { Vec::new() };
-        items.extend(page.items);
-        if self.transactions.as_ref() == Some(&items) && self.next == page.next_cursor {
-            return false;
-        }
-        self.transactions = Some(items);
-        self.next = page.next_cursor;
-        self.selected = self.selected.min(self.len().saturating_sub(1));
-        true
+        take_page(&mut self.transactions, &mut self.next, &mut self.selected, page, append)
     }
 
     /// Takes a transaction if it is the one open.

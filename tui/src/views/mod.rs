@@ -58,6 +58,27 @@ pub fn paged_title(title: &str, more: bool) -> String {
     if more { format!("{title} (n: more)") } else { title.to_string() }
 }
 
+/// Takes a page into a paged list: appended to the rows held or replacing
+/// them, the cursor kept and the selection clamped. Returns whether anything
+/// changed (an identical refresh redraws nothing).
+pub fn take_page<T: Clone + PartialEq>(
+    rows: &mut Option<Vec<T>>,
+    next: &mut Option<String>,
+    selected: &mut usize,
+    page: ledgerdeck_client::Page<T>,
+    append: bool,
+) -> bool {
+    let mut items = if append { rows.clone().unwrap_or_default() } else { Vec::new() };
+    items.extend(page.items);
+    if rows.as_ref() == Some(&items) && *next == page.next_cursor {
+        return false;
+    }
+    *selected = (*selected).min(items.len().saturating_sub(1));
+    *rows = Some(items);
+    *next = page.next_cursor;
+    true
+}
+
 /// Draws a paged list's bordered frame into `area` and returns its inner
 /// area with the rows, or `None` after saying `loading…` (nothing loaded
 /// yet) or `empty` (nothing to list).

@@ -1,7 +1,7 @@
 //! Wallets: every wallet with its balances (cursor-paged, `n` for the next
 //! page); Enter opens a wallet's statement.
 
-use super::{Effect, block, cell, clock, paged_list, say, widths};
+use super::{Effect, block, cell, clock, paged_list, say, take_page, widths};
 use crate::data::{Request, ViewId};
 use crate::keymap::{Action, Context};
 use crate::theme::Theme;
@@ -34,15 +34,7 @@ impl WalletsState {
 
     /// Takes a page of wallets.
     pub fn set_page(&mut self, page: Page<WalletView>, append: bool) -> bool {
-        let mut items = if append { self.wallets.clone().unwrap_or_default() } else { Vec::new() };
-        items.extend(page.items);
-        if self.wallets.as_ref() == Some(&items) && self.next == page.next_cursor {
-            return false;
-        }
-        self.wallets = Some(items);
-        self.next = page.next_cursor;
-        self.selected = self.selected.min(self.len().saturating_sub(1));
-        true
+        take_page(&mut self.wallets, &mut self.next, &mut self.selected, page, append)
     }
 
     /// Takes a statement if it is the open wallet's.
