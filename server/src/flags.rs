@@ -50,7 +50,7 @@
 use crate::error::{LedgerError, LedgerResult};
 use crate::ledger::Wallet;
 use crate::queries::rfc3339;
-use crate::store::Store;
+use crate::store::{Store, placeholders};
 use ledgerdeck_client::FeatureFlag;
 use sqlx::{AnyConnection, Row};
 
@@ -181,7 +181,6 @@ pub async fn check_each(conn: &mut AnyConnection, flags: &[&str], scopes: &[Flag
     if flags.is_empty() || scopes.is_empty() {
         return Ok(());
     }
-    let list = |first: usize, n: usize| (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let (n, k) = (flags.len(), scopes.len());
     let sql = format!(
         "SELECT name, scope, scope_value, CAST(CASE WHEN enabled THEN 1 ELSE 0 END AS BIGINT) AS enabled, mode \
@@ -189,10 +188,10 @@ pub async fn check_each(conn: &mut AnyConnection, flags: &[&str], scopes: &[Flag
          OR (scope = 'merchant' AND scope_value IN ({})) \
          OR (scope = 'currency' AND scope_value IN ({})) \
          OR (scope = 'provider' AND scope_value IN ({})))",
-        list(1, n),
-        list(n + 1, k),
-        list(n + k + 1, k),
-        list(n + 2 * k + 1, k),
+        placeholders(1, n),
+        placeholders(n + 1, k),
+        placeholders(n + k + 1, k),
+        placeholders(n + 2 * k + 1, k),
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for flag in flags {

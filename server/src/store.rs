@@ -128,6 +128,13 @@ impl Store {
     }
 }
 
+/// Bind placeholders `$first, $first+1, …` for `n` values, comma-separated,
+/// for statements whose number of values varies (`IN (…)`, multi-row
+/// `VALUES`).
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Now, in microseconds since the Unix epoch (the unit every stored time uses).
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()

@@ -3,6 +3,7 @@
 
 use crate::error::{LedgerError, LedgerResult};
 use crate::money::Currency;
+use crate::store::placeholders;
 use ledgerdeck_client::WalletBalance;
 use sqlx::{AnyConnection, Row};
 
@@ -111,11 +112,10 @@ pub async fn load_wallet(conn: &mut AnyConnection, wallet_id: &str) -> LedgerRes
 /// Loads several wallets with one statement, in the order given; `NOT_FOUND`
 /// names the first id (in that order) that does not exist.
 pub async fn load_wallets<const N: usize>(conn: &mut AnyConnection, ids: [&str; N]) -> LedgerResult<[Wallet; N]> {
-    let placeholders: Vec<String> = (1..=N).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT w.id, w.merchant_id, c.code, c.scale FROM wallets w \
          JOIN currencies c ON c.code = w.currency WHERE w.id IN ({})",
-        placeholders.join(", ")
+        placeholders(1, N)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
@@ -179,8 +179,10 @@ pub async fn wallet_balances(conn: &mut AnyConnection, wallets: &[&Wallet]) -> L
         return Ok(Vec::new());
     }
     // One statement for all of them (a transfer touches two).
-    let placeholders: Vec<String> = (1..=wallets.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("SELECT wallet_id, kind, balance FROM accounts WHERE wallet_id IN ({})", placeholders.join(", "));
+    let sql = format!(
+        "SELECT wallet_id, kind, balance FROM accounts WHERE wallet_id IN ({})",
+        placeholders(1, wallets.len())
+    );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for wallet in wallets {
         query = query.bind(&wallet.id);

@@ -4,6 +4,7 @@
 
 use crate::error::{LedgerError, LedgerResult};
 use crate::money::MAX_BALANCE_MINOR;
+use crate::store::placeholders;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
@@ -125,17 +126,16 @@ struct WalletLeg<'a> {
     balance_after: i64,
 }
 
-/// `$first, $first+1, …` for one row of `width` values.
-fn placeholders(first: usize, width: usize) -> String {
-    let list: Vec<String> = (first..first + width).map(|i| format!("${i}")).collect();
-    format!("({})", list.join(", "))
+/// One `VALUES` row of `width` placeholders starting at `$first`.
+fn row(first: usize, width: usize) -> String {
+    format!("({})", placeholders(first, width))
 }
 
 /// Inserts every leg's posting with one statement; returns each account's
 /// posting sequence number. Runs after the legs' balance updates, so an
 /// account's postings are numbered in the order its row lock was taken.
 async fn insert_postings(conn: &mut AnyConnection, id: &str, legs: &[Leg]) -> LedgerResult<BTreeMap<String, i64>> {
-    let rows: Vec<String> = (0..legs.len()).map(|i| placeholders(i * 4 + 1, 4)).collect();
+    let rows: Vec<String> = (0..legs.len()).map(|i| row(i * 4 + 1, 4)).collect();
     let sql = format!(
         "INSERT INTO postings (transaction_id, account_id, currency, amount) VALUES {} RETURNING seq, account_id",
         rows.join(", ")
@@ -164,7 +164,7 @@ async fn insert_statement_lines(
     if wallet_legs.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..wallet_legs.len()).map(|i| placeholders(i * 9 + 1, 9)).collect();
+    let rows: Vec<String> = (0..wallet_legs.len()).map(|i| row(i * 9 + 1, 9)).collect();
     let sql = format!(
         "INSERT INTO statement_lines \
          (posting_seq, wallet_id, account_id, transaction_id, amount, balance_after, description, booked_at, effective_at) \
