@@ -3,7 +3,7 @@
 //! constant time.
 
 use crate::audit;
-use crate::commands::Caller;
+use crate::caller::Caller;
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Store, now_micros};
 use ledgerdeck_client::Role;

@@ -1,7 +1,7 @@
 //! The audit log: every command attempt (who, when, what, key, outcome,
 //! code, duration) and every access change.
 
-use crate::commands::Caller;
+use crate::caller::Caller;
 use crate::error::LedgerError;
 use crate::store::{Store, now_micros};
 use ledgerdeck_client::CommandResult;

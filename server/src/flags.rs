@@ -49,8 +49,8 @@
 
 use crate::error::{LedgerError, LedgerResult};
 use crate::ledger::Wallet;
-use crate::queries::rfc3339;
 use crate::store::{Store, placeholders};
+use crate::time::rfc3339;
 use ledgerdeck_client::FeatureFlag;
 use sqlx::{AnyConnection, Row};
 

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api;
 pub mod audit;
+pub mod caller;
 pub mod commands;
 pub mod delivery;
 pub mod error;
@@ -23,7 +24,9 @@ pub mod saga;
 pub mod serve;
 pub mod signature;
 pub mod store;
+pub mod time;
 
-pub use commands::{Caller, Ledger, LedgerConfig};
+pub use caller::Caller;
+pub use commands::{Ledger, LedgerConfig};
 pub use error::{LedgerError, LedgerResult};
 pub use store::{Backend, Store};

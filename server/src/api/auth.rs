@@ -3,7 +3,7 @@
 use super::AppState;
 use super::problem::ApiError;
 use crate::access;
-use crate::commands::Caller;
+use crate::caller::Caller;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;

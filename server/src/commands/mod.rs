@@ -13,6 +13,8 @@ mod wallets;
 mod webhook_commands;
 mod writer;
 
+/// Who is asking; re-exported from [`crate::caller`], where it lives.
+pub use crate::caller::Caller;
 pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};
 pub use registry::{Body, CommandDef, RunFn, StandaloneFn, find, registry, specs};
@@ -22,19 +24,10 @@ use crate::error::{LedgerError, LedgerResult};
 use crate::gates::{GateConfig, Gates};
 use crate::store::{Store, now_micros};
 use idempotency::{Claim, KeyedRequest};
-use ledgerdeck_client::{CommandResult, Role};
+use ledgerdeck_client::CommandResult;
 use std::sync::Arc;
 use std::time::Duration;
 use writer::{Durability, Job, Step, Writer};
-
-/// Who is asking.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The operator's name (idempotency keys are scoped to it).
-    pub name: String,
-    /// The operator's role.
-    pub role: Role,
-}
 
 /// What a running command may know about its call.
 #[derive(Debug, Clone)]

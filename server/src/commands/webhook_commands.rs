@@ -210,7 +210,7 @@ pub async fn send_test_event(
     let id = p.required("endpoint_id")?;
     require_enabled(conn, id).await?;
     let payload = serde_json::json!({"type": TEST_EVENT, "actor": cx.caller.name,
-        "data": {"endpoint_id": id, "sent_at": crate::queries::rfc3339(cx.now)?}});
+        "data": {"endpoint_id": id, "sent_at": crate::time::rfc3339(cx.now)?}});
     let message = outbox::enqueue_to(conn, TEST_EVENT, id, &payload, Some(id), cx.now).await?;
     Ok(CommandResult {
         status: CommandStatus::Created,

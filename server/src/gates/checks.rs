@@ -1,113 +1,19 @@
 //! The gates' scans: read-only statements, one per check, run in parallel on
 //! separate connections. Each statement compares figures it read itself, so
-//! each sees one consistent snapshot even while commands post.
+//! each sees one consistent snapshot even while commands post. What they
+//! read is described by the types of [`super::scan`].
 
+use super::marks::{POSTINGS_MARK, STATEMENT_MARK, mark};
+use super::scan::{
+    AccountFigures, BrokenLine, FinalityScan, LateHold, LedgerScan, ReservedFigures, Scan, StatementEnd, StatementScan,
+    Timed,
+};
 use super::{Gate, GateConfig, Mode};
 use crate::error::LedgerResult;
 use crate::holds::OPEN_STATUSES;
 use crate::store::{Backend, Store};
 use sqlx::{AnyPool, Row};
 use std::time::Instant;
-
-/// One account's ledger figures.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct AccountFigures {
-    pub account_id: String,
-    pub currency: String,
-    /// The stored balance.
-    pub balance: i64,
-    /// The sum of its postings (through `posting_seq`).
-    pub posting_sum: i64,
-    /// Its last posting seen.
-    pub posting_seq: i64,
-    /// The checkpoint it had before this run: `(posting_seq, posting_sum)`.
-    pub checkpoint: Option<(i64, i64)>,
-}
-
-/// A statement line whose balance is not the previous balance plus its amount.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct BrokenLine {
-    pub account_id: String,
-    pub posting_seq: i64,
-    pub expected: i64,
-    pub actual: i64,
-}
-
-/// A wallet account's last statement line next to its ledger balance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct StatementEnd {
-    pub account_id: String,
-    pub currency: String,
-    pub balance: i64,
-    /// `(posting_seq, balance_after)` of the last line; `(0, 0)` for none.
-    pub last_line: (i64, i64),
-    /// The checkpoint it had before this run: `(line_seq, line_balance)`.
-    pub checkpoint: Option<(i64, i64)>,
-}
-
-/// What `wallet_drift` read.
-#[derive(Debug, Clone, Default)]
-pub(super) struct StatementScan {
-    pub broken: Vec<BrokenLine>,
-    /// The last statement line now checked.
-    pub through_seq: i64,
-    pub ends: Vec<StatementEnd>,
-}
-
-/// What `ledger_balanced` read.
-#[derive(Debug, Clone, Default)]
-pub(super) struct LedgerScan {
-    /// `(transaction, currency, sum)` of every unbalanced transaction seen.
-    pub unbalanced: Vec<(String, String, i64)>,
-    /// The last posting whose transaction is now checked.
-    pub through_seq: i64,
-    pub accounts: Vec<AccountFigures>,
-}
-
-/// A wallet's open holds next to its reserved balance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ReservedFigures {
-    pub wallet_id: String,
-    pub currency: String,
-    pub open_holds: i64,
-    pub reserved: i64,
-}
-
-/// A hold that `payout_finality` flags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct LateHold {
-    pub hold_id: String,
-    pub status: String,
-    /// When it entered its status, µs since the epoch.
-    pub since: i64,
-    pub has_final_txn: bool,
-}
-
-/// What `payout_finality` read.
-#[derive(Debug, Clone, Default)]
-pub(super) struct FinalityScan {
-    pub holds: i64,
-    pub flagged: Vec<LateHold>,
-    pub stuck_before: i64,
-    pub overdue_before: i64,
-    pub now: i64,
-}
-
-/// A gate's scan: its data or why it failed, and how long it took.
-#[derive(Debug)]
-pub(super) struct Timed<T> {
-    pub data: LedgerResult<T>,
-    pub micros: i64,
-}
-
-/// Everything a run read, per selected gate.
-#[derive(Debug, Default)]
-pub(super) struct Scan {
-    pub ledger: Option<Timed<LedgerScan>>,
-    pub statements: Option<Timed<StatementScan>>,
-    pub holds: Option<Timed<Vec<ReservedFigures>>>,
-    pub finality: Option<Timed<FinalityScan>>,
-}
 
 /// Runs the scans of `gates` in parallel.
 pub(super) async fn scan(
@@ -186,7 +92,7 @@ async fn since(store: &Store, mode: Mode, name: &str) -> LedgerResult<Option<i64
     if mode == Mode::Full {
         return Ok(None);
     }
-    let mark = super::record::mark(store.pool(), name).await?;
+    let mark = mark(store.pool(), name).await?;
     Ok(mark.map(|m| (m - overlap(store.backend())).max(0)))
 }
 
@@ -196,7 +102,7 @@ async fn ledger_scan(store: &Store, mode: Mode) -> LedgerResult<LedgerScan> {
     // PostgreSQL, up to the overlap), so the scan that follows sees it.
     let through_seq: i64 =
         sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM postings").fetch_one(pool).await?;
-    let since = since(store, mode, super::record::POSTINGS_MARK).await?;
+    let since = since(store, mode, POSTINGS_MARK).await?;
     let unbalanced = async {
         let rows = match since {
             None => sqlx::query(TXN_FULL).fetch_all(pool).await?,
@@ -314,7 +220,7 @@ async fn statement_scan(store: &Store, mode: Mode) -> LedgerResult<StatementScan
         sqlx::query_scalar("SELECT CAST(COALESCE(MAX(posting_seq), 0) AS BIGINT) FROM statement_lines")
             .fetch_one(pool)
             .await?;
-    let rows = match since(store, mode, super::record::STATEMENT_MARK).await? {
+    let rows = match since(store, mode, STATEMENT_MARK).await? {
         None => {
             let sql = format!("{STATEMENTS_FULL}{STATEMENT_ENDS}");
             let ranges = account_ranges(store).await?;

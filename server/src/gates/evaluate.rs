@@ -1,6 +1,6 @@
 //! Turning what the scans read into each gate's findings: pure functions.
 
-use super::checks::{FinalityScan, LedgerScan, ReservedFigures, Scan, StatementScan, Timed};
+use super::scan::{BrokenLine, FinalityScan, LedgerScan, ReservedFigures, Scan, StatementScan, Timed};
 use super::{Gate, Mode};
 use std::collections::{BTreeMap, HashMap};
 
@@ -131,7 +131,7 @@ fn wallet_drift(scan: &StatementScan) -> (i64, Vec<Observed>) {
     let currency_of: HashMap<&str, &str> =
         scan.ends.iter().map(|e| (e.account_id.as_str(), e.currency.as_str())).collect();
     let mut found = Vec::new();
-    let mut first_broken: BTreeMap<&str, &super::checks::BrokenLine> = BTreeMap::new();
+    let mut first_broken: BTreeMap<&str, &BrokenLine> = BTreeMap::new();
     for line in &scan.broken {
         let earliest = first_broken.entry(&line.account_id).or_insert(line);
         if line.posting_seq < earliest.posting_seq {
@@ -219,7 +219,7 @@ fn payout_finality(scan: &FinalityScan) -> (i64, Vec<Observed>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::checks::{AccountFigures, BrokenLine, StatementEnd};
+    use super::super::scan::{AccountFigures, LateHold, StatementEnd};
     use super::*;
 
     fn account(id: &str, balance: i64, sum: i64) -> AccountFigures {
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn payout_finality_sorts_holds_into_their_codes() {
-        let hold = |id: &str, status: &str, since, has_final_txn| super::super::checks::LateHold {
+        let hold = |id: &str, status: &str, since, has_final_txn| LateHold {
             hold_id: id.into(),
             status: status.into(),
             since,

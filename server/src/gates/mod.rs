@@ -11,7 +11,9 @@
 mod checks;
 mod evaluate;
 mod lock;
+mod marks;
 mod record;
+mod scan;
 pub mod scheduler;
 
 pub use lock::{ADVISORY_KEY, GateLock};

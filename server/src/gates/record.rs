@@ -5,20 +5,16 @@
 //! detail changed (ages grow by themselves and are not rewritten), so an
 //! identical repeated run writes nothing but its run rows.
 
-use super::checks::Scan;
 use super::evaluate::{GateResult, Observed, Severity};
+use super::marks::{POSTINGS_MARK, STATEMENT_MARK, set_mark};
+use super::scan::Scan;
 use super::{Gate, Mode};
 use crate::error::LedgerResult;
-use crate::queries::rfc3339;
 use crate::store::{Backend, Store, now_micros};
+use crate::time::rfc3339;
 use ledgerdeck_client::{GateRunView, GateStatus};
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
-
-/// The mark of the last posting the ledger scan has read.
-pub(super) const POSTINGS_MARK: &str = "postings_through_seq";
-/// The mark of the last statement line the statement scan has read.
-pub(super) const STATEMENT_MARK: &str = "statement_through_seq";
 
 /// Checkpoint rows written per statement.
 const BATCH: usize = 500;
@@ -29,11 +25,6 @@ pub(super) struct RunHeader<'a> {
     pub mode: Mode,
     pub trigger: &'a str,
     pub started_at: i64,
-}
-
-/// The value of mark `name`, if set.
-pub(super) async fn mark(pool: &AnyPool, name: &str) -> LedgerResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT value FROM gate_marks WHERE name = $1").bind(name).fetch_optional(pool).await?)
 }
 
 /// Records `results` and the checkpoints `scan` reached; returns the run rows.
@@ -263,18 +254,6 @@ async fn save_checkpoints(conn: &mut AnyConnection, backend: Backend, scan: &Sca
         upsert(conn, backend, &moved, "line_seq", "line_balance").await?;
         set_mark(conn, STATEMENT_MARK, statements.through_seq).await?;
     }
-    Ok(())
-}
-
-async fn set_mark(conn: &mut AnyConnection, name: &str, value: i64) -> LedgerResult<()> {
-    sqlx::query(
-        "INSERT INTO gate_marks (name, value) VALUES ($1, $2) \
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE gate_marks.value <> excluded.value",
-    )
-    .bind(name)
-    .bind(value)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
 

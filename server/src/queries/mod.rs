@@ -32,17 +32,12 @@ pub use wallets::{get_wallet, list_wallets, wallet_statement};
 
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Backend, Store};
-use chrono::{DateTime, SecondsFormat};
+/// Stored times as RFC 3339; lives in [`crate::time`], re-exported for the
+/// read model's files.
+pub(crate) use crate::time::rfc3339;
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-
-/// Formats stored microseconds since the epoch as RFC 3339 in UTC.
-pub(crate) fn rfc3339(micros: i64) -> LedgerResult<String> {
-    DateTime::from_timestamp_micros(micros)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
-        .ok_or_else(|| LedgerError::Internal(format!("stored time {micros} is out of range")))
-}
 
 /// Minor units as a decimal carrying exactly `scale` digits after the point.
 pub(crate) fn money(minor: i64, scale: i64) -> LedgerResult<Decimal> {
@@ -84,12 +79,5 @@ mod tests {
         assert_eq!(money(-5, 2).unwrap().to_string(), "-0.05");
         assert!(money(1, -1).is_err());
         assert!(money(1, 29).is_err());
-    }
-
-    #[test]
-    fn times_are_rfc3339_utc_with_microseconds() {
-        assert_eq!(rfc3339(0).unwrap(), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(rfc3339(1_700_000_000_123_456).unwrap(), "2023-11-14T22:13:20.123456Z");
-        assert!(rfc3339(i64::MAX).is_err());
     }
 }
