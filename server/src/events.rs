@@ -3,22 +3,24 @@
 //! gets what it missed (or a `reset` when that is no longer possible).
 //!
 //! Event ids are `<process epoch>-<sequence>`; an id from another process
-//! (a restart) or older than the buffer cannot be resumed.
+//! (a restart) or older than the buffer cannot be resumed. What is published
+//! is the typed [`LiveEvent`] that clients read back, so both sides share
+//! one definition.
 
 use ledgerdeck_client::CommandResult;
-use ledgerdeck_client::events::{COMMAND_POSTED, HEALTH_CHANGED, HOLD_CHANGED, OUTBOX_STATS};
-use serde_json::{Value, json};
+use ledgerdeck_client::events::{FlagChange, HEALTH_CHANGED, HoldChange, LiveEvent, OUTBOX_STATS};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
-/// One event.
+/// One event as the stream sends it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LiveEvent {
+pub struct StreamEvent {
     /// Its id (`<epoch>-<seq>`).
     pub id: String,
     /// Its kind (see `ledgerdeck_client::events`).
-    pub kind: &'static str,
+    pub kind: String,
     /// Its payload.
     pub data: Value,
 }
@@ -29,12 +31,12 @@ const STATE_KINDS: [&str; 2] = [HEALTH_CHANGED, OUTBOX_STATS];
 
 struct Ring {
     next_seq: u64,
-    events: VecDeque<(u64, Arc<LiveEvent>)>,
-    latest_states: Vec<(u64, Arc<LiveEvent>)>,
+    events: VecDeque<(u64, Arc<StreamEvent>)>,
+    latest_states: Vec<(u64, Arc<StreamEvent>)>,
 }
 
 impl Ring {
-    fn current_states(&self) -> Vec<Arc<LiveEvent>> {
+    fn current_states(&self) -> Vec<Arc<StreamEvent>> {
         let mut states = self.latest_states.clone();
         states.sort_by_key(|(seq, _)| *seq);
         states.into_iter().map(|(_, e)| e).collect()
@@ -45,11 +47,11 @@ impl Ring {
 pub struct Subscription {
     /// Events after the client's `Last-Event-ID`, oldest first; for a new
     /// (or reset) subscriber, the latest state events.
-    pub backlog: Vec<Arc<LiveEvent>>,
+    pub backlog: Vec<Arc<StreamEvent>>,
     /// Whether the client must refetch (its id could not be resumed).
     pub reset: bool,
     /// Events from now on.
-    pub live: broadcast::Receiver<Arc<LiveEvent>>,
+    pub live: broadcast::Receiver<Arc<StreamEvent>>,
 }
 
 /// The hub; cheap to clone.
@@ -58,7 +60,7 @@ pub struct EventHub {
     epoch: Arc<str>,
     capacity: usize,
     ring: Arc<Mutex<Ring>>,
-    sender: broadcast::Sender<Arc<LiveEvent>>,
+    sender: broadcast::Sender<Arc<StreamEvent>>,
 }
 
 impl std::fmt::Debug for EventHub {
@@ -81,14 +83,15 @@ impl EventHub {
     }
 
     /// Publishes an event to every subscriber and the replay buffer.
-    pub fn publish(&self, kind: &'static str, data: Value) {
+    pub fn publish(&self, event: LiveEvent) {
+        let (kind, data) = event.into_parts();
         let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
         let seq = ring.next_seq;
         ring.next_seq += 1;
-        let event = Arc::new(LiveEvent { id: format!("{}-{seq}", self.epoch), kind, data });
+        let event = Arc::new(StreamEvent { id: format!("{}-{seq}", self.epoch), kind, data });
         ring.events.push_back((seq, event.clone()));
-        if STATE_KINDS.contains(&kind) {
-            ring.latest_states.retain(|(_, e)| e.kind != kind);
+        if STATE_KINDS.contains(&event.kind.as_str()) {
+            ring.latest_states.retain(|(_, e)| e.kind != event.kind);
             ring.latest_states.push((seq, event.clone()));
         }
         while ring.events.len() > self.capacity {
@@ -99,9 +102,20 @@ impl EventHub {
         let _ = self.sender.send(event);
     }
 
-    /// Announces a command's result, and the hold change it made if any.
+    /// Announces a command's result, and the hold or flag change it made if any.
     pub fn command_posted(&self, result: &CommandResult) {
-        self.publish(COMMAND_POSTED, serde_json::to_value(result).unwrap_or(Value::Null));
+        self.publish(LiveEvent::CommandPosted(result.clone()));
+        let Some(subject) = &result.subject_id else { return };
+        if result.command == "set_feature_flag" {
+            // The flag command's subject is `<name>:<scope>:<scope_value>`.
+            let mut parts = subject.splitn(3, ':').map(str::to_string);
+            let (name, scope, scope_value) = (parts.next(), parts.next(), parts.next());
+            if let (Some(name), Some(scope)) = (name, scope) {
+                let scope_value = scope_value.unwrap_or_default();
+                self.publish(LiveEvent::FlagChanged(FlagChange { name, scope, scope_value }));
+            }
+            return;
+        }
         let status = match result.command.as_str() {
             "reserve_payout" => "reserved",
             "settle_hold" => "settled",
@@ -109,9 +123,8 @@ impl EventHub {
             "mark_manual_review" => "manual_review",
             _ => return,
         };
-        if let Some(hold_id) = &result.subject_id {
-            self.publish(HOLD_CHANGED, json!({"hold_id": hold_id, "status": status, "command": result.command}));
-        }
+        let change = HoldChange { hold_id: subject.clone(), status: status.into(), command: result.command.clone() };
+        self.publish(LiveEvent::HoldChanged(change));
     }
 
     /// Subscribes, resuming after `last_event_id` when the buffer still
@@ -144,12 +157,17 @@ impl EventHub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn test_event(n: i32) -> LiveEvent {
+        LiveEvent::Unknown { kind: "test".into(), data: json!(n) }
+    }
 
     #[test]
     fn resumes_after_a_known_id_and_resets_otherwise() {
         let hub = EventHub::new(3);
         for n in 0..5 {
-            hub.publish("test", json!(n));
+            hub.publish(test_event(n));
         }
         // Buffer holds seq 3, 4, 5.
         let ids: Vec<String> =
@@ -169,14 +187,15 @@ mod tests {
     #[test]
     fn new_subscribers_get_the_latest_state_events() {
         let hub = EventHub::new(2);
-        hub.publish(HEALTH_CHANGED, json!({"ready": false}));
-        hub.publish(OUTBOX_STATS, json!({"pending": 1}));
-        hub.publish(HEALTH_CHANGED, json!({"ready": true}));
+        let state = |kind: &str, data| LiveEvent::Unknown { kind: kind.into(), data };
+        hub.publish(state(HEALTH_CHANGED, json!({"ready": false})));
+        hub.publish(state(OUTBOX_STATS, json!({"pending": 1})));
+        hub.publish(state(HEALTH_CHANGED, json!({"ready": true})));
         for n in 0..5 {
-            hub.publish("test", json!(n));
+            hub.publish(test_event(n));
         }
         let fresh = hub.subscribe(None);
-        let states: Vec<(&str, Value)> = fresh.backlog.iter().map(|e| (e.kind, e.data.clone())).collect();
+        let states: Vec<(&str, Value)> = fresh.backlog.iter().map(|e| (e.kind.as_str(), e.data.clone())).collect();
         assert_eq!(states, [(OUTBOX_STATS, json!({"pending": 1})), (HEALTH_CHANGED, json!({"ready": true}))]);
         let reset = hub.subscribe(Some("unknown-1"));
         assert!(reset.reset);

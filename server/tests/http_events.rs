@@ -176,7 +176,40 @@ on_both_databases!(
     hold_change_arrives_and_resumes_after_reconnect,
     heartbeats_keep_a_quiet_stream_visible,
     outbox_backlog_and_health_changes_are_streamed,
+    every_event_reads_back_as_the_clients_type,
 );
+
+/// What the server streams is what the client's typed `LiveEvent` reads:
+/// every event of a command's path decodes to its variant (none falls back
+/// to `Unknown`), and setting a flag is announced as `flag.changed`.
+async fn every_event_reads_back_as_the_clients_type(ledger: Ledger) {
+    use ledgerdeck_client::events::{FlagChange, LiveEvent};
+    let server = TestServer::start(ledger.clone()).await;
+    let usd = wallet(&ledger, "USD").await;
+    pay_in(&ledger, &usd, "50.00").await;
+    let mut events = SseReader::new(server.get(&server.viewer, "/v1/events").await);
+    let reserve = json!({"wallet_id": usd, "amount": "5.00", "provider": "sandbox"});
+    assert_eq!(server.command(&server.operator, "reserve_payout", &reserve, Some(&key())).await.status(), 200);
+    let flag = json!({"name": "payouts_enabled", "scope": "merchant", "scope_value": "m-1", "enabled": "false"});
+    assert_eq!(server.command(&server.admin, "set_feature_flag", &flag, Some(&key())).await.status(), 200);
+    let mut seen = Vec::new();
+    loop {
+        let e = events.next().await;
+        let typed = LiveEvent::from_parts(&e.event, e.data.clone());
+        assert!(!matches!(typed, LiveEvent::Unknown { .. }), "{} did not read as its type: {}", e.event, e.data);
+        seen.push(e.event.clone());
+        if let LiveEvent::FlagChanged(change) = typed {
+            let want =
+                FlagChange { name: "payouts_enabled".into(), scope: "merchant".into(), scope_value: "m-1".into() };
+            assert_eq!(change, want);
+            break;
+        }
+    }
+    for kind in ["command.posted", "hold.changed"] {
+        assert!(seen.iter().any(|k| k == kind), "{kind} in {seen:?}");
+    }
+    server.stop().await;
+}
 
 async fn gate_runs_are_announced_and_readable(ledger: Ledger) {
     let server = TestServer::start(ledger.clone()).await;

@@ -3,20 +3,26 @@
 
 use super::AppState;
 use super::auth::Authed;
-use crate::events::LiveEvent;
+use crate::events::StreamEvent;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use ledgerdeck_client::Problem;
-use ledgerdeck_client::events::{HEARTBEAT, RESET};
+use ledgerdeck_client::events::{LiveEvent, Quiet, Reset};
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-fn sse_event(event: &LiveEvent) -> Event {
-    Event::default().id(event.id.clone()).event(event.kind).data(event.data.to_string())
+fn sse_event(event: &StreamEvent) -> Event {
+    Event::default().id(event.id.clone()).event(&event.kind).data(event.data.to_string())
+}
+
+/// An event without an id (a heartbeat, a reset): not resumable from.
+fn unnumbered(event: LiveEvent) -> Event {
+    let (kind, data) = event.into_parts();
+    Event::default().event(kind).data(data.to_string())
 }
 
 /// The live stream of changes. Send `Last-Event-ID` to resume; a `reset`
@@ -44,7 +50,7 @@ fn async_stream_events(
     heartbeat_every: std::time::Duration,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let crate::events::Subscription { backlog, reset, live } = subscription;
-    let reset = reset.then(|| Ok(Event::default().event(RESET).data("{}")));
+    let reset = reset.then(|| Ok(unnumbered(LiveEvent::Reset(Reset::default()))));
     let first: Vec<Result<Event, Infallible>> =
         reset.into_iter().chain(backlog.iter().map(|e| Ok(sse_event(e)))).collect();
     let mut heartbeat = tokio::time::interval(heartbeat_every);
@@ -54,10 +60,10 @@ fn async_stream_events(
             received = live.recv() => match received {
                 Ok(event) => sse_event(&event),
                 // A slow client fell behind the buffer: tell it to refetch.
-                Err(RecvError::Lagged(_)) => Event::default().event(RESET).data("{}"),
+                Err(RecvError::Lagged(_)) => unnumbered(LiveEvent::Reset(Reset::default())),
                 Err(RecvError::Closed) => return None,
             },
-            _ = heartbeat.tick() => Event::default().event(HEARTBEAT).data("{}"),
+            _ = heartbeat.tick() => unnumbered(LiveEvent::Heartbeat(Quiet {})),
         };
         Some((Ok(item), (live, heartbeat)))
     });

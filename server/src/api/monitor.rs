@@ -5,7 +5,7 @@
 use super::AppState;
 use super::probes::health;
 use crate::queries::outbox_stats;
-use ledgerdeck_client::events::{HEALTH_CHANGED, OUTBOX_STATS};
+use ledgerdeck_client::events::LiveEvent;
 use tokio_util::sync::CancellationToken;
 
 /// What a published `outbox.stats` must differ in (not the ages, which move
@@ -27,13 +27,13 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
         }
         let report = health(&state).await;
         if last_health.as_ref() != Some(&report) {
-            state.events.publish(HEALTH_CHANGED, serde_json::to_value(&report).unwrap_or_default());
+            state.events.publish(LiveEvent::HealthChanged(report.clone()));
             last_health = Some(report);
         }
         match outbox_stats(state.ledger.store()).await {
             Ok(stats) if last_pending != Some(changes(&stats)) => {
                 last_pending = Some(changes(&stats));
-                state.events.publish(OUTBOX_STATS, serde_json::to_value(stats).unwrap_or_default());
+                state.events.publish(LiveEvent::OutboxStats(stats));
             }
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "outbox stats unavailable"),

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use ledgerdeck_client::events::HOLD_CHANGED;
+use ledgerdeck_client::events::{HoldChange, LiveEvent};
 use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventQuery, ProviderEventReceipt, ProviderEventView};
 use ledgerdeck_client::{ErrorCode, Page, Problem, Role};
 use utoipa_axum::router::OpenApiRouter;
@@ -58,10 +58,12 @@ async fn receive_event(
     let payload = String::from_utf8_lossy(&body);
     let receipt = provider_events::apply(state.ledger.store(), &provider, &event, &payload).await?;
     if matches!(receipt.outcome.as_str(), "settled" | "released") {
-        state.events.publish(
-            HOLD_CHANGED,
-            serde_json::json!({"hold_id": receipt.hold_id, "status": receipt.hold_status, "command": "provider_event"}),
-        );
+        let change = HoldChange {
+            hold_id: receipt.hold_id.clone(),
+            status: receipt.hold_status.clone(),
+            command: "provider_event".into(),
+        };
+        state.events.publish(LiveEvent::HoldChanged(change));
     }
     Ok(Json(receipt))
 }

@@ -23,7 +23,7 @@ use crate::events::EventHub;
 use crate::store::{Store, now_micros};
 use evaluate::GateResult;
 use ledgerdeck_client::GateRunSummary;
-use ledgerdeck_client::events::GATE_RUN_FINISHED;
+use ledgerdeck_client::events::LiveEvent;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -182,7 +182,7 @@ impl Gates {
         tracing::debug!(run_id, mode = mode.name(), micros = clock.elapsed().as_micros() as u64, "gate run recorded");
         let summary = GateRunSummary { run_id, mode: mode.name().into(), trigger: trigger.into(), gates: views };
         if let Some(hub) = self.announcer.get() {
-            hub.publish(GATE_RUN_FINISHED, serde_json::to_value(&summary).unwrap_or_default());
+            hub.publish(LiveEvent::GateRunFinished(summary.clone()));
         }
         Ok(summary)
     }

@@ -7,7 +7,7 @@ use crate::flags::{self, FlagScope};
 use crate::holds::{self, HoldEnd, SAGA_STATUSES};
 use crate::provider::{PayoutRequest, PayoutState, ProviderAnswer, ProviderError};
 use crate::store::now_micros;
-use ledgerdeck_client::events::HOLD_CHANGED;
+use ledgerdeck_client::events::{HoldChange, LiveEvent};
 use sqlx::AnyConnection;
 
 /// What a step decided.
@@ -117,7 +117,8 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
     tx.commit().await?;
 
     if let (Some(events), Some(status)) = (&saga.events, changed_to) {
-        events.publish(HOLD_CHANGED, serde_json::json!({"hold_id": hold.id, "status": status, "command": "saga"}));
+        let change = HoldChange { hold_id: hold.id.clone(), status: status.into(), command: "saga".into() };
+        events.publish(LiveEvent::HoldChanged(change));
     }
     Ok(())
 }
