@@ -120,7 +120,7 @@ async fn main() {
         for r in app.on_key(key('3')) {
             request_tx.send(r).await.unwrap();
         }
-        pump(&mut app, &mut data, &request_tx, |a| a.payouts.loaded && !a.payouts.shown().is_empty()).await;
+        pump(&mut app, &mut data, &request_tx, |a| a.views.payouts.loaded && !a.views.payouts.shown().is_empty()).await;
         terminal.draw(|f| app.render(f)).unwrap();
         first.push(t.elapsed());
         fetch.abort();
@@ -137,7 +137,7 @@ async fn main() {
     for r in app.on_key(key('3')) {
         request_tx.send(r).await.unwrap();
     }
-    pump(&mut app, &mut data, &request_tx, |a| a.payouts.loaded && !a.payouts.shown().is_empty()).await;
+    pump(&mut app, &mut data, &request_tx, |a| a.views.payouts.loaded && !a.views.payouts.shown().is_empty()).await;
     let mut frames = Vec::with_capacity(SCROLL_ROWS);
     let scroll_started = Instant::now();
     for _ in 0..SCROLL_ROWS {
@@ -155,9 +155,9 @@ async fn main() {
         }
         // Wait for a page only when the selection has reached the end of
         // what is loaded (as a user holding `j` would see it).
-        if app.payouts.selected + 1 >= app.payouts.shown().len() {
-            let before = app.payouts.shown().len();
-            pump(&mut app, &mut data, &request_tx, |a| a.payouts.shown().len() != before).await;
+        if app.views.payouts.selected + 1 >= app.views.payouts.shown().len() {
+            let before = app.views.payouts.shown().len();
+            pump(&mut app, &mut data, &request_tx, |a| a.views.payouts.shown().len() != before).await;
         }
     }
     let total = scroll_started.elapsed();
@@ -168,7 +168,7 @@ async fn main() {
         ms(*frames.iter().max().unwrap()),
         total.as_secs_f64()
     );
-    println!("rows held in memory after scrolling: {}", app.payouts.shown().len());
+    println!("rows held in memory after scrolling: {}", app.views.payouts.shown().len());
     fetch.abort();
 
     memory(&url, &token).await;

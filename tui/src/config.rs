@@ -11,6 +11,10 @@
 //! production = true
 //! operator = "ada"
 //! role = "viewer"   # viewer, operator (default) or admin
+//!
+//! [keys]            # see `crate::keys::Overrides`
+//! settle = "S"
+//! cycle_status = "F"
 //! ```
 
 use ledgerdeck_client::Role;
@@ -26,7 +30,7 @@ pub const LOCAL_URL: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_THEME: &str = "terminal";
 
 /// The config file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The profile used when none is named.
@@ -34,6 +38,9 @@ pub struct Config {
     /// Profiles by name.
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileEntry>,
+    /// Key overrides, read (with their lines) by [`crate::keys::Overrides`].
+    #[serde(default)]
+    pub keys: Option<toml::Table>,
 }
 
 /// One `[profiles.<name>]` table.

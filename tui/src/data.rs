@@ -1,80 +1,29 @@
 //! The cockpit's boundary: what it asks for ([`Request`]) and what background
 //! tasks deliver to it ([`DataMsg`]). The app is a pure state machine fed by
 //! these messages; the network side lives behind [`crate::runtime::Fetcher`].
+//!
+//! Reads are the API's, one per route, whichever view asks: the views say
+//! which reads they make and which answers they take. Every write is the one
+//! [`Request::Command`].
 
 use chrono::{DateTime, Utc};
-use ledgerdeck_client::providers::ProviderEventView;
+use ledgerdeck_client::events::LiveEvent;
+use ledgerdeck_client::providers::{ProviderEventQuery, ProviderEventView};
 use ledgerdeck_client::{
     AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView, GateView, HealthReport, HoldDetail,
     HoldQuery, HoldView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page,
-    StatementLine, TransactionView, WalletView,
+    StatementLine, TransactionQuery, TransactionView, WalletQuery, WalletView,
 };
-
-/// The cockpit's views, numbered as the number keys pick them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ViewId {
-    /// 1: is the service healthy?
-    Overview = 1,
-    /// 2: the reconciliation gates.
-    Gates = 2,
-    /// 3: the manual-review queue and settle/release.
-    Payouts = 3,
-    /// 4: webhook deliveries.
-    Outbox = 4,
-    /// 5: wallets (a later issue).
-    Wallets = 5,
-    /// 6: the ledger (a later issue).
-    Ledger = 6,
-    /// 7: flags and endpoints (a later issue).
-    Controls = 7,
-    /// 8: the audit log (a later issue).
-    Audit = 8,
-}
-
-impl ViewId {
-    /// The views built so far, in tab order.
-    pub const BUILT: [ViewId; 8] = [
-        ViewId::Overview,
-        ViewId::Gates,
-        ViewId::Payouts,
-        ViewId::Outbox,
-        ViewId::Wallets,
-        ViewId::Ledger,
-        ViewId::Controls,
-        ViewId::Audit,
-    ];
-
-    /// The view's number key.
-    pub fn number(self) -> u8 {
-        self as u8
-    }
-
-    /// The view's name in tabs and help.
-    pub fn title(self) -> &'static str {
-        match self {
-            ViewId::Overview => "Overview",
-            ViewId::Gates => "Gates",
-            ViewId::Payouts => "Payouts",
-            ViewId::Outbox => "Outbox",
-            ViewId::Wallets => "Wallets",
-            ViewId::Ledger => "Ledger",
-            ViewId::Controls => "Controls",
-            ViewId::Audit => "Audit",
-        }
-    }
-
-    /// The built view with this number key, if any.
-    pub fn from_number(n: u8) -> Option<ViewId> {
-        ViewId::BUILT.into_iter().find(|v| v.number() == n)
-    }
-}
 
 /// What the app asks background tasks to fetch or do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    /// Reload a view's summary data: Overview → `GET /v1/overview` and
-    /// `/healthz`; Gates → `GET /v1/gates`; Outbox → `GET /v1/outbox/stats`.
-    Refresh(ViewId),
+    /// `GET /v1/overview` → [`DataMsg::Overview`].
+    LoadOverview,
+    /// `/healthz` → [`DataMsg::Health`].
+    LoadHealth,
+    /// `GET /v1/gates` → [`DataMsg::Gates`].
+    LoadGates,
     /// `GET /v1/gates/{gate}/findings?status=…` → [`DataMsg::Findings`].
     LoadFindings {
         /// The gate's name.
@@ -82,6 +31,8 @@ pub enum Request {
         /// `OPEN`, `RESOLVED`, or every finding when `None`.
         status: Option<String>,
     },
+    /// `GET /v1/outbox/stats` → [`DataMsg::OutboxStats`].
+    LoadOutboxStats,
     /// `GET /v1/outbox/messages` with these filters → [`DataMsg::OutboxMessages`].
     LoadOutboxMessages {
         /// The filters (no cursor: the first page).
@@ -91,67 +42,75 @@ pub enum Request {
     LoadOutboxMessage(String),
     /// `GET /v1/commands` → [`DataMsg::Commands`] (the palette loads it once).
     LoadCommands,
-    /// Runs a command from the palette: `POST /v1/commands/{command}` with
-    /// `body`, sent once with the key → `CommandDone` / `CommandFailed`
-    /// (whose `fields` the form shows inline).
-    Execute {
-        /// The request's id.
-        request_id: u64,
-        /// The command's name.
-        command: String,
-        /// Its parameters.
-        body: serde_json::Value,
-        /// Made when the form opened; kept until a definite answer.
-        idempotency_key: String,
-    },
-    /// The next page of a paged view (Wallets, Ledger, Controls' provider
-    /// events) → its data message with `append: true`.
-    LoadMore {
-        /// The view.
-        view: ViewId,
-        /// The previous page's `next_cursor`.
-        cursor: String,
-    },
+    /// `GET /v1/wallets` (a cursor: the next page) → [`DataMsg::Wallets`].
+    LoadWallets(WalletQuery),
+    /// `GET /v1/wallets/{id}` → [`DataMsg::Wallet`].
+    LoadWallet(String),
     /// `GET /v1/wallets/{id}/statement` → [`DataMsg::Statement`].
     LoadStatement(String),
+    /// `GET /v1/transactions` (a cursor: the next page) → [`DataMsg::Transactions`].
+    LoadTransactions(TransactionQuery),
     /// `GET /v1/transactions/{id}` → [`DataMsg::Transaction`].
     LoadTransaction(String),
+    /// `GET /v1/flags` → [`DataMsg::Flags`].
+    LoadFlags,
+    /// `GET /v1/provider-events` (a cursor: the next page) → [`DataMsg::ProviderEvents`].
+    LoadProviderEvents(ProviderEventQuery),
     /// `GET /v1/audit` with these filters (and cursor) → [`DataMsg::Audit`].
     LoadAudit(AuditQuery),
-    /// `POST /v1/commands/run_gates` → [`DataMsg::CommandDone`] or [`DataMsg::CommandFailed`].
-    RunGates {
-        /// Echoed back in the answer.
-        request_id: u64,
-        /// One gate, or all four.
-        gate: Option<String>,
-    },
-    /// `POST /v1/commands/retry_outbox_message` with this `Idempotency-Key`.
-    RetryOutboxMessage {
-        /// Echoed back in the answer.
-        request_id: u64,
-        /// The message id.
-        id: String,
-        /// Made when the operator confirmed; kept across transport failures.
-        idempotency_key: String,
-    },
     /// `GET /v1/holds` with this query (its cursor says which page) → [`DataMsg::Holds`].
     LoadHolds(HoldQuery),
     /// `GET /v1/holds/{id}` → [`DataMsg::Hold`].
     LoadHold(String),
-    /// `GET /v1/wallets/{id}` → [`DataMsg::Wallet`].
-    LoadWallet(String),
-    /// `POST /v1/commands/{command}` for a hold (`settle_hold`, `release_hold`)
-    /// with this body and `Idempotency-Key`.
-    HoldCommand {
-        /// Echoed back in the answer.
-        request_id: u64,
-        /// `settle_hold` or `release_hold`.
+    /// `POST /v1/commands/{command}` with `body` and `Idempotency-Key: key`,
+    /// sent once → [`DataMsg::CommandDone`] or [`DataMsg::CommandFailed`]
+    /// with this `id`. Every write of the cockpit is one of these.
+    Command {
+        /// The request's id, which its answer carries.
+        id: u64,
+        /// The command's name.
         command: String,
-        /// The command's parameters.
+        /// Its parameters.
         body: serde_json::Value,
-        /// Made when the form opened; kept across transport failures.
-        idempotency_key: String,
+        /// The idempotency key: made when the form or confirmation opened,
+        /// kept across a transport failure, rotated after a definite answer.
+        key: String,
     },
+}
+
+impl Request {
+    /// Whether the request changes anything on the server.
+    pub fn writes(&self) -> bool {
+        matches!(self, Request::Command { .. })
+    }
+
+    /// What a read loads, for a "could not load …" notice.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Request::LoadOverview => "overview",
+            Request::LoadHealth => "health",
+            Request::LoadGates => "gates",
+            Request::LoadFindings { .. } => "findings",
+            Request::LoadOutboxStats => "outbox",
+            Request::LoadOutboxMessages { .. } => "messages",
+            Request::LoadOutboxMessage(_) => "the message",
+            Request::LoadCommands => "the command registry",
+            Request::LoadWallets(q) if q.cursor.is_some() => "more wallets",
+            Request::LoadWallets(_) => "wallets",
+            Request::LoadWallet(_) => "the wallet",
+            Request::LoadStatement(_) => "the statement",
+            Request::LoadTransactions(q) if q.cursor.is_some() => "more ledger",
+            Request::LoadTransactions(_) => "ledger",
+            Request::LoadTransaction(_) => "the transaction",
+            Request::LoadFlags => "controls",
+            Request::LoadProviderEvents(q) if q.cursor.is_some() => "more controls",
+            Request::LoadProviderEvents(_) => "controls",
+            Request::LoadAudit(_) => "the audit log",
+            Request::LoadHolds(_) => "holds",
+            Request::LoadHold(_) => "the hold",
+            Request::Command { .. } => "data",
+        }
+    }
 }
 
 /// How the live event stream stands, as the status bar shows it.
@@ -189,7 +148,7 @@ pub enum DataMsg {
         /// The first page.
         page: Page<FindingView>,
     },
-    /// `GET /v1/outbox/stats` (also the `outbox.stats` live event).
+    /// `GET /v1/outbox/stats`.
     OutboxStats(OutboxSummary),
     /// The first page of outbox messages for the current filter.
     OutboxMessages(Page<OutboxMessageView>),
@@ -279,11 +238,6 @@ pub enum DataMsg {
     Wallet(WalletView),
     /// The live stream's state changed.
     Connection(ConnState),
-    /// A live event (`kind` as in `ledgerdeck_client::events`).
-    LiveEvent {
-        /// The event kind, e.g. `outbox.stats`.
-        kind: String,
-        /// Its JSON data.
-        data: serde_json::Value,
-    },
+    /// A live event, typed.
+    Live(LiveEvent),
 }

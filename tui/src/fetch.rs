@@ -3,12 +3,11 @@
 //! once with the key they were given, and the live event stream's state and
 //! events are forwarded as they come.
 
-use crate::data::{ConnState, DataMsg, Request, ViewId};
+use crate::data::{ConnState, DataMsg, Request};
 use crate::runtime::Fetcher;
+use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::http::{ConnectionState, StreamItem};
-use ledgerdeck_client::providers::ProviderEventQuery;
-use ledgerdeck_client::{ApiClient, ClientError, FindingQuery, PageQuery, TransactionQuery, WalletQuery};
-use serde_json::{Value, json};
+use ledgerdeck_client::{ApiClient, ClientError, FindingQuery, PageQuery};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -31,11 +30,8 @@ impl Fetcher for ApiFetcher {
         while let Some(request) = requests.recv().await {
             let (client, data) = (self.client.clone(), data.clone());
             tokio::spawn(async move {
-                for msg in answer(&client, request).await {
-                    if data.send(msg).await.is_err() {
-                        return;
-                    }
-                }
+                let msg = answer(&client, request).await;
+                let _ = data.send(msg).await;
             });
         }
         live.abort();
@@ -43,7 +39,7 @@ impl Fetcher for ApiFetcher {
 }
 
 /// Follows `GET /v1/events` (the client reconnects and resumes by itself)
-/// and reports its state and events.
+/// and reports its state and its events, typed.
 async fn follow_events(client: ApiClient, data: mpsc::Sender<DataMsg>) {
     let mut events = client.events(None);
     while let Some(item) = events.next().await {
@@ -54,7 +50,7 @@ async fn follow_events(client: ApiClient, data: mpsc::Sender<DataMsg>) {
                 let retry_in_secs = retry_at.saturating_duration_since(Instant::now()).as_secs_f64().ceil() as u64;
                 DataMsg::Connection(ConnState::Reconnecting { retry_in_secs })
             }
-            StreamItem::Event(event) => DataMsg::LiveEvent { kind: event.kind, data: event.data },
+            StreamItem::Event(event) => DataMsg::Live(LiveEvent::from_parts(&event.kind, event.data)),
         };
         if data.send(msg).await.is_err() {
             return;
@@ -63,113 +59,65 @@ async fn follow_events(client: ApiClient, data: mpsc::Sender<DataMsg>) {
 }
 
 /// What the server says to one request.
-async fn answer(client: &ApiClient, request: Request) -> Vec<DataMsg> {
+async fn answer(client: &ApiClient, request: Request) -> DataMsg {
+    let read = |outcome: Result<DataMsg, ClientError>| {
+        outcome.unwrap_or_else(|e| DataMsg::ReadFailed {
+            request: request.clone(),
+            code: e.code().map(|c| c.as_str().to_string()),
+            detail: e.to_string(),
+        })
+    };
     match request.clone() {
-        Request::Refresh(ViewId::Overview) => {
-            let (overview, health) = tokio::join!(client.overview(), client.healthz());
-            vec![read(&request, overview.map(DataMsg::Overview)), read(&request, health.map(DataMsg::Health))]
-        }
-        Request::Refresh(ViewId::Gates) => vec![read(&request, client.gates().await.map(DataMsg::Gates))],
-        Request::Refresh(ViewId::Outbox) => vec![read(&request, client.outbox_stats().await.map(DataMsg::OutboxStats))],
-        Request::Refresh(ViewId::Wallets) => {
-            let page = client.wallets(&WalletQuery::default()).await;
-            vec![read(&request, page.map(|page| DataMsg::Wallets { page, append: false }))]
-        }
-        Request::Refresh(ViewId::Ledger) => {
-            let page = client.transactions(&TransactionQuery::default()).await;
-            vec![read(&request, page.map(|page| DataMsg::Transactions { page, append: false }))]
-        }
-        Request::Refresh(ViewId::Controls) => {
-            let query = ProviderEventQuery::default();
-            let (flags, events) = tokio::join!(client.flags(), client.provider_events(&query));
-            vec![
-                read(&request, flags.map(DataMsg::Flags)),
-                read(&request, events.map(|page| DataMsg::ProviderEvents { page, append: false })),
-            ]
-        }
-        Request::Refresh(_) => Vec::new(),
-        Request::LoadCommands => vec![read(&request, client.commands().await.map(DataMsg::Commands))],
-        Request::Execute { request_id, command, body, idempotency_key } => {
-            vec![self::command(request_id, client.execute(&command, &body, Some(&idempotency_key)).await)]
-        }
-        Request::LoadMore { view, cursor } => {
-            let cursor = Some(cursor);
-            let msg = match view {
-                ViewId::Wallets => client
-                    .wallets(&WalletQuery { cursor, ..WalletQuery::default() })
-                    .await
-                    .map(|page| DataMsg::Wallets { page, append: true }),
-                ViewId::Ledger => client
-                    .transactions(&TransactionQuery { cursor, ..TransactionQuery::default() })
-                    .await
-                    .map(|page| DataMsg::Transactions { page, append: true }),
-                ViewId::Controls => client
-                    .provider_events(&ProviderEventQuery { cursor, ..ProviderEventQuery::default() })
-                    .await
-                    .map(|page| DataMsg::ProviderEvents { page, append: true }),
-                _ => return Vec::new(),
-            };
-            vec![read(&request, msg)]
-        }
-        Request::LoadStatement(wallet_id) => {
-            let page = client.statement(&wallet_id, &PageQuery::default()).await;
-            vec![read(&request, page.map(|page| DataMsg::Statement { wallet_id, page }))]
-        }
-        Request::LoadTransaction(id) => vec![read(&request, client.transaction(&id).await.map(DataMsg::Transaction))],
-        Request::LoadAudit(query) => {
-            let append = query.cursor.is_some();
-            vec![read(&request, client.audit(&query).await.map(|page| DataMsg::Audit { page, append }))]
-        }
+        Request::LoadOverview => read(client.overview().await.map(DataMsg::Overview)),
+        Request::LoadHealth => read(client.healthz().await.map(DataMsg::Health)),
+        Request::LoadGates => read(client.gates().await.map(DataMsg::Gates)),
         Request::LoadFindings { gate, status } => {
             let query = FindingQuery { status, ..FindingQuery::default() };
-            let page = client.findings(&gate, &query).await;
-            vec![read(&request, page.map(|page| DataMsg::Findings { gate, page }))]
+            read(client.findings(&gate, &query).await.map(|page| DataMsg::Findings { gate, page }))
         }
+        Request::LoadOutboxStats => read(client.outbox_stats().await.map(DataMsg::OutboxStats)),
         Request::LoadOutboxMessages { filter } => {
-            vec![read(&request, client.outbox_messages(&filter).await.map(DataMsg::OutboxMessages))]
+            read(client.outbox_messages(&filter).await.map(DataMsg::OutboxMessages))
         }
-        Request::LoadOutboxMessage(id) => {
-            vec![read(&request, client.outbox_message(&id).await.map(DataMsg::OutboxMessage))]
+        Request::LoadOutboxMessage(id) => read(client.outbox_message(&id).await.map(DataMsg::OutboxMessage)),
+        Request::LoadCommands => read(client.commands().await.map(DataMsg::Commands)),
+        Request::LoadWallets(query) => {
+            let append = query.cursor.is_some();
+            read(client.wallets(&query).await.map(|page| DataMsg::Wallets { page, append }))
         }
-        Request::RunGates { request_id, gate } => {
-            let body = gate.map_or_else(|| json!({}), |gate| json!({ "gate": gate }));
-            // Not money-moving; the key still makes a retried click harmless.
-            let key = ledgerdeck_client::http::new_idempotency_key();
-            vec![command(request_id, client.execute("run_gates", &body, Some(&key)).await)]
+        Request::LoadWallet(id) => read(client.wallet(&id).await.map(DataMsg::Wallet)),
+        Request::LoadStatement(wallet_id) => {
+            let page = client.statement(&wallet_id, &PageQuery::default()).await;
+            read(page.map(|page| DataMsg::Statement { wallet_id, page }))
         }
-        Request::RetryOutboxMessage { request_id, id, idempotency_key } => {
-            let body: Value = json!({ "message_id": id });
-            vec![command(request_id, client.execute("retry_outbox_message", &body, Some(&idempotency_key)).await)]
+        Request::LoadTransactions(query) => {
+            let append = query.cursor.is_some();
+            read(client.transactions(&query).await.map(|page| DataMsg::Transactions { page, append }))
+        }
+        Request::LoadTransaction(id) => read(client.transaction(&id).await.map(DataMsg::Transaction)),
+        Request::LoadFlags => read(client.flags().await.map(DataMsg::Flags)),
+        Request::LoadProviderEvents(query) => {
+            let append = query.cursor.is_some();
+            read(client.provider_events(&query).await.map(|page| DataMsg::ProviderEvents { page, append }))
+        }
+        Request::LoadAudit(query) => {
+            let append = query.cursor.is_some();
+            read(client.audit(&query).await.map(|page| DataMsg::Audit { page, append }))
         }
         Request::LoadHolds(query) => {
             let page = client.holds(&query).await;
-            vec![read(&request, page.map(|page| DataMsg::Holds { query, page }))]
+            read(page.map(|page| DataMsg::Holds { query, page }))
         }
-        Request::LoadHold(id) => vec![read(&request, client.hold(&id).await.map(DataMsg::Hold))],
-        Request::LoadWallet(id) => vec![read(&request, client.wallet(&id).await.map(DataMsg::Wallet))],
-        Request::HoldCommand { request_id, command: name, body, idempotency_key } => {
-            vec![command(request_id, client.execute(&name, &body, Some(&idempotency_key)).await)]
-        }
-    }
-}
-
-fn read(request: &Request, outcome: Result<DataMsg, ClientError>) -> DataMsg {
-    outcome.unwrap_or_else(|e| DataMsg::ReadFailed {
-        request: request.clone(),
-        code: e.code().map(|c| c.as_str().to_string()),
-        detail: e.to_string(),
-    })
-}
-
-fn command(request_id: u64, outcome: Result<ledgerdeck_client::CommandResult, ClientError>) -> DataMsg {
-    match outcome {
-        Ok(result) => DataMsg::CommandDone { request_id, result },
-        Err(e) => DataMsg::CommandFailed {
-            request_id,
-            code: e.code().map(|c| c.as_str().to_string()),
-            detail: e.to_string(),
-            transport: e.is_transport(),
-            fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
+        Request::LoadHold(id) => read(client.hold(&id).await.map(DataMsg::Hold)),
+        Request::Command { id, command, body, key } => match client.execute(&command, &body, Some(&key)).await {
+            Ok(result) => DataMsg::CommandDone { request_id: id, result },
+            Err(e) => DataMsg::CommandFailed {
+                request_id: id,
+                code: e.code().map(|c| c.as_str().to_string()),
+                detail: e.to_string(),
+                transport: e.is_transport(),
+                fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
+            },
         },
     }
 }

@@ -1,22 +1,25 @@
 //! `ledgerdeck`, the operations cockpit: a pure state machine ([`app::App`])
 //! fed by [`data::DataMsg`] and asking for [`data::Request`]s, drawn with
-//! ratatui, and run by [`runtime`] against a [`runtime::Fetcher`].
+//! ratatui, and run by [`runtime`] against a [`runtime::Fetcher`]. Each view
+//! owns its folder under [`views`]; the app only dispatches.
 
 pub mod app;
-pub mod chrome;
-pub mod command_form;
+pub mod command;
 pub mod config;
 pub mod credentials;
 pub mod data;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod fetch;
-pub mod hold_form;
-pub mod keymap;
+pub mod frame;
+pub mod input;
+pub mod keys;
 pub mod login;
+pub mod notice;
 pub mod palette;
-pub mod result_card;
 pub mod runtime;
 pub mod sanitize;
 pub mod smoke;
 pub mod theme;
 pub mod views;
+pub mod widgets;

@@ -1,6 +1,7 @@
 //! `ledgerdeck`, the operations cockpit: `ledgerdeck [--profile NAME | --server URL]`
 //! opens it; `ledgerdeck login` stores a token; `ledgerdeck logout` removes it;
-//! `ledgerdeck smoke` checks a server and says plainly what is wrong.
+//! `ledgerdeck smoke` checks a server and says plainly what is wrong;
+//! `ledgerdeck keys` prints the keys in force.
 
 use clap::{Parser, Subcommand};
 use ledgerdeck_client::{ApiClient, ClientConfig};
@@ -8,6 +9,7 @@ use ledgerdeck_tui::app::{App, Session};
 use ledgerdeck_tui::config::{self, Config, Profile};
 use ledgerdeck_tui::credentials::{Token, TokenSource, Tokens};
 use ledgerdeck_tui::fetch::ApiFetcher;
+use ledgerdeck_tui::keys::{Keymap, Overrides};
 use ledgerdeck_tui::login::{self, Verified};
 use ledgerdeck_tui::runtime;
 use ledgerdeck_tui::smoke;
@@ -34,7 +36,10 @@ enum Command {
     Login,
     /// Remove the profile's stored token.
     Logout,
+    /// Print the keys in force: the defaults with `config.toml`'s `[keys]` applied.
+    Keys,
     /// Run an embedded server with simulated traffic and open the cockpit on it.
+    #[cfg(feature = "demo")]
     Demo {
         /// Makes the simulator's and the sandbox's choices reproducible.
         #[arg(long, default_value_t = 7)]
@@ -50,10 +55,21 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Demo { seed }) = cli.command {
-        return report(ledgerdeck_tui::demo::run(seed));
-    }
     let path = config::config_path();
+    // The keys are checked first: a config that gives a key two meanings is
+    // refused before anything starts, with the line named.
+    let keymap = match load_keymap(&path) {
+        Ok(keymap) => keymap,
+        Err(e) => return fail(&e),
+    };
+    #[cfg(feature = "demo")]
+    if let Some(Command::Demo { seed }) = cli.command {
+        return report(ledgerdeck_tui::demo::run(seed, keymap));
+    }
+    if let Some(Command::Keys) = cli.command {
+        print!("{}", keymap.describe());
+        return ExitCode::SUCCESS;
+    }
     let profile = match Config::load(&path)
         .and_then(|c| c.resolve(cli.profile.as_deref(), cli.server.as_deref(), &path, &config::current_user()))
     {
@@ -70,11 +86,27 @@ fn main() -> ExitCode {
             login::login(&profile, &tokens, |p| rpassword::prompt_password(p), verify).map_err(|e| e.to_string())
         }
         Some(Command::Logout) => login::logout(&profile, &tokens).map_err(|e| e.to_string()),
+        #[cfg(feature = "demo")]
         Some(Command::Demo { .. }) => unreachable!("the demo is run before profiles are read"),
-        Some(Command::Smoke { .. }) => unreachable!("handled above"),
-        None => cockpit(profile, &tokens).map(|()| String::new()),
+        Some(Command::Smoke { .. } | Command::Keys) => unreachable!("handled above"),
+        None => cockpit(profile, &tokens, keymap).map(|()| String::new()),
     };
     report(outcome)
+}
+
+/// The keys in force: the defaults with the config file's `[keys]` applied.
+fn load_keymap(path: &std::path::Path) -> Result<Keymap, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let at = |line: usize| format!("{}:{line}", path.display());
+    let overrides = Overrides::parse(&text).map_err(|e| format!("{}: {}", at(e.line), e.message))?;
+    ledgerdeck_tui::app::keymap(&overrides).map_err(|e| match e.line {
+        Some(line) => format!("{}: {}", at(line), e.message),
+        None => format!("{}: {}", path.display(), e.message),
+    })
 }
 
 fn report(outcome: Result<String, String>) -> ExitCode {
@@ -124,7 +156,7 @@ fn token(profile: &Profile, tokens: &Tokens) -> Result<Token, String> {
     Ok(Token { secret, source: TokenSource::Prompt })
 }
 
-fn cockpit(profile: Profile, tokens: &Tokens) -> Result<(), String> {
+fn cockpit(profile: Profile, tokens: &Tokens, keymap: Keymap) -> Result<(), String> {
     if !std::io::stdout().is_terminal() {
         return Err("the cockpit needs a terminal".into());
     }
@@ -143,7 +175,7 @@ fn cockpit(profile: Profile, tokens: &Tokens) -> Result<(), String> {
         production: profile.production,
         role: profile.role,
     };
-    let app = App::new(session, theme, mode, chrono::Utc::now());
+    let app = App::new(session, theme, mode, chrono::Utc::now()).with_keymap(keymap);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(runtime::run(app, ApiFetcher::new(client))).map_err(|e| e.to_string())
 }

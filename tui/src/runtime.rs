@@ -6,6 +6,7 @@
 //! up a key press.
 
 use crate::app::App;
+use crate::command::Answer;
 use crate::data::{DataMsg, Request};
 use chrono::Utc;
 use crossterm::event::{Event, EventStream};
@@ -33,10 +34,10 @@ pub const DATA_QUEUE: usize = 1024;
 ///   never let one slow request hold up the others (spawn per request);
 /// - answer each read with its [`DataMsg`] (or [`DataMsg::ReadFailed`]) and
 ///   each command with [`DataMsg::CommandDone`] / [`DataMsg::CommandFailed`]
-///   carrying the request's `request_id` (`transport: true` when no answer
-///   came, so the kept idempotency key replays on a resubmit);
+///   carrying the [`Request::Command`]'s `id` (`transport: true` when no
+///   answer came, so the kept idempotency key replays on a resubmit);
 /// - follow the live event stream and send [`DataMsg::Connection`] on every
-///   state change and [`DataMsg::LiveEvent`] for each event;
+///   state change and [`DataMsg::Live`] for each event;
 /// - send with `data.send(..).await`; a closed channel means stop.
 pub trait Fetcher: Send + 'static {
     /// Serves the cockpit until `requests` closes.
@@ -158,24 +159,16 @@ fn on_event(app: &mut App, event: Event, requests: &mpsc::Sender<Request>) {
 }
 
 /// Hands requests to the fetcher without ever waiting for it. A command
-/// that does not fit is answered at once as not sent; a read that does not
-/// fit is dropped (the next refresh asks again).
+/// that does not fit is answered at once as not sent (a definite answer:
+/// nothing left the cockpit); a read that does not fit is dropped (the next
+/// refresh asks again).
 fn send_all(app: &mut App, requests: &mpsc::Sender<Request>, out: Vec<Request>) {
     for request in out {
         match requests.try_send(request) {
             Ok(()) => {}
             Err(TrySendError::Full(r) | TrySendError::Closed(r)) => {
-                if let Request::RunGates { request_id, .. }
-                | Request::RetryOutboxMessage { request_id, .. }
-                | Request::HoldCommand { request_id, .. } = r
-                {
-                    app.on_data(DataMsg::CommandFailed {
-                        request_id,
-                        code: Some("NOT_SENT".into()),
-                        detail: "the cockpit's request queue is full; nothing was sent".into(),
-                        transport: false,
-                        fields: Vec::new(),
-                    });
+                if let Request::Command { id, .. } = r {
+                    app.on_data(Answer::not_sent(id));
                 }
             }
         }

@@ -93,7 +93,7 @@ fn hostile_text_everywhere_else_is_inert_too() {
         fields: Vec::new(),
     });
     app.on_data(DataMsg::ReadFailed {
-        request: ledgerdeck_tui::data::Request::Refresh(ledgerdeck_tui::data::ViewId::Gates),
+        request: ledgerdeck_tui::data::Request::LoadGates,
         code: Some(hostile()),
         detail: hostile(),
     });

@@ -6,9 +6,11 @@ use fixtures::press;
 
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::{CommandResult, CommandStatus, OutboxMessageQuery};
 use ledgerdeck_tui::app::App;
-use ledgerdeck_tui::data::{ConnState, DataMsg, Request, ViewId};
+use ledgerdeck_tui::data::{ConnState, DataMsg, Request};
+use ledgerdeck_tui::views::ViewId;
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Request> {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -55,7 +57,7 @@ fn switching_to_a_view_refreshes_it_unless_fresh() {
     assert!(press(&mut app, "2").is_empty(), "just loaded at start");
     app.on_tick(fixtures::now() + TimeDelta::seconds(5));
     let requests = press(&mut app, "4");
-    assert_eq!(requests[0], Request::Refresh(ViewId::Outbox));
+    assert_eq!(requests[0], Request::LoadOutboxStats);
     assert!(requests.contains(&Request::LoadOutboxMessages { filter: OutboxMessageQuery::default() }));
 }
 
@@ -68,11 +70,11 @@ fn enter_on_a_gate_loads_its_findings_and_esc_backs_out() {
     app.on_data(DataMsg::Findings { gate: "wallet_drift".into(), page: fixtures::findings() });
     assert!(screen(&mut app).contains("statement_balance_mismatch"));
     press(&mut app, "j");
-    assert_eq!(app.gates.finding, 1);
+    assert_eq!(app.views.gates.finding, 1);
     press(&mut app, "\x1b");
-    assert!(!app.gates.findings_focused);
+    assert!(!app.views.gates.findings_focused);
     press(&mut app, "j");
-    assert_eq!(app.gates.selected_gate(), Some("holds_drift"), "j moves the gate list again");
+    assert_eq!(app.views.gates.selected_gate(), Some("holds_drift"), "j moves the gate list again");
 }
 
 #[test]
@@ -80,14 +82,15 @@ fn findings_for_another_gate_are_not_shown() {
     let mut app = fixtures::app("terminal", false, false);
     press(&mut app, "2\n");
     app.on_data(DataMsg::Findings { gate: "wallet_drift".into(), page: fixtures::findings() });
-    assert!(app.gates.findings.is_none());
+    assert!(app.views.gates.findings.is_none());
 }
 
 #[test]
 fn r_runs_the_gates_with_a_request_id() {
     let mut app = fixtures::app("terminal", false, false);
     let requests = press(&mut app, "2r");
-    let [Request::RunGates { request_id, gate: None }] = requests.as_slice() else { panic!("{requests:?}") };
+    let [Request::Command { id: request_id, command, body, .. }] = requests.as_slice() else { panic!("{requests:?}") };
+    assert_eq!((command.as_str(), body), ("run_gates", &serde_json::json!({})), "every gate");
     assert!(footer(&mut app).contains("r run gates now"));
     let follow = app.on_data(DataMsg::CommandDone {
         request_id: *request_id,
@@ -101,7 +104,7 @@ fn r_runs_the_gates_with_a_request_id() {
             replayed: false,
         },
     });
-    assert!(follow.contains(&Request::Refresh(ViewId::Gates)));
+    assert!(follow.contains(&Request::LoadGates));
     assert!(screen(&mut app).contains("gates ran"));
 }
 
@@ -117,7 +120,7 @@ fn read_only_hides_and_ignores_writing_keys() {
     assert!(help.contains("read-only"));
     press(&mut app, "\x1b4");
     assert!(press(&mut app, "R").is_empty());
-    assert!(app.confirm.is_none());
+    assert!(app.views.outbox.confirm.is_none());
     assert!(!footer(&mut app).contains("retry"));
 }
 
@@ -125,9 +128,9 @@ fn read_only_hides_and_ignores_writing_keys() {
 fn typing_a_filter_narrows_the_list_and_enter_asks_the_server() {
     let mut app = fixtures::app("terminal", false, false);
     assert!(press(&mut app, "4/dea").is_empty());
-    assert_eq!(app.outbox.shown().len(), 0, "the list narrows as the filter is typed");
+    assert_eq!(app.views.outbox.shown().len(), 0, "the list narrows as the filter is typed");
     press(&mut app, "d");
-    assert_eq!(app.outbox.shown().len(), 1);
+    assert_eq!(app.views.outbox.shown().len(), 1);
     assert!(screen(&mut app).contains("filter: dead"));
     // q is text while typing, not quit.
     press(&mut app, "q");
@@ -136,11 +139,11 @@ fn typing_a_filter_narrows_the_list_and_enter_asks_the_server() {
     let requests = press(&mut app, "\n");
     let filter = OutboxMessageQuery { delivery_status: Some("dead".into()), ..Default::default() };
     assert_eq!(requests, vec![Request::LoadOutboxMessages { filter }]);
-    assert_eq!(app.outbox.filter, "dead");
+    assert_eq!(app.views.outbox.filter, "dead");
     // Esc while typing restores the applied filter.
     press(&mut app, "/ type:payin.posted\x1b");
-    assert_eq!(app.outbox.filter, "dead");
-    assert_eq!(app.outbox.shown().len(), 1);
+    assert_eq!(app.views.outbox.filter, "dead");
+    assert_eq!(app.views.outbox.shown().len(), 1);
 }
 
 #[test]
@@ -152,7 +155,7 @@ fn enter_opens_a_message_and_esc_backs_out() {
     let shown = screen(&mut app);
     assert!(shown.contains("timeout after 10s") && shown.contains("ep_ops_slack"), "{shown}");
     press(&mut app, "\x1b");
-    assert!(app.outbox.open.is_none());
+    assert!(app.views.outbox.open.is_none());
     assert!(screen(&mut app).contains("Messages, newest first"));
 }
 
@@ -162,8 +165,10 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
     assert!(press(&mut app, "4jR").is_empty(), "nothing is sent before confirming");
     assert!(screen(&mut app).contains("Retry message msg_01947a01"));
     let sent = press(&mut app, "y");
-    let [Request::RetryOutboxMessage { request_id, id, idempotency_key }] = sent.as_slice() else { panic!("{sent:?}") };
-    assert_eq!(id, "msg_01947a01");
+    let [Request::Command { id: request_id, command, body, key: idempotency_key }] = sent.as_slice() else {
+        panic!("{sent:?}")
+    };
+    assert_eq!((command.as_str(), &body["message_id"]), ("retry_outbox_message", &serde_json::json!("msg_01947a01")));
     let first_key = idempotency_key.clone();
     // No answer: the outcome is unknown, so the same key goes again.
     app.on_data(DataMsg::CommandFailed {
@@ -175,9 +180,7 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
     });
     assert!(screen(&mut app).contains("no answer"));
     let again = press(&mut app, "Ry");
-    let [Request::RetryOutboxMessage { request_id, idempotency_key, .. }] = again.as_slice() else {
-        panic!("{again:?}")
-    };
+    let [Request::Command { id: request_id, key: idempotency_key, .. }] = again.as_slice() else { panic!("{again:?}") };
     assert_eq!(*idempotency_key, first_key);
     // A definite answer: the next retry is a new request with a new key.
     app.on_data(DataMsg::CommandFailed {
@@ -189,11 +192,11 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
     });
     assert!(screen(&mut app).contains("NOT_FOUND"));
     let third = press(&mut app, "Ry");
-    let [Request::RetryOutboxMessage { idempotency_key, .. }] = third.as_slice() else { panic!("{third:?}") };
+    let [Request::Command { key: idempotency_key, .. }] = third.as_slice() else { panic!("{third:?}") };
     assert_ne!(*idempotency_key, first_key);
     // n cancels without sending.
     assert!(press(&mut app, "Rn").is_empty());
-    assert!(app.confirm.is_none());
+    assert!(app.views.outbox.confirm.is_none());
 }
 
 #[test]
@@ -251,7 +254,7 @@ fn the_status_bar_goes_reconnecting_then_stale_then_live() {
     app.on_tick(t0 + TimeDelta::seconds(31));
     assert!(screen(&mut app).contains("stale since 09:30:00"));
     let follow = app.on_data(DataMsg::Connection(ConnState::Live));
-    assert!(follow.contains(&Request::Refresh(ViewId::Overview)), "catching up after the outage: {follow:?}");
+    assert!(follow.contains(&Request::LoadOverview), "catching up after the outage: {follow:?}");
     assert!(screen(&mut app).contains("● live"));
     let since = t0 + TimeDelta::seconds(40);
     app.on_data(DataMsg::Connection(ConnState::Stale { since }));
@@ -263,7 +266,7 @@ fn live_outbox_stats_update_both_views() {
     let mut app = fixtures::app("terminal", false, false);
     let mut stats = fixtures::outbox_stats();
     stats.dead = 7;
-    app.on_data(DataMsg::LiveEvent { kind: "outbox.stats".into(), data: serde_json::to_value(stats).unwrap() });
-    assert_eq!(app.overview.overview.as_ref().unwrap().outbox.dead, 7);
+    app.on_data(DataMsg::Live(LiveEvent::from_parts("outbox.stats", serde_json::to_value(stats).unwrap())));
+    assert_eq!(app.views.overview.overview.as_ref().unwrap().outbox.dead, 7);
     assert!(screen(&mut app).contains("dead     7"));
 }

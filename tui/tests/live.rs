@@ -11,9 +11,10 @@ use ledgerdeck_client::{ApiClient, ClientConfig, Role};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::app::App;
-use ledgerdeck_tui::data::{DataMsg, Request, ViewId};
+use ledgerdeck_tui::data::{DataMsg, Request};
 use ledgerdeck_tui::fetch::ApiFetcher;
 use ledgerdeck_tui::runtime::{self, Fetcher};
+use ledgerdeck_tui::views::ViewId;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -138,7 +139,7 @@ async fn goes_stale_when_the_server_goes_away_and_live_when_it_returns() {
     let (request_tx, request_rx) = mpsc::channel(runtime::REQUEST_QUEUE);
     let (data_tx, mut data) = mpsc::channel(runtime::DATA_QUEUE);
     let fetch = tokio::spawn(ApiFetcher::new(client(addr, &token)).run(request_rx, data_tx));
-    request_tx.send(Request::Refresh(ViewId::Gates)).await.unwrap();
+    request_tx.send(Request::LoadGates).await.unwrap();
 
     until_status(&mut app, &mut data, "live", Duration::from_secs(5)).await;
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -157,7 +158,7 @@ async fn goes_stale_when_the_server_goes_away_and_live_when_it_returns() {
     let server = Server::start(open_store(&dir).await, addr).await;
     until_status(&mut app, &mut data, "live", Duration::from_secs(5)).await;
     // Back live, a read goes through again.
-    request_tx.send(Request::Refresh(ViewId::Gates)).await.unwrap();
+    request_tx.send(Request::LoadGates).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match tokio::time::timeout(Duration::from_millis(200), data.recv()).await {

@@ -8,8 +8,8 @@ use fixtures::press;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ledgerdeck_client::{CommandResult, CommandStatus, Role, WalletBalance};
 use ledgerdeck_tui::app::App;
-use ledgerdeck_tui::command_form::Stage;
 use ledgerdeck_tui::data::{DataMsg, Request};
+use ledgerdeck_tui::palette::form::Stage;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -122,7 +122,7 @@ fn a_valid_form_confirms_then_sends_the_body_and_key() {
         "{text}"
     );
     let sent = press(&mut app, "y");
-    let [Request::Execute { command, body, idempotency_key, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let [Request::Command { command, body, key: idempotency_key, .. }] = sent.as_slice() else { panic!("{sent:?}") };
     assert_eq!(command, "transfer");
     assert_eq!(body, &json!({"from_wallet_id": "w-1", "to_wallet_id": "w-2", "amount": "20.00", "reference": "inv-9"}));
     assert_eq!(idempotency_key, &k);
@@ -140,7 +140,7 @@ fn no_at_the_confirmation_goes_back_to_the_form() {
 fn a_transport_failure_keeps_the_key_and_a_resubmit_replays() {
     let mut app = filled_transfer();
     let k = form_key(&app);
-    let [Request::Execute { request_id, .. }] = press(&mut app, "y")[..] else { panic!() };
+    let [Request::Command { id: request_id, .. }] = press(&mut app, "y")[..] else { panic!() };
     app.on_data(DataMsg::CommandFailed {
         request_id,
         code: None,
@@ -151,7 +151,7 @@ fn a_transport_failure_keeps_the_key_and_a_resubmit_replays() {
     assert_eq!(form_key(&app), k, "outcome unknown: the key is kept");
     assert!(screen(&mut app).contains("outcome is unknown"));
     let again = press(&mut app, "\ny");
-    let [Request::Execute { request_id: second, idempotency_key, .. }] = again.as_slice() else { panic!("{again:?}") };
+    let [Request::Command { id: second, key: idempotency_key, .. }] = again.as_slice() else { panic!("{again:?}") };
     assert_eq!(idempotency_key, &k, "the resubmit carries the same key");
     assert_ne!(*second, request_id);
     app.on_data(DataMsg::CommandDone { request_id: *second, result: result(true) });
@@ -168,7 +168,7 @@ fn a_transport_failure_keeps_the_key_and_a_resubmit_replays() {
 fn a_refusal_rotates_the_key_and_maps_field_errors_inline() {
     let mut app = filled_transfer();
     let k = form_key(&app);
-    let [Request::Execute { request_id, .. }] = press(&mut app, "y")[..] else { panic!() };
+    let [Request::Command { id: request_id, .. }] = press(&mut app, "y")[..] else { panic!() };
     app.on_data(DataMsg::CommandFailed {
         request_id,
         code: Some("VALIDATION_FAILED".into()),

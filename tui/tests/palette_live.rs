@@ -1,5 +1,5 @@
 //! The palette against a real server: `create_wallet` typed into its
-//! generated form, sent by the app's `Request::Execute` through
+//! generated form, sent by the app's `Request::Command` through
 //! [`ApiFetcher`], and the wallet read back with the client.
 
 mod fixtures;
@@ -54,7 +54,9 @@ async fn create_wallet_through_the_palette() {
     let key = app.palette.form.as_ref().unwrap().key.clone();
     press(&mut app, "m-palette\tGBP\n");
     let sent = press(&mut app, "y");
-    let [execute @ Request::Execute { request_id, idempotency_key, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let [execute @ Request::Command { id: request_id, key: idempotency_key, .. }] = sent.as_slice() else {
+        panic!("{sent:?}")
+    };
     assert_eq!(idempotency_key, &key);
     let request_id = *request_id;
     request_tx.send(execute.clone()).await.unwrap();

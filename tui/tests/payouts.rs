@@ -7,8 +7,10 @@ use fixtures::press;
 
 use fixtures::payouts as fx;
 use ledgerdeck_client::HoldQuery;
+use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_tui::app::App;
-use ledgerdeck_tui::data::{DataMsg, Request, ViewId};
+use ledgerdeck_tui::data::{DataMsg, Request};
+use ledgerdeck_tui::views::ViewId;
 use serde_json::json;
 
 fn screen(app: &mut App) -> String {
@@ -35,7 +37,7 @@ fn opened() -> App {
 }
 
 fn hold_command(requests: &[Request]) -> (u64, String, serde_json::Value, String) {
-    let [Request::HoldCommand { request_id, command, body, idempotency_key }] = requests else {
+    let [Request::Command { id: request_id, command, body, key: idempotency_key }] = requests else {
         panic!("expected one hold command, got {requests:?}")
     };
     (*request_id, command.clone(), body.clone(), idempotency_key.clone())
@@ -66,12 +68,12 @@ fn status_sort_and_filter_keys() {
     for _ in 0..5 {
         press(&mut app, "S");
     }
-    assert_eq!(app.payouts.status_filter(), Some("manual_review"));
+    assert_eq!(app.views.payouts.status_filter(), Some("manual_review"));
     app.on_data(DataMsg::Holds { query: fx::queue_query(), page: fx::queue() });
     press(&mut app, "o");
-    assert_eq!(app.payouts.shown()[0].id, "hold_01947c02", "largest amount first");
+    assert_eq!(app.views.payouts.shown()[0].id, "hold_01947c02", "largest amount first");
     press(&mut app, "o");
-    assert_eq!(app.payouts.shown()[0].provider, "flutterwave");
+    assert_eq!(app.views.payouts.shown()[0].provider, "flutterwave");
     press(&mut app, "o");
     let requests = press(&mut app, "/merchant:m_41 provider:sandbox USD 7700\n");
     let want = HoldQuery {
@@ -82,7 +84,7 @@ fn status_sort_and_filter_keys() {
     };
     assert_eq!(requests, vec![Request::LoadHolds(want.clone())]);
     app.on_data(DataMsg::Holds { query: want, page: fx::queue() });
-    assert_eq!(app.payouts.shown().len(), 1, "reference text filters the loaded rows");
+    assert_eq!(app.views.payouts.shown().len(), 1, "reference text filters the loaded rows");
 }
 
 #[test]
@@ -110,10 +112,10 @@ fn paging_fetches_ahead_and_keeps_memory_bounded() {
         }
         assert_eq!(follow, vec![Request::LoadHolds(query(k))]);
         follow = app.on_data(DataMsg::Holds { query: query(k), page: page(k) });
-        assert!(app.payouts.loaded_rows() <= MAX_PAGES * PAGE as usize);
+        assert!(app.views.payouts.loaded_rows() <= MAX_PAGES * PAGE as usize);
     }
-    assert_eq!(app.payouts.loaded_rows(), MAX_PAGES * PAGE as usize);
-    let selected = app.payouts.shown()[app.payouts.selected].id.clone();
+    assert_eq!(app.views.payouts.loaded_rows(), MAX_PAGES * PAGE as usize);
+    let selected = app.views.payouts.shown()[app.views.payouts.selected].id.clone();
     assert!(selected.as_str() > "h002000", "the selection survived dropping pages: {selected}");
     // Scrolling back to the top of the window fetches the dropped page before it.
     let mut back = Vec::new();
@@ -152,13 +154,13 @@ fn open_a_hold_and_settle_it() {
     let s = screen(&mut app);
     assert!(s.contains("no final status in 3 queries") && s.contains("Acme payouts") && s.contains("8,200.00"), "{s}");
     assert!(press(&mut app, "s").contains(&Request::LoadWallet(fx::WALLET.into())));
-    let key = app.payouts.form.as_ref().unwrap().key.clone();
+    let key = app.views.payouts.form.as_ref().unwrap().key.clone();
     let s = screen(&mut app);
     assert!(s.contains("Settle hold") && s.contains(&key[key.len() - 8..]) && s.contains("payout-7700"), "{s}");
     assert!(press(&mut app, "provider confirmed paid\tPSK-991\n").is_empty());
     let s = screen(&mut app);
     assert_eq!(
-        app.payouts.form.as_ref().unwrap().statement(),
+        app.views.payouts.form.as_ref().unwrap().statement(),
         "Settle: move 1,250.00 USD from wallet w_01947a00-usd reserved to provider payout clearing (sandbox)."
     );
     assert!(s.contains("Settle: move 1,250.00 USD from wallet w_01947a00-usd reserved"), "{s}");
@@ -175,8 +177,8 @@ fn open_a_hold_and_settle_it() {
     let s = screen(&mut app);
     assert!(s.contains("✓ posted") && s.contains("txn_settle_01947d00") && s.contains("25,440.50"), "{s}");
     assert!(!s.contains("replayed"));
-    assert_eq!(app.payouts.shown().len(), 3, "the settled hold left the manual-review queue");
-    assert!(app.payouts.shown().iter().all(|h| h.id != "hold_01947c00"));
+    assert_eq!(app.views.payouts.shown().len(), 3, "the settled hold left the manual-review queue");
+    assert!(app.views.payouts.shown().iter().all(|h| h.id != "hold_01947c00"));
 }
 
 #[test]
@@ -207,14 +209,14 @@ fn a_transport_failure_keeps_the_key_and_resubmit_replays() {
     });
     let s = screen(&mut app);
     assert!(s.contains("outcome is unknown") && s.contains("same key"), "{s}");
-    assert_eq!(app.payouts.form.as_ref().unwrap().key, first, "kept");
+    assert_eq!(app.views.payouts.form.as_ref().unwrap().key, first, "kept");
     let (request_id, _, _, again) = hold_command(&press(&mut app, "\n"));
     assert_eq!(again, first, "resubmit sends the same key");
     app.on_data(DataMsg::CommandDone { request_id, result: fx::settled(true) });
     assert!(screen(&mut app).contains("replayed"));
     // The next form gets a new key.
     press(&mut app, "\x1bs");
-    assert_ne!(app.payouts.form.as_ref().unwrap().key, first);
+    assert_ne!(app.views.payouts.form.as_ref().unwrap().key, first);
 }
 
 #[test]
@@ -229,7 +231,7 @@ fn a_rejection_shows_a_red_card_and_field_errors_show_inline() {
         transport: false,
         fields: vec![("reason".into(), "must be at least 3 characters".into())],
     });
-    let form = app.payouts.form.as_ref().expect("the form stays open");
+    let form = app.views.payouts.form.as_ref().expect("the form stays open");
     assert_ne!(form.key, key, "a definite answer rotates the key");
     assert!(screen(&mut app).contains("must be at least 3 characters"));
     let (request_id, _, _, _) = hold_command(&press(&mut app, "yz\ny"));
@@ -247,7 +249,7 @@ fn a_rejection_shows_a_red_card_and_field_errors_show_inline() {
     let x = line[..line.find('✖').unwrap()].chars().count() as u16;
     assert_eq!(buffer[(x, y as u16)].fg, ratatui::style::Color::Rgb(0xff, 0x5f, 0x5f));
     press(&mut app, "\x1b");
-    assert!(app.payouts.card.is_none());
+    assert!(app.views.payouts.card.is_none());
 }
 
 #[test]
@@ -270,7 +272,7 @@ fn read_only_hides_and_refuses_settle_and_release() {
     let mut app = payouts(true);
     assert!(press(&mut app, "s").is_empty());
     assert!(press(&mut app, "r").is_empty());
-    assert!(app.payouts.form.is_none());
+    assert!(app.views.payouts.form.is_none());
     let s = screen(&mut app);
     let footer = s.lines().last().unwrap();
     assert!(!footer.contains("settle") && !footer.contains("release"), "{footer}");
@@ -281,12 +283,12 @@ fn another_operator_acting_updates_the_queue_and_the_open_form() {
     let mut app = payouts(false);
     press(&mut app, "s");
     press(&mut app, "checking");
-    app.on_data(DataMsg::LiveEvent {
-        kind: "hold.changed".into(),
-        data: json!({"hold_id": "hold_01947c00", "status": "released", "command": "release_hold"}),
-    });
+    app.on_data(DataMsg::Live(LiveEvent::from_parts(
+        "hold.changed",
+        json!({"hold_id": "hold_01947c00", "status": "released", "command": "release_hold"}),
+    )));
     assert!(screen(&mut app).contains("another operator just released this hold"));
-    assert_eq!(app.payouts.shown().len(), 3, "it left the queue");
+    assert_eq!(app.views.payouts.shown().len(), 3, "it left the queue");
 }
 
 #[test]
@@ -300,5 +302,5 @@ fn a_failed_page_read_can_be_asked_again() {
     for _ in 0..5 {
         press(&mut app, "S");
     }
-    assert_eq!(app.payouts.status_filter(), Some("manual_review"));
+    assert_eq!(app.views.payouts.status_filter(), Some("manual_review"));
 }

@@ -11,8 +11,8 @@ use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::{DataMsg, Request};
 use ledgerdeck_tui::fetch::ApiFetcher;
-use ledgerdeck_tui::result_card::ResultCard;
 use ledgerdeck_tui::runtime::{self, Fetcher};
+use ledgerdeck_tui::views::payouts::card::ResultCard;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -139,8 +139,8 @@ impl Rig {
 
     async fn open_queue(&mut self, holds: usize) {
         self.press("3");
-        self.send(vec![Request::LoadHolds(self.app.payouts.base_query())]).await;
-        self.until("the queue loaded", |a| a.payouts.shown().len() == holds).await;
+        self.send(vec![Request::LoadHolds(self.app.views.payouts.base_query())]).await;
+        self.until("the queue loaded", |a| a.views.payouts.shown().len() == holds).await;
     }
 }
 
@@ -160,18 +160,19 @@ async fn settle_once_then_lose_a_race_to_another_operator() {
 
     // Open the oldest hold, settle it.
     rig.keys("\n").await;
-    rig.until("the hold and its wallet", |a| a.payouts.detail.is_some() && a.payouts.wallet.is_some()).await;
+    rig.until("the hold and its wallet", |a| a.views.payouts.detail.is_some() && a.views.payouts.wallet.is_some())
+        .await;
     assert!(rig.screen().contains("provider silent"), "its history shows");
     rig.keys("s").await;
     rig.keys("provider portal shows paid\n").await;
     let sent = rig.keys("y").await;
-    assert!(matches!(sent.as_slice(), [Request::HoldCommand { .. }]), "{sent:?}");
-    rig.until("the result card", |a| a.payouts.card.is_some()).await;
-    let Some(ResultCard::Done { result, .. }) = rig.app.payouts.card.clone() else { panic!("{}", rig.screen()) };
+    assert!(matches!(sent.as_slice(), [Request::Command { command, .. }] if command == "settle_hold"), "{sent:?}");
+    rig.until("the result card", |a| a.views.payouts.card.is_some()).await;
+    let Some(ResultCard::Done { result, .. }) = rig.app.views.payouts.card.clone() else { panic!("{}", rig.screen()) };
     assert!(!result.transaction_ids.is_empty());
     let s = rig.screen();
     assert!(s.contains(&result.transaction_ids[0]) && s.contains("✓ posted"), "{s}");
-    assert_eq!(rig.app.payouts.shown().len(), 1, "the settled hold left the queue");
+    assert_eq!(rig.app.views.payouts.shown().len(), 1, "the settled hold left the queue");
     assert_eq!(alice.hold(&holds[0]).await.unwrap().hold.status, "settled");
     assert_eq!(endings(&alice, &wallet, &holds[0]).await, 1, "settled exactly once");
 
@@ -180,12 +181,12 @@ async fn settle_once_then_lose_a_race_to_another_operator() {
     rig.keys("r").await;
     rig.keys("provider says failed\n").await;
     run(&bob, "release_hold", json!({"hold_id": holds[1], "reason": "bank returned it"})).await;
-    rig.until("the form hears of it", |a| a.payouts.form.as_ref().is_some_and(|f| f.notice.is_some())).await;
+    rig.until("the form hears of it", |a| a.views.payouts.form.as_ref().is_some_and(|f| f.notice.is_some())).await;
     assert!(rig.screen().contains("another operator just released this hold"));
     rig.keys("y").await;
-    rig.until("the red card", |a| a.payouts.card.is_some()).await;
-    let Some(ResultCard::Rejected { code, .. }) = rig.app.payouts.card.clone() else {
-        panic!("{:?}", rig.app.payouts.card)
+    rig.until("the red card", |a| a.views.payouts.card.is_some()).await;
+    let Some(ResultCard::Rejected { code, .. }) = rig.app.views.payouts.card.clone() else {
+        panic!("{:?}", rig.app.views.payouts.card)
     };
     assert_eq!(code, "HOLD_NOT_OPEN");
     assert!(rig.screen().contains("✖ HOLD_NOT_OPEN"));
@@ -258,7 +259,7 @@ async fn a_lost_answer_then_resubmit_posts_once_and_shows_replayed() {
     rig.press("s");
     rig.press("provider portal shows paid\n");
     let sent = rig.press("y");
-    let [Request::HoldCommand { idempotency_key: first, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let [Request::Command { key: first, .. }] = sent.as_slice() else { panic!("{sent:?}") };
     let first = first.clone();
 
     // This send goes through a proxy that loses the answer.
@@ -281,8 +282,8 @@ async fn a_lost_answer_then_resubmit_posts_once_and_shows_replayed() {
             _ => {}
         }
     }
-    let form = rig.app.payouts.form.as_ref().expect("the form stays open");
-    assert!(matches!(form.stage, ledgerdeck_tui::hold_form::Stage::NoAnswer(_)), "{:?}", form.stage);
+    let form = rig.app.views.payouts.form.as_ref().expect("the form stays open");
+    assert!(matches!(form.stage, ledgerdeck_tui::views::payouts::form::Stage::NoAnswer(_)), "{:?}", form.stage);
     assert_eq!(form.key, first, "the key is kept");
     let s = rig.screen();
     assert!(s.contains("No answer from the server") && s.contains("resubmits with the same key"), "{s}");
@@ -290,11 +291,11 @@ async fn a_lost_answer_then_resubmit_posts_once_and_shows_replayed() {
 
     // Resubmit to the real server: the same key, a replay.
     let again = rig.keys("\n").await;
-    let [Request::HoldCommand { idempotency_key, .. }] = again.as_slice() else { panic!("{again:?}") };
+    let [Request::Command { key: idempotency_key, .. }] = again.as_slice() else { panic!("{again:?}") };
     assert_eq!(*idempotency_key, first);
-    rig.until("the result card", |a| a.payouts.card.is_some()).await;
-    let Some(ResultCard::Done { result, .. }) = rig.app.payouts.card.clone() else {
-        panic!("{:?}", rig.app.payouts.card)
+    rig.until("the result card", |a| a.views.payouts.card.is_some()).await;
+    let Some(ResultCard::Done { result, .. }) = rig.app.views.payouts.card.clone() else {
+        panic!("{:?}", rig.app.views.payouts.card)
     };
     assert!(result.replayed);
     assert!(rig.screen().contains("replayed"));

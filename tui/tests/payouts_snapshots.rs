@@ -34,7 +34,7 @@ fn detail(theme: &str) -> App {
 fn form(theme: &str) -> App {
     let mut app = detail(theme);
     press(&mut app, "s");
-    app.payouts.form.as_mut().unwrap().key = "0194abcd-0000-7000-8000-000000000001".into();
+    app.views.payouts.form.as_mut().unwrap().key = "0194abcd-0000-7000-8000-000000000001".into();
     press(&mut app, "provider portal shows paid\tPSK-991");
     app
 }
@@ -42,7 +42,7 @@ fn form(theme: &str) -> App {
 fn sent(theme: &str) -> (App, u64) {
     let mut app = form(theme);
     let requests = press(&mut app, "\ny");
-    let [Request::HoldCommand { request_id, .. }] = requests.as_slice() else { panic!("{requests:?}") };
+    let [Request::Command { id: request_id, .. }] = requests.as_slice() else { panic!("{requests:?}") };
     (app, *request_id)
 }
 

@@ -5,8 +5,9 @@ mod fixtures;
 
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use futures::channel::mpsc as events;
-use ledgerdeck_tui::data::{DataMsg, Request, ViewId};
+use ledgerdeck_tui::data::{DataMsg, Request};
 use ledgerdeck_tui::runtime;
+use ledgerdeck_tui::views::ViewId;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io;
@@ -53,9 +54,9 @@ async fn keys_are_answered_while_the_server_hangs() {
     drop(request_tx);
     let seen = hung.await.unwrap();
     assert_eq!(app.view, ViewId::Outbox);
-    assert_eq!(app.outbox.selected, 1);
-    assert!(seen.iter().any(|r| matches!(r, Request::RunGates { .. })), "{seen:?}");
-    assert!(seen.contains(&Request::Refresh(ViewId::Overview)), "start-up requests went out: {seen:?}");
+    assert_eq!(app.views.outbox.selected, 1);
+    assert!(seen.iter().any(|r| matches!(r, Request::Command { command, .. } if command == "run_gates")), "{seen:?}");
+    assert!(seen.contains(&Request::LoadOverview), "start-up requests went out: {seen:?}");
 }
 
 #[tokio::test]

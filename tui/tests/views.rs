@@ -4,9 +4,10 @@ mod fixtures;
 
 use fixtures::press;
 
-use ledgerdeck_client::{AuditQuery, Page, Role};
+use ledgerdeck_client::{AuditQuery, Page, Role, TransactionQuery, WalletQuery};
 use ledgerdeck_tui::app::App;
-use ledgerdeck_tui::data::{DataMsg, Request, ViewId};
+use ledgerdeck_tui::data::{DataMsg, Request};
+use ledgerdeck_tui::views::ViewId;
 use serde_json::json;
 
 fn screen(app: &mut App) -> String {
@@ -23,8 +24,12 @@ fn with_views(read_only: bool, role: Role) -> App {
 fn the_new_views_load_at_start_and_on_their_number() {
     let mut app = fixtures::app("terminal", false, false);
     let start = app.start();
-    for view in [ViewId::Wallets, ViewId::Ledger, ViewId::Controls] {
-        assert!(start.contains(&Request::Refresh(view)), "{start:?}");
+    for read in [
+        Request::LoadWallets(WalletQuery::default()),
+        Request::LoadTransactions(TransactionQuery::default()),
+        Request::LoadFlags,
+    ] {
+        assert!(start.contains(&read), "{start:?}");
     }
     assert!(start.contains(&Request::LoadAudit(AuditQuery::default())));
     press(&mut app, "8");
@@ -34,19 +39,20 @@ fn the_new_views_load_at_start_and_on_their_number() {
 #[test]
 fn enter_on_a_wallet_loads_its_statement_and_n_pages() {
     let mut app = with_views(false, Role::Operator);
-    assert_eq!(press(&mut app, "5n"), vec![Request::LoadMore { view: ViewId::Wallets, cursor: "c-wallets-2".into() }]);
+    let next = WalletQuery { cursor: Some("c-wallets-2".into()), ..WalletQuery::default() };
+    assert_eq!(press(&mut app, "5n"), vec![Request::LoadWallets(next)]);
     let mut more = fixtures::wallets();
     more.items.truncate(1);
     more.items[0].id = "w9".into();
     more.next_cursor = None;
     app.on_data(DataMsg::Wallets { page: more, append: true });
-    assert_eq!(app.wallets.wallets.as_ref().unwrap().len(), 5);
+    assert_eq!(app.views.wallets.wallets.as_ref().unwrap().len(), 5);
     assert!(press(&mut app, "n").is_empty(), "the last page");
     assert_eq!(press(&mut app, "\n"), vec![Request::LoadStatement("w1".into())]);
     app.on_data(DataMsg::Statement { wallet_id: "w1".into(), page: fixtures::statement() });
     assert!(screen(&mut app).contains("pay-in from sandbox"));
     press(&mut app, "\x1b");
-    assert!(app.wallets.open.is_none());
+    assert!(app.views.wallets.open.is_none());
 }
 
 #[test]
@@ -61,7 +67,7 @@ fn x_reverses_from_the_ledger_through_the_prefilled_form() {
     assert!(press(&mut app, "\n").is_empty(), "the reason is required");
     assert!(screen(&mut app).contains("✖ required"));
     let sent = press(&mut app, "duplicate pay-in\ny");
-    let [Request::Execute { command, body, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let [Request::Command { command, body, .. }] = sent.as_slice() else { panic!("{sent:?}") };
     assert_eq!(command, "reverse_transaction");
     assert_eq!(body, &json!({"transaction_id": "01947a3c-0000-7000-8000-000000000002", "reason": "duplicate pay-in"}));
 }

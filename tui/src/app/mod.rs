@@ -1,21 +1,25 @@
 //! The cockpit's state machine: keys and data in, requests out, and a
-//! `dirty` flag that is set only when something visible changed.
+//! `dirty` flag that is set only when something visible changed. The app
+//! only dispatches: it keeps the views in their one list and routes keys,
+//! data, live events, command answers, ticks and refreshes to them through
+//! one site each ([`App::dispatch`]); the palette and help sit on top.
 
-use crate::data::{ConnState, Request, ViewId};
-use crate::keymap::{Action, Context};
+mod dispatch;
+mod frame;
+mod incoming;
+mod status;
+
+use crate::command::Tracker;
+use crate::data::{ConnState, Request};
+use crate::keys::{Action, Context, GLOBAL, Keymap, KeymapError, Overrides};
+use crate::notice::{Level, Notice};
+use crate::palette::{COMMAND_FORM, PALETTE, PaletteState};
 use crate::theme::{ColorMode, Theme};
-use crate::views::Effect;
-use crate::views::gates::GatesState;
-use crate::views::outbox::OutboxState;
-use crate::views::overview::OverviewState;
-use crate::views::payouts::PayoutsState;
+use crate::views::{Origin, ViewId, Views};
 use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Frame;
 use std::collections::HashMap;
-
-mod incoming;
-mod payouts;
 
 /// A view's summary is fetched again after this long without a refresh.
 pub const REFRESH_EVERY: TimeDelta = TimeDelta::seconds(15);
@@ -41,45 +45,16 @@ pub struct Session {
     pub role: ledgerdeck_client::Role,
 }
 
-/// A question the operator must answer before a write is sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirm {
-    /// Retry this outbox message's failing and dead deliveries.
-    Retry {
-        /// The message id.
-        message_id: String,
-    },
-}
-
-/// How a notice is coloured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// Something is under way.
-    Info,
-    /// Done.
-    Ok,
-    /// Could not load something.
-    Warn,
-    /// A command failed.
-    Error,
-}
-
-/// A one-line message in the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// Its colour.
-    pub level: Level,
-    /// Its text (already inert).
-    pub text: String,
-    /// When it was raised.
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Pending {
-    RunGates,
-    Retry { message_id: String },
-    Hold { hold_id: String },
+/// The keys in force for every context of the cockpit, defaults with
+/// `overrides` applied; refused when they make a key mean two things.
+pub fn keymap(overrides: &Overrides) -> Result<Keymap, KeymapError> {
+    let views = Views::default();
+    let mut contexts: Vec<&'static Context> = vec![&GLOBAL, &PALETTE, &COMMAND_FORM];
+    for id in ViewId::ALL {
+        contexts.extend(views.get(*id).contexts());
+    }
+    let numbers: Vec<(u8, &'static str)> = ViewId::ALL.iter().map(|v| (v.number(), v.title())).collect();
+    Keymap::build(&contexts, &numbers, overrides)
 }
 
 /// The cockpit.
@@ -90,12 +65,11 @@ pub struct App {
     /// The theme in use.
     pub theme: Theme,
     color_mode: ColorMode,
+    keymap: Keymap,
     /// The view shown.
     pub view: ViewId,
     /// Whether the help overlay is open.
     pub help: bool,
-    /// The question open, if any.
-    pub confirm: Option<Confirm>,
     quit: bool,
     /// Something visible changed since the last draw.
     pub dirty: bool,
@@ -111,53 +85,24 @@ pub struct App {
     pub stale_after: TimeDelta,
     /// The status bar's message.
     pub notice: Option<Notice>,
-    next_request_id: u64,
-    pending: HashMap<u64, Pending>,
-    retry_keys: HashMap<String, String>,
+    tracker: Tracker<Origin>,
     last_refresh: HashMap<ViewId, DateTime<Utc>>,
-    /// Overview data.
-    pub overview: OverviewState,
-    /// Gates data and selection.
-    pub gates: GatesState,
-    /// Outbox data, filter and selection.
-    pub outbox: OutboxState,
     /// The command palette and the form it opened.
-    pub palette: crate::palette::PaletteState,
-    /// Wallets data, selection and statement.
-    pub wallets: crate::views::wallets::WalletsState,
-    /// Ledger data, selection and detail.
-    pub ledger: crate::views::ledger::LedgerState,
-    /// Flags and provider events.
-    pub controls: crate::views::controls::ControlsState,
-    /// The audit log and its filter.
-    pub audit: crate::views::audit::AuditState,
-    /// The payouts queue, the open hold, its form and result card.
-    pub payouts: PayoutsState,
-}
-
-impl Request {
-    /// Whether the request changes anything on the server.
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Request::RunGates { .. }
-                | Request::RetryOutboxMessage { .. }
-                | Request::HoldCommand { .. }
-                | Request::Execute { .. }
-        )
-    }
+    pub palette: PaletteState,
+    /// Every view's state.
+    pub views: Views,
 }
 
 impl App {
-    /// A cockpit on the Overview, waiting for data.
+    /// A cockpit on the Overview with the default keys, waiting for data.
     pub fn new(session: Session, theme: Theme, color_mode: ColorMode, now: DateTime<Utc>) -> App {
         App {
             session,
             theme,
             color_mode,
+            keymap: keymap(&Overrides::default()).expect("the default key tables never give a key two meanings"),
             view: ViewId::Overview,
             help: false,
-            confirm: None,
             quit: false,
             dirty: true,
             now,
@@ -166,20 +111,22 @@ impl App {
             last_update: None,
             stale_after: STALE_AFTER,
             notice: None,
-            next_request_id: 1,
-            pending: HashMap::new(),
-            retry_keys: HashMap::new(),
+            tracker: Tracker::default(),
             last_refresh: HashMap::new(),
-            overview: OverviewState::default(),
-            gates: GatesState::default(),
-            outbox: OutboxState::default(),
-            palette: crate::palette::PaletteState::default(),
-            wallets: Default::default(),
-            ledger: Default::default(),
-            controls: Default::default(),
-            audit: Default::default(),
-            payouts: PayoutsState::default(),
+            palette: PaletteState::default(),
+            views: Views::default(),
         }
+    }
+
+    /// The same cockpit with these keys (see [`keymap`]).
+    pub fn with_keymap(mut self, keymap: Keymap) -> App {
+        self.keymap = keymap;
+        self
+    }
+
+    /// The keys in force.
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
     }
 
     /// Whether writes are hidden and refused: a read-only profile, or the
@@ -188,7 +135,7 @@ impl App {
         self.session.read_only || self.session.role == ledgerdeck_client::Role::Viewer
     }
 
-    /// The first requests: every built view's data.
+    /// The first requests: every view's data.
     pub fn start(&mut self) -> Vec<Request> {
         self.refresh_all()
     }
@@ -199,26 +146,11 @@ impl App {
     }
 
     /// Where keys are read now.
-    pub fn context(&self) -> Context {
-        if self.confirm.is_some() {
-            return Context::Confirm;
-        }
-        if self.palette.form.is_some() {
-            return Context::CommandForm;
-        }
+    pub fn context(&self) -> &'static Context {
         if self.palette.is_open() {
-            return Context::Palette;
+            return self.palette.context();
         }
-        match self.view {
-            ViewId::Gates => self.gates.context(),
-            ViewId::Outbox => self.outbox.context(),
-            ViewId::Wallets => self.wallets.context(),
-            ViewId::Ledger => self.ledger.context(),
-            ViewId::Controls => self.controls.context(),
-            ViewId::Audit => self.audit.context(),
-            ViewId::Payouts => self.payouts.context(),
-            _ => Context::Overview,
-        }
+        self.views.get(self.view).context()
     }
 
     /// Handles a key press; returns what to fetch or send.
@@ -240,173 +172,94 @@ impl App {
             self.quit = key.code == KeyCode::Char('q') && key.modifiers.is_empty();
             return Vec::new();
         }
-        let context = self.context();
-        let effect = match context.lookup(&key, self.hides_writes()) {
-            Some(action) => self.on_action(context, action),
-            None if context == Context::FilterInput && self.view == ViewId::Audit => self.audit.on_filter_key(key),
-            None if self.view == ViewId::Payouts => self.payouts.on_key(key),
-            None if context == Context::FilterInput => self.outbox.on_filter_key(key),
-            None => Effect::default(),
+        let action = self.keymap.lookup(self.context(), &key, self.hides_writes());
+        let (changed, mut requests) = match action {
+            Some(action) if is_global(action) => self.global_action(action),
+            Some(action) => self.dispatch(self.view, |view, cx| view.on_action(action, cx)),
+            None => self.dispatch(self.view, |view, cx| view.on_key(key, cx)),
         };
-        self.dirty |= effect.changed;
-        let mut requests = effect.requests;
+        self.dirty |= changed;
         if self.hides_writes() {
             requests.retain(|r| !r.writes());
         }
         requests
     }
 
-    fn on_action(&mut self, context: Context, action: Action) -> Effect {
+    fn global_action(&mut self, action: Action) -> (bool, Vec<Request>) {
         match action {
             Action::Quit => {
                 self.quit = true;
-                Effect::default()
+                (false, Vec::new())
             }
             Action::Help => {
                 self.help = true;
-                Effect::changed()
+                (true, Vec::new())
             }
             Action::NextView | Action::PrevView => {
-                let built = ViewId::BUILT;
-                let at = built.iter().position(|v| *v == self.view).unwrap_or(0);
-                let step = if action == Action::NextView { 1 } else { built.len() - 1 };
-                self.switch_to(built[(at + step) % built.len()])
+                let all = ViewId::ALL;
+                let at = all.iter().position(|v| *v == self.view).unwrap_or(0);
+                let step = if action == Action::NextView { 1 } else { all.len() - 1 };
+                self.switch_to(all[(at + step) % all.len()])
             }
-            Action::GoTo(view) => self.switch_to(view),
+            Action::GoTo(n) => match ViewId::from_number(n) {
+                Some(view) => self.switch_to(view),
+                None => (false, Vec::new()),
+            },
             Action::CycleTheme => {
                 if let Ok(theme) = Theme::builtin(Theme::next_builtin(&self.theme.name), self.color_mode) {
                     self.theme = theme;
                 }
-                Effect::changed()
+                (true, Vec::new())
             }
-            Action::RunGates => {
-                let request_id = self.track(Pending::RunGates);
-                self.notify(Level::Info, "running the gates…".into());
-                Effect::request(Request::RunGates { request_id, gate: None })
+            Action::Palette => {
+                let handled = self.palette.open();
+                (handled.changed, handled.requests)
             }
-            Action::Retry => match self.outbox.target() {
-                Some(message_id) => {
-                    self.confirm = Some(Confirm::Retry { message_id });
-                    Effect::changed()
-                }
-                None => Effect::default(),
-            },
-            Action::Palette => self.palette.open(),
-            Action::Reverse => match self.ledger.target() {
-                Some(id) => self.open_form("reverse_transaction", &[("transaction_id", &id)]),
-                None => Effect::default(),
-            },
-            Action::SetFlag => {
-                let prefill: Vec<(String, String)> = self.controls.target().map_or_else(Vec::new, |f| {
-                    vec![
-                        ("name".into(), f.name.clone()),
-                        ("scope".into(), f.scope.clone()),
-                        ("scope_value".into(), f.scope_value.clone()),
-                        ("enabled".into(), (!f.enabled).to_string()),
-                    ]
-                });
-                let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                self.open_form("set_feature_flag", &prefill)
-            }
-            Action::Confirm if self.confirm.is_some() => self.confirmed(),
-            Action::Back if context == Context::Confirm => {
-                self.confirm = None;
-                Effect::changed()
-            }
-            _ if self.view == ViewId::Gates => self.gates.on_action(action),
-            _ if self.view == ViewId::Outbox => self.outbox.on_action(action),
-            _ if self.view == ViewId::Wallets => self.wallets.on_action(action),
-            _ if self.view == ViewId::Ledger => self.ledger.on_action(action),
-            _ if self.view == ViewId::Controls => self.controls.on_action(action),
-            _ if self.view == ViewId::Audit => self.audit.on_action(action),
-            _ if self.view == ViewId::Payouts => self.payouts_action(action),
-            _ => Effect::default(),
+            _ => (false, Vec::new()),
         }
     }
 
     fn palette_key(&mut self, key: KeyEvent) -> Vec<Request> {
         let (role, read_only) = (self.session.role, self.session.read_only);
-        let next = &mut self.next_request_id;
-        let effect = self.palette.on_key(key, role, read_only, || {
-            *next += 1;
-            *next - 1
-        });
-        self.dirty |= effect.changed;
-        let mut requests = effect.requests;
+        let tracker = &mut self.tracker;
+        let handled = self.palette.on_key(key, role, read_only, |command| tracker.send(Origin::Palette, command));
+        self.dirty |= handled.changed;
+        let mut requests = handled.requests;
         if read_only {
             requests.retain(|r| !r.writes());
         }
         requests
     }
 
-    /// Opens the form of `command` with fields prefilled (from a view's key).
-    pub(crate) fn open_form(&mut self, command: &str, prefill: &[(&str, &str)]) -> Effect {
-        let (role, read_only) = (self.session.role, self.session.read_only);
-        if self.palette.specs.is_none() {
-            let mut effect = self.palette.open();
-            self.palette.query = None;
-            self.palette.pending_form =
-                Some((command.to_string(), prefill.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()));
-            effect.changed = true;
-            return effect;
-        }
-        self.palette.open_form(command, prefill, role, read_only)
-    }
-
-    fn confirmed(&mut self) -> Effect {
-        let Some(Confirm::Retry { message_id }) = self.confirm.take() else { return Effect::default() };
-        // The key is made when the operator confirms and kept until a definite answer.
-        let idempotency_key =
-            self.retry_keys.entry(message_id.clone()).or_insert_with(|| uuid::Uuid::now_v7().to_string()).clone();
-        let request_id = self.track(Pending::Retry { message_id: message_id.clone() });
-        self.notify(Level::Info, format!("retrying {}…", crate::sanitize::cell(&message_id, 40)));
-        Effect::request(Request::RetryOutboxMessage { request_id, id: message_id, idempotency_key })
-    }
-
-    /// The idempotency key kept for a message's retry, if one is outstanding.
-    pub fn retry_key(&self, message_id: &str) -> Option<&str> {
-        self.retry_keys.get(message_id).map(String::as_str)
-    }
-
-    fn track(&mut self, pending: Pending) -> u64 {
-        let id = self.next_request_id;
-        self.next_request_id += 1;
-        self.pending.insert(id, pending);
-        id
-    }
-
-    fn notify(&mut self, level: Level, text: String) {
+    pub(crate) fn notify(&mut self, level: Level, text: String) {
         self.notice = Some(Notice { level, text, at: self.now });
     }
 
-    fn switch_to(&mut self, view: ViewId) -> Effect {
+    fn switch_to(&mut self, view: ViewId) -> (bool, Vec<Request>) {
         if view == self.view {
-            return Effect::default();
+            return (false, Vec::new());
         }
         self.view = view;
-        let stale = self.last_refresh.get(&view).is_none_or(|t| self.now - *t >= FRESH_ENOUGH);
-        Effect { changed: true, requests: if stale { self.refresh(view) } else { Vec::new() } }
+        let stale = !self.fresh(view);
+        (true, if stale { self.refresh(view) } else { Vec::new() })
+    }
+
+    /// Whether `view` was refreshed within [`FRESH_ENOUGH`].
+    fn fresh(&self, view: ViewId) -> bool {
+        self.last_refresh.get(&view).is_some_and(|t| self.now - *t < FRESH_ENOUGH)
     }
 
     fn refresh(&mut self, view: ViewId) -> Vec<Request> {
         self.last_refresh.insert(view, self.now);
-        let mut out = vec![Request::Refresh(view)];
-        match view {
-            ViewId::Gates => out.extend(self.gates.reload_findings()),
-            ViewId::Outbox => {
-                out.push(self.outbox.list_request());
-                out.extend(self.outbox.open.clone().map(Request::LoadOutboxMessage));
-            }
-            ViewId::Wallets => out.extend(self.wallets.open.clone().map(Request::LoadStatement)),
-            ViewId::Audit => out.push(self.audit.list_request()),
-            ViewId::Payouts => out.extend(self.payouts.refresh_requests()),
-            _ => {}
-        }
-        out
+        self.dispatch(view, |v, cx| {
+            v.refresh(cx);
+            false
+        })
+        .1
     }
 
     fn refresh_all(&mut self) -> Vec<Request> {
-        ViewId::BUILT.into_iter().flat_map(|v| self.refresh(v)).collect()
+        ViewId::ALL.iter().flat_map(|v| self.refresh(*v)).collect()
     }
 
     /// Advances the clock: countdowns, stale marks, notices, periodic refresh.
@@ -416,39 +269,52 @@ impl App {
         if self.notice.as_ref().is_some_and(|n| now - n.at >= NOTICE_FOR) {
             self.notice = None;
         }
-        self.dirty |= self.status_text() != status_before;
+        let (changed, mut requests) = self.broadcast(|view, cx| view.on_tick(cx));
+        self.dirty |= changed || self.status_text() != status_before;
         let due = self.last_refresh.get(&self.view).is_none_or(|t| now - *t >= REFRESH_EVERY);
-        if due { self.refresh(self.view) } else { Vec::new() }
-    }
-
-    /// The connection as the status bar says it, and whether it is healthy.
-    pub fn conn_label(&self) -> (String, Level) {
-        let stamp = |t: DateTime<Utc>| t.format("%H:%M:%S").to_string();
-        match self.conn {
-            ConnState::Live => ("● live".into(), Level::Ok),
-            ConnState::Connecting => ("○ connecting…".into(), Level::Info),
-            ConnState::Reconnecting { .. } => {
-                let secs = self.retry_at.map_or(0, |t| ((t - self.now).num_milliseconds().max(0) + 999) / 1000);
-                match self.last_update.filter(|t| self.now - *t >= self.stale_after) {
-                    Some(t) => (format!("✖ stale since {} · retry in {secs} s", stamp(t)), Level::Error),
-                    None => (format!("◌ reconnecting in {secs} s"), Level::Warn),
-                }
-            }
-            ConnState::Stale { since } => (format!("✖ stale since {}", stamp(since)), Level::Error),
+        if due {
+            requests.extend(self.refresh(self.view));
         }
-    }
-
-    /// Everything the status bar shows, as plain text (also used to tell
-    /// whether a tick changed anything visible).
-    pub fn status_text(&self) -> String {
-        let updated = self.last_update.map_or("—".into(), |t| t.format("%H:%M:%S").to_string());
-        let notice = self.notice.as_ref().map_or("", |n| n.text.as_str());
-        format!("{}|{}|{}|{notice}", self.session.profile, self.conn_label().0, updated)
+        requests
     }
 
     /// Draws the whole screen and clears `dirty`.
     pub fn render(&mut self, frame: &mut Frame) {
-        crate::chrome::render(self, frame);
+        let model = self.frame_model();
+        if let Some(body) = crate::frame::render(frame, &model, &self.theme) {
+            self.views.get(self.view).render(frame, body, &self.theme);
+            if self.palette.is_open() {
+                let (role, read_only) = (self.session.role, self.session.read_only);
+                crate::palette::render(frame, body, &self.palette, role, read_only, &self.theme);
+            }
+            if let Some(help) = &model.help {
+                crate::frame::render_help(frame, body, help, &self.theme);
+            }
+        }
         self.dirty = false;
+    }
+}
+
+/// Whether the app handles `action` itself, whatever the view.
+fn is_global(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Quit
+            | Action::Help
+            | Action::NextView
+            | Action::PrevView
+            | Action::GoTo(_)
+            | Action::CycleTheme
+            | Action::Palette
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_tables_give_no_key_two_meanings() {
+        assert!(keymap(&Overrides::default()).is_ok());
     }
 }

@@ -10,6 +10,7 @@ mod simulator;
 use crate::app::{App, Session};
 use crate::config;
 use crate::fetch::ApiFetcher;
+use crate::keys::Keymap;
 use crate::runtime;
 use crate::theme::{ColorMode, Theme};
 use ledgerdeck_client::{ApiClient, ClientConfig, Role};
@@ -30,15 +31,15 @@ pub use simulator::XorShift;
 pub const PROVIDER: &str = "sandbox";
 
 /// Runs the demo until the cockpit quits; returns the line to print after.
-pub fn run(seed: u64) -> Result<String, String> {
+pub fn run(seed: u64, keymap: Keymap) -> Result<String, String> {
     if !std::io::stdout().is_terminal() {
         return Err("the demo needs a terminal".into());
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.block_on(demo(seed))
+    runtime.block_on(demo(seed, keymap))
 }
 
-async fn demo(seed: u64) -> Result<String, String> {
+async fn demo(seed: u64, keymap: Keymap) -> Result<String, String> {
     let dir = tempfile::Builder::new().prefix("ledgerdeck-demo-").tempdir().map_err(|e| e.to_string())?;
     let where_ = dir.path().display().to_string();
     let url = format!("sqlite:{}", dir.path().join("ledger.db").display());
@@ -93,7 +94,7 @@ async fn demo(seed: u64) -> Result<String, String> {
         let wallets = seed::seed(&admin_client, &receiver_url).await?;
         let simulator =
             tokio::spawn(simulator::run(operator_client.clone(), store.clone(), wallets, seed, stop.clone()));
-        let app = App::new(session(), theme()?, ColorMode::from_env(), chrono::Utc::now());
+        let app = App::new(session(), theme()?, ColorMode::from_env(), chrono::Utc::now()).with_keymap(keymap);
         let cockpit = runtime::run(app, ApiFetcher::new(operator_client)).await.map_err(|e| e.to_string());
         stop.cancel();
         let _ = simulator.await;

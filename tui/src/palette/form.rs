@@ -3,7 +3,7 @@
 //! form opens (kept across a transport failure, rotated on a definite
 //! answer), a confirmation step, and a result or problem card.
 
-use crate::data::Request;
+use crate::command::Outgoing;
 use crate::sanitize;
 use crate::theme::Theme;
 use crossterm::event::{Event, KeyCode, KeyEvent};
@@ -224,15 +224,10 @@ impl CommandForm {
         }
     }
 
-    /// `y` at the confirmation: the request to send (with the form's key).
-    pub fn send(&mut self, request_id: u64) -> Request {
-        self.stage = Stage::Sending(request_id);
-        Request::Execute {
-            request_id,
-            command: self.spec.name.clone(),
-            body: self.body(),
-            idempotency_key: self.key.clone(),
-        }
+    /// `y` at the confirmation: the command to send, with the form's key
+    /// (the form then waits in [`Stage::Sending`] for its request id).
+    pub fn outgoing(&self) -> Outgoing {
+        Outgoing { command: self.spec.name.clone(), body: self.body(), key: self.key.clone() }
     }
 
     /// The request this form waits for, if any.
@@ -356,7 +351,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) 
     frame.render_widget(Clear, rect);
     let title = sanitize::cell(&form.spec.title, 60);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(crate::views::block(&title, theme)),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(crate::widgets::block(&title, theme)),
         rect,
     );
 }

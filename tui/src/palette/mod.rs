@@ -2,20 +2,71 @@
 //! narrowed by a fuzzy filter (a subsequence match on name and title,
 //! ranked), limited to what the operator's role allows and empty in a
 //! read-only profile (every command writes). Enter opens the command's
-//! generated form ([`crate::command_form`]).
+//! generated form ([`form`]). The palette reads its keys itself (they are
+//! fixed); its tables feed the footer and help.
 
-use crate::command_form::{self, CommandForm, Stage};
+pub mod form;
+
+use crate::command::{Answer, Outgoing};
 use crate::data::Request;
+use crate::keys::{Action, Context, entry, pair, quiet};
 use crate::sanitize;
 use crate::theme::Theme;
-use crate::views::Effect;
-use crossterm::event::{Event, KeyCode, KeyEvent};
-use ledgerdeck_client::{CommandResult, CommandSpec, Role};
+use crossterm::event::KeyCode::{BackTab, Down, Enter, Esc, Tab, Up};
+use crossterm::event::{KeyCode, KeyEvent};
+use form::{CommandForm, Stage};
+use ledgerdeck_client::{CommandSpec, Role};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
+
+/// The palette's list has the keyboard.
+pub static PALETTE: Context = Context {
+    name: "palette",
+    title: "Commands",
+    entries: &[
+        pair(&[Down, Tab], &[Up, BackTab], "↑/↓", "choose", (Action::Down, Action::Up)),
+        entry(&[Enter], "Enter", "open form", Action::Open),
+        entry(&[Esc], "Esc", "close", Action::Back),
+    ],
+    global: false,
+    fixed: true,
+};
+
+/// A generated command form has the keyboard.
+pub static COMMAND_FORM: Context = Context {
+    name: "command_form",
+    title: "Command form",
+    entries: &[
+        pair(&[Tab], &[BackTab], "Tab/S-Tab", "field", (Action::Down, Action::Up)),
+        quiet(entry(&[], "←/→", "cycle a choice", Action::Down)),
+        entry(&[Enter], "Enter", "check and confirm", Action::Confirm),
+        entry(&[Esc], "Esc", "close", Action::Back),
+    ],
+    global: false,
+    fixed: true,
+};
+
+/// What the palette did with a key.
+#[derive(Debug, Default, PartialEq)]
+pub struct Handled {
+    /// Something visible changed.
+    pub changed: bool,
+    /// What to fetch or send.
+    pub requests: Vec<Request>,
+}
+
+impl Handled {
+    fn changed() -> Handled {
+        Handled { changed: true, requests: Vec::new() }
+    }
+
+    fn request(request: Request) -> Handled {
+        Handled { changed: true, requests: vec![request] }
+    }
+}
 
 /// The palette and the form it opened.
 #[derive(Debug, Default)]
@@ -63,14 +114,14 @@ impl PaletteState {
     }
 
     /// Opens the palette; asks for the registry the first time.
-    pub fn open(&mut self) -> Effect {
+    pub fn open(&mut self) -> Handled {
         self.query = Some(Input::default());
         self.selected = 0;
         if self.requested {
-            return Effect::changed();
+            return Handled::changed();
         }
         self.requested = true;
-        Effect::request(Request::LoadCommands)
+        Handled::request(Request::LoadCommands)
     }
 
     /// Takes the registry.
@@ -106,141 +157,166 @@ impl PaletteState {
 
     /// Opens the form of the command named `name` with fields prefilled,
     /// if the registry has it and the role allows it.
-    pub fn open_form(&mut self, name: &str, prefill: &[(&str, &str)], role: Role, read_only: bool) -> Effect {
+    pub fn open_form(&mut self, name: &str, prefill: &[(&str, &str)], role: Role, read_only: bool) -> Handled {
         if read_only {
-            return Effect::default();
+            return Handled::default();
         }
         let spec = self.specs.iter().flatten().find(|s| s.name == name && role.allows(s.role)).cloned();
         match spec {
             Some(spec) => {
                 self.query = None;
                 self.form = Some(CommandForm::new(spec, prefill));
-                Effect::changed()
+                Handled::changed()
             }
-            None => Effect::default(),
+            None => Handled::default(),
         }
     }
 
-    /// A key while the palette or its form is open. `next_id` makes a
-    /// request id when a command is sent.
-    pub fn on_key(&mut self, key: KeyEvent, role: Role, read_only: bool, next_id: impl FnOnce() -> u64) -> Effect {
+    /// Where keys are read (for the footer and help).
+    pub fn context(&self) -> &'static Context {
+        if self.form.is_some() { &COMMAND_FORM } else { &PALETTE }
+    }
+
+    /// A key while the palette or its form is open. `send` numbers a
+    /// command for the one command path.
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        role: Role,
+        read_only: bool,
+        send: impl FnOnce(Outgoing) -> (u64, Request),
+    ) -> Handled {
         if self.form.is_some() {
-            return form_key(&mut self.form, key, next_id, read_only).unwrap_or_default();
+            return form_key(&mut self.form, key, send, read_only).unwrap_or_default();
         }
-        let Some(query) = self.query.as_mut() else { return Effect::default() };
+        let Some(query) = self.query.as_mut() else { return Handled::default() };
         match key.code {
             KeyCode::Esc => {
                 self.query = None;
-                Effect::changed()
+                Handled::changed()
             }
             KeyCode::Down | KeyCode::Tab => {
                 let n = self.matches(role, read_only).len();
                 if self.selected + 1 < n {
                     self.selected += 1;
-                    return Effect::changed();
+                    return Handled::changed();
                 }
-                Effect::default()
+                Handled::default()
             }
             KeyCode::Up | KeyCode::BackTab if self.selected > 0 => {
                 self.selected -= 1;
-                Effect::changed()
+                Handled::changed()
             }
             KeyCode::Enter => {
                 let Some(spec) = self.matches(role, read_only).get(self.selected).map(|s| (*s).clone()) else {
-                    return Effect::default();
+                    return Handled::default();
                 };
                 self.query = None;
                 self.form = Some(CommandForm::new(spec, &[]));
-                Effect::changed()
+                Handled::changed()
             }
             _ => {
-                let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) else {
-                    return Effect::default();
-                };
-                match query.handle(req) {
-                    Some(_) => {
-                        self.selected = 0;
-                        Effect::changed()
-                    }
-                    None => Effect::default(),
+                if !crate::input::edit(query, key) {
+                    return Handled::default();
                 }
+                self.selected = 0;
+                Handled::changed()
             }
         }
     }
 
-    /// Whether `request_id` is the form's command in flight.
-    pub fn owns(&self, request_id: u64) -> bool {
-        self.form.as_ref().and_then(CommandForm::waiting_for) == Some(request_id)
-    }
-
-    /// The form's command answered.
-    pub fn done(&mut self, result: CommandResult) {
-        if let Some(f) = self.form.as_mut() {
-            f.done(result);
-        }
-    }
-
-    /// The server named fields in its refusal.
-    pub fn field_errors(&mut self, request_id: u64, errors: &[(String, String)]) -> bool {
-        match self.form.as_mut() {
-            Some(f) if f.waiting_for() == Some(request_id) => {
-                f.field_errors(errors);
-                true
+    /// The answer to the form's command, if it is the one in flight;
+    /// returns whether it was.
+    pub fn answered(&mut self, request_id: u64, answer: &Answer) -> bool {
+        let Some(f) = self.form.as_mut().filter(|f| f.waiting_for() == Some(request_id)) else { return false };
+        match answer {
+            Answer::Done(result) => f.done(result.clone()),
+            Answer::Refused { code, detail, fields } => {
+                f.field_errors(fields);
+                f.failed(code.as_deref(), detail, false);
             }
-            _ => false,
+            Answer::NoAnswer { detail } => f.failed(None, detail, true),
         }
+        true
     }
 
-    /// The form's command failed.
-    pub fn failed(&mut self, code: Option<&str>, detail: &str, transport: bool) {
-        if let Some(f) = self.form.as_mut() {
-            f.failed(code, detail, transport);
+    /// Opens the form of `command` prefilled (a view's key), asking for the
+    /// registry first if it has not come yet.
+    pub fn open_prefilled(
+        &mut self,
+        command: &str,
+        prefill: &[(String, String)],
+        role: Role,
+        read_only: bool,
+    ) -> Handled {
+        if self.specs.is_none() {
+            let mut handled = self.open();
+            self.query = None;
+            self.pending_form = Some((command.to_string(), prefill.to_vec()));
+            handled.changed = true;
+            return handled;
         }
+        let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.open_form(command, &prefill, role, read_only)
+    }
+
+    /// Takes the registry, and opens a form asked for before it came.
+    pub fn take_specs(&mut self, specs: Vec<CommandSpec>, role: Role, read_only: bool) -> bool {
+        let mut changed = self.set_specs(specs);
+        if let Some((command, prefill)) = self.pending_form.take() {
+            let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            changed |= self.open_form(&command, &prefill, role, read_only).changed;
+        }
+        changed
     }
 }
 
 fn form_key(
     slot: &mut Option<CommandForm>,
     key: KeyEvent,
-    next_id: impl FnOnce() -> u64,
+    send: impl FnOnce(Outgoing) -> (u64, Request),
     read_only: bool,
-) -> Option<Effect> {
+) -> Option<Handled> {
     let form = slot.as_mut()?;
     let effect = match (&form.stage, key.code) {
         (Stage::Editing, KeyCode::Esc) => {
             *slot = None;
-            Effect::changed()
+            Handled::changed()
         }
         (Stage::Editing, KeyCode::Enter) => {
             form.submit();
-            Effect::changed()
+            Handled::changed()
         }
-        (Stage::Editing, _) => Effect { changed: form.edit_key(key), requests: Vec::new() },
-        (Stage::Confirm, KeyCode::Char('y')) if !read_only => Effect::request(form.send(next_id())),
+        (Stage::Editing, _) => Handled { changed: form.edit_key(key), requests: Vec::new() },
+        (Stage::Confirm, KeyCode::Char('y')) if !read_only => {
+            let (id, request) = send(form.outgoing());
+            form.stage = Stage::Sending(id);
+            Handled::request(request)
+        }
         (Stage::Confirm, KeyCode::Char('n') | KeyCode::Esc) => {
             form.stage = Stage::Editing;
-            Effect::changed()
+            Handled::changed()
         }
-        (Stage::Sending(_), _) => Effect::default(),
+        (Stage::Sending(_), _) => Handled::default(),
         (Stage::Done(_), KeyCode::Enter | KeyCode::Esc) => {
             *slot = None;
-            Effect::changed()
+            Handled::changed()
         }
         (Stage::Refused { .. } | Stage::Unknown { .. }, KeyCode::Esc) => {
             *slot = None;
-            Effect::changed()
+            Handled::changed()
         }
         (Stage::Refused { .. }, KeyCode::Enter) => {
             form.stage = Stage::Editing;
-            Effect::changed()
+            Handled::changed()
         }
         // The outcome is unknown: resubmitting goes through the confirmation
         // again and carries the same key, so the server replays.
         (Stage::Unknown { .. }, KeyCode::Enter) => {
             form.submit();
-            Effect::changed()
+            Handled::changed()
         }
-        _ => Effect::default(),
+        _ => Handled::default(),
     };
     Some(effect)
 }
@@ -248,7 +324,7 @@ fn form_key(
 /// Draws the palette or its form over `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &PaletteState, role: Role, read_only: bool, theme: &Theme) {
     if let Some(form) = &state.form {
-        return command_form::render(frame, area, form, theme);
+        return form::render(frame, area, form, theme);
     }
     let Some(query) = &state.query else { return };
     let width = area.width.saturating_sub(4).min(90);
@@ -284,7 +360,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PaletteState, role: Role, r
     let height = (lines.len() as u16 + 2).min(area.height);
     let rect = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(crate::views::block("Commands", theme)), rect);
+    frame.render_widget(Paragraph::new(lines).block(crate::widgets::block("Commands", theme)), rect);
     let x = rect.x + 3 + query.visual_cursor().min(usize::from(inner.saturating_sub(3))) as u16;
     frame.set_cursor_position((x, rect.y + 1));
 }

@@ -1,232 +1,197 @@
-//! The views built so far and the drawing helpers they share. Every server
-//! string goes through [`crate::sanitize::cell`] before it reaches a cell.
+//! The cockpit's views. Each owns its folder: its state, its key tables and
+//! the actions they trigger, the reads it asks for and the answers it takes,
+//! its forms and cards, and its drawing. The list at the end of this file is
+//! the only place that names them all: tab order, number keys, titles.
+//! Adding a view is adding its folder and one line there.
 
-pub mod audit;
-pub mod controls;
-pub mod gates;
-mod hold_detail;
-pub mod ledger;
-pub mod outbox;
-mod outbox_detail;
-pub mod overview;
-pub mod payouts;
-pub mod wallets;
-
-use crate::data::Request;
-use crate::sanitize;
+use crate::command::{Answer, Outgoing, Tracker};
+use crate::data::{DataMsg, Request};
+use crate::keys::{Action, Context};
+use crate::notice::Level;
 use crate::theme::Theme;
 use chrono::{DateTime, Utc};
-use ledgerdeck_client::{ComponentState, GateStatus};
+use crossterm::event::KeyEvent;
+use ledgerdeck_client::events::LiveEvent;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::layout::Rect;
 
-/// What a view did with a key.
-#[derive(Debug, Default, PartialEq)]
-pub struct Effect {
-    /// Something visible changed.
-    pub changed: bool,
-    /// What to fetch.
+/// One view of the cockpit. The app routes every key, data message, live
+/// event, command answer, tick and refresh through these methods; each
+/// returns whether anything visible changed, and asks for more through
+/// [`Cx`].
+pub trait View {
+    /// Every context the view reads keys in (for the keymap and `ledgerdeck keys`).
+    fn contexts(&self) -> &'static [&'static Context];
+    /// Where keys are read now.
+    fn context(&self) -> &'static Context;
+    /// The reads that bring the view up to date.
+    fn refresh(&mut self, cx: &mut Cx);
+    /// An action bound in the view's current context.
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool;
+    /// A key no binding took: typed into the view's input, if one is open.
+    fn on_key(&mut self, _key: KeyEvent, _cx: &mut Cx) -> bool {
+        false
+    }
+    /// Data from the network side; every view sees every message and takes
+    /// what it asked for.
+    fn on_data(&mut self, _msg: &DataMsg, _cx: &mut Cx) -> bool {
+        false
+    }
+    /// A live event; every view sees every event.
+    fn on_live(&mut self, _event: &LiveEvent, _cx: &mut Cx) -> bool {
+        false
+    }
+    /// The answer to a command this view sent, by its request id.
+    fn on_answer(&mut self, _id: u64, _answer: &Answer, _cx: &mut Cx) -> bool {
+        false
+    }
+    /// The clock moved (`cx.now`).
+    fn on_tick(&mut self, _cx: &mut Cx) -> bool {
+        false
+    }
+    /// Draws the view into `area`.
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme);
+}
+
+/// Who sent a command, so that its answer finds its way back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A view.
+    View(ViewId),
+    /// The command palette's form.
+    Palette,
+}
+
+/// What a view asked for while handling something, for the app to carry out.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Reads and commands to hand to the network side, in order.
     pub requests: Vec<Request>,
+    /// The status bar's next message.
+    pub notice: Option<(Level, String)>,
+    /// A generated command form to open, with fields prefilled.
+    pub form: Option<(String, Vec<(String, String)>)>,
+    /// Views to refresh.
+    pub refresh: Vec<ViewId>,
 }
 
-impl Effect {
-    /// A visible change and nothing to fetch.
-    pub fn changed() -> Effect {
-        Effect { changed: true, requests: Vec::new() }
+/// A view's window on the app while it handles one thing.
+pub struct Cx<'a> {
+    /// The clock.
+    pub now: DateTime<Utc>,
+    /// Whether writes are hidden (a read-only profile or the viewer role).
+    pub hides_writes: bool,
+    /// Whether this view is the one shown.
+    pub shown: bool,
+    /// Whether this view was refreshed a moment ago.
+    pub fresh: bool,
+    me: ViewId,
+    tracker: &'a mut Tracker<Origin>,
+    effects: &'a mut Effects,
+}
+
+impl<'a> Cx<'a> {
+    /// A window for view `me` at `now`; the app sets the other fields.
+    pub fn new(me: ViewId, now: DateTime<Utc>, tracker: &'a mut Tracker<Origin>, effects: &'a mut Effects) -> Cx<'a> {
+        Cx { now, hides_writes: false, shown: false, fresh: false, me, tracker, effects }
     }
 
-    /// A visible change and one request.
-    pub fn request(request: Request) -> Effect {
-        Effect { changed: true, requests: vec![request] }
+    /// Asks the network side for a read.
+    pub fn read(&mut self, request: Request) {
+        self.effects.requests.push(request);
     }
-}
 
-/// A bordered block with a title, in the theme's colours.
-pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
-    Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Span::styled(format!(" {title} "), theme.title))
-        .style(theme.text)
-}
-
-/// A paged list's title: `(n: more)` while another page can be loaded.
-pub fn paged_title(title: &str, more: bool) -> String {
-    if more { format!("{title} (n: more)") } else { title.to_string() }
-}
-
-/// Takes a page into a paged list: appended to the rows held or replacing
-/// them, the cursor kept and the selection clamped. Returns whether anything
-/// changed (an identical refresh redraws nothing).
-pub fn take_page<T: Clone + PartialEq>(
-    rows: &mut Option<Vec<T>>,
-    next: &mut Option<String>,
-    selected: &mut usize,
-    page: ledgerdeck_client::Page<T>,
-    append: bool,
-) -> bool {
-    let mut items = if append { rows.clone().unwrap_or_default() } else { Vec::new() };
-    items.extend(page.items);
-    if rows.as_ref() == Some(&items) && *next == page.next_cursor {
-        return false;
+    /// Sends a command; its answer comes back to this view's
+    /// [`View::on_answer`] with the id returned.
+    pub fn send(&mut self, command: Outgoing) -> u64 {
+        let (id, request) = self.tracker.send(Origin::View(self.me), command);
+        self.effects.requests.push(request);
+        id
     }
-    *selected = (*selected).min(items.len().saturating_sub(1));
-    *rows = Some(items);
-    *next = page.next_cursor;
-    true
-}
 
-/// Draws a paged list's bordered frame into `area` and returns its inner
-/// area with the rows, or `None` after saying `loading…` (nothing loaded
-/// yet) or `empty` (nothing to list).
-pub fn paged_list<'r, T>(
-    frame: &mut Frame,
-    area: Rect,
-    title: &str,
-    more: bool,
-    rows: Option<&'r Vec<T>>,
-    empty: &str,
-    theme: &Theme,
-) -> Option<(Rect, &'r [T])> {
-    let title = paged_title(title, more);
-    let outer = block(&title, theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    match rows {
-        None => say(frame, inner, "loading…", theme),
-        Some(rows) if rows.is_empty() => say(frame, inner, empty, theme),
-        Some(rows) => return Some((inner, rows)),
+    /// Says something in the status bar.
+    pub fn notify(&mut self, level: Level, text: String) {
+        self.effects.notice = Some((level, text));
     }
-    None
-}
 
-/// The exact widths of columns laid out in `total` cells with one space between.
-pub fn widths(total: u16, columns: &[Constraint]) -> Vec<u16> {
-    Layout::horizontal(columns.iter().copied())
-        .spacing(1)
-        .split(Rect::new(0, 0, total, 1))
-        .iter()
-        .map(|r| r.width)
-        .collect()
-}
+    /// Opens the generated form of `command` with fields prefilled.
+    pub fn open_form(&mut self, command: &str, prefill: &[(&str, &str)]) {
+        let prefill = prefill.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.effects.form = Some((command.to_string(), prefill));
+    }
 
-/// A server string made inert and clipped to `width` cells.
-pub fn cell(text: &str, width: u16) -> String {
-    sanitize::cell(text, usize::from(width))
-}
+    /// Refreshes `view` once this is handled.
+    pub fn refresh(&mut self, view: ViewId) {
+        if !self.effects.refresh.contains(&view) {
+            self.effects.refresh.push(view);
+        }
+    }
 
-/// An RFC 3339 time as `HH:MM:SS` (UTC); anything else shown inert as sent.
-pub fn clock(rfc3339: &str) -> String {
-    match DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(t) => t.with_timezone(&Utc).format("%H:%M:%S").to_string(),
-        Err(_) => sanitize::cell(rfc3339, 8),
+    /// Refreshes this view once this is handled.
+    pub fn refresh_me(&mut self) {
+        self.refresh(self.me);
     }
 }
 
-/// Seconds as a short age: `42s`, `3m 20s`, `5h 02m`, `2d 04h`.
-pub fn age(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
-        3600..86400 => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d {:02}h", s / 86400, s % 86400 / 3600),
-    }
-}
+/// Lists the views: `number Id field: State "Title";`, in tab order. Makes
+/// each `field` module, [`ViewId`], and [`Views`] with the one dispatch site.
+macro_rules! views {
+    ($($number:literal $id:ident $field:ident: $state:ident $title:literal;)*) => {
+        $(pub mod $field;)*
 
-/// Microseconds as a short duration: `850 µs`, `412 ms`, `3.2 s`.
-pub fn took(micros: i64) -> String {
-    match micros.max(0) {
-        m @ 0..1_000 => format!("{m} µs"),
-        m @ 1_000..1_000_000 => format!("{} ms", m / 1_000),
-        m => format!("{:.1} s", m as f64 / 1e6),
-    }
-}
+        /// The views, numbered as the number keys pick them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ViewId {
+            $(#[doc = $title] $id,)*
+        }
 
-/// A gate status as a coloured word with a mark that reads without colour.
-pub fn gate_status(status: GateStatus, theme: &Theme) -> Span<'static> {
-    let (mark, style) = match status {
-        GateStatus::Green => ("● green", theme.ok),
-        GateStatus::Amber => ("▲ amber", theme.warn),
-        GateStatus::Red => ("✖ red", theme.error),
-        GateStatus::Unknown => ("? never", theme.muted),
+        impl ViewId {
+            /// Every view, in tab order.
+            pub const ALL: &'static [ViewId] = &[$(ViewId::$id,)*];
+
+            /// The view's number key.
+            pub fn number(self) -> u8 {
+                match self { $(ViewId::$id => $number,)* }
+            }
+
+            /// The view's name in tabs and help.
+            pub fn title(self) -> &'static str {
+                match self { $(ViewId::$id => $title,)* }
+            }
+
+            /// The view with this number key, if any.
+            pub fn from_number(n: u8) -> Option<ViewId> {
+                ViewId::ALL.iter().copied().find(|v| v.number() == n)
+            }
+        }
+
+        /// Every view's state.
+        #[derive(Debug, Default)]
+        pub struct Views {
+            $(#[doc = $title] pub $field: $field::$state,)*
+        }
+
+        impl Views {
+            /// The view `id`.
+            pub fn get(&self, id: ViewId) -> &dyn View {
+                match id { $(ViewId::$id => &self.$field,)* }
+            }
+
+            /// The view `id`, to change.
+            pub fn get_mut(&mut self, id: ViewId) -> &mut dyn View {
+                match id { $(ViewId::$id => &mut self.$field,)* }
+            }
+        }
     };
-    Span::styled(mark, style)
 }
 
-/// A component state as a coloured word with a mark.
-pub fn component_state(state: ComponentState, theme: &Theme) -> Span<'static> {
-    match state {
-        ComponentState::Ok => Span::styled("● ok", theme.ok),
-        ComponentState::Degraded => Span::styled("▲ degraded", theme.warn),
-        ComponentState::Down => Span::styled("✖ down", theme.error),
-    }
-}
-
-/// A yes/no as a coloured mark.
-pub fn yes_no(value: bool, theme: &Theme) -> Span<'static> {
-    if value { Span::styled("✓", theme.ok) } else { Span::styled("✖ no", theme.error) }
-}
-
-/// A one-line placeholder in the muted style.
-pub fn placeholder(text: &str, theme: &Theme) -> Line<'static> {
-    Line::from(Span::styled(text.to_string(), theme.muted))
-}
-
-/// The `filter:` line while a filter is typed, scrolled to keep the cursor in
-/// view, with the terminal cursor placed on it.
-pub fn filter_input(frame: &mut Frame, area: Rect, input: &tui_input::Input, theme: &Theme) -> Line<'static> {
-    let width = usize::from(area.width.saturating_sub(10));
-    let scroll = input.visual_scroll(width);
-    let visible: String = input.value().chars().skip(scroll).collect();
-    if let Some(x) = (area.x + 8).checked_add((input.visual_cursor().saturating_sub(scroll)) as u16) {
-        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-    }
-    Line::from(vec![Span::styled("filter: ", theme.accent), Span::styled(cell(&visible, width as u16), theme.text)])
-}
-
-/// Draws a placeholder (`loading…`, `no wallets`) in `area`.
-pub fn say(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
-    frame.render_widget(Paragraph::new(placeholder(text, theme)), area);
-}
-
-/// A label and a value on one line.
-pub fn pair(label: &str, value: Span<'static>, label_width: usize, theme: &Theme) -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{label:<label_width$}"), theme.muted), value])
-}
-
-/// A count styled by how bad any non-zero value is.
-pub fn count(n: i64, bad: Style, theme: &Theme) -> Span<'static> {
-    Span::styled(n.to_string(), if n == 0 { theme.text } else { bad })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_and_durations_read_short() {
-        assert_eq!(age(42), "42s");
-        assert_eq!(age(200), "3m 20s");
-        assert_eq!(age(5 * 3600 + 120), "5h 02m");
-        assert_eq!(age(2 * 86400 + 4 * 3600), "2d 04h");
-        assert_eq!(took(850), "850 µs");
-        assert_eq!(took(412_000), "412 ms");
-        assert_eq!(took(2_400_000), "2.4 s");
-    }
-
-    #[test]
-    fn clock_shows_utc_time_or_the_text_inert() {
-        assert_eq!(clock("2026-01-31T09:30:05.123456Z"), "09:30:05");
-        assert_eq!(clock("\x1b[2Jlater"), "later");
-    }
-
-    #[test]
-    fn widths_add_up() {
-        let w = widths(80, &[Constraint::Length(8), Constraint::Fill(1), Constraint::Length(10)]);
-        assert_eq!(w.iter().sum::<u16>() + 2, 80);
-    }
+views! {
+    1 Overview overview: OverviewState "Overview";
+    2 Gates gates: GatesState "Gates";
+    3 Payouts payouts: PayoutsState "Payouts";
+    4 Outbox outbox: OutboxState "Outbox";
+    5 Wallets wallets: WalletsState "Wallets";
+    6 Ledger ledger: LedgerState "Ledger";
+    7 Controls controls: ControlsState "Controls";
+    8 Audit audit: AuditState "Audit";
 }

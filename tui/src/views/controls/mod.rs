@@ -1,16 +1,27 @@
 //! Controls: the stored feature flag rows (`f` sets one through the
 //! generated `set_feature_flag` form) and the provider event log.
 
-use super::{Effect, block, cell, clock, paged_list, say, widths};
-use crate::data::{Request, ViewId};
-use crate::keymap::{Action, Context};
+mod render;
+
+use super::{Cx, View};
+use crate::data::{DataMsg, Request};
+use crate::keys::{Action, Context, MORE, MOVE, entry, writes};
 use crate::theme::Theme;
-use ledgerdeck_client::providers::ProviderEventView;
+use crossterm::event::KeyCode::Char;
+use ledgerdeck_client::events::LiveEvent;
+use ledgerdeck_client::providers::{ProviderEventQuery, ProviderEventView};
 use ledgerdeck_client::{FeatureFlag, Page};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::layout::Rect;
+
+/// The Controls view's keys.
+pub static CONTROLS: Context = Context {
+    name: "controls",
+    title: "Controls",
+    entries: &[MOVE, MORE, writes(entry(&[Char('f')], "f", "set flag", Action::SetFlag))],
+    global: true,
+    fixed: false,
+};
 
 /// What the Controls view shows.
 #[derive(Debug, Default)]
@@ -26,132 +37,104 @@ pub struct ControlsState {
 }
 
 impl ControlsState {
-    /// Where keys are read.
-    pub fn context(&self) -> Context {
-        Context::Controls
-    }
-
     /// Takes the flag rows.
-    pub fn set_flags(&mut self, flags: Vec<FeatureFlag>) -> bool {
-        if self.flags.as_ref() == Some(&flags) {
+    fn set_flags(&mut self, flags: &[FeatureFlag]) -> bool {
+        if self.flags.as_deref() == Some(flags) {
             return false;
         }
         self.selected = self.selected.min(flags.len().saturating_sub(1));
-        self.flags = Some(flags);
+        self.flags = Some(flags.to_vec());
         true
     }
 
     /// Takes a page of provider events.
-    pub fn set_events(&mut self, page: Page<ProviderEventView>, append: bool) -> bool {
+    fn set_events(&mut self, page: &Page<ProviderEventView>, append: bool) -> bool {
         let mut items = if append { self.events.clone().unwrap_or_default() } else { Vec::new() };
-        items.extend(page.items);
+        items.extend(page.items.iter().cloned());
         if self.events.as_ref() == Some(&items) && self.next == page.next_cursor {
             return false;
         }
         self.events = Some(items);
-        self.next = page.next_cursor;
+        self.next = page.next_cursor.clone();
         true
     }
 
-    /// The selected flag row's name, scope and value (to prefill a form).
+    /// The selected flag row (to prefill a form).
     pub fn target(&self) -> Option<&FeatureFlag> {
         self.flags.as_ref()?.get(self.selected)
     }
+}
 
-    /// Navigation and paging.
-    pub fn on_action(&mut self, action: Action) -> Effect {
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 1] = [&CONTROLS];
+
+impl View for ControlsState {
+    fn contexts(&self) -> &'static [&'static Context] {
+        &CONTEXTS
+    }
+
+    fn context(&self) -> &'static Context {
+        &CONTROLS
+    }
+
+    fn refresh(&mut self, cx: &mut Cx) {
+        cx.read(Request::LoadFlags);
+        cx.read(Request::LoadProviderEvents(ProviderEventQuery::default()));
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
         let n = self.flags.as_ref().map_or(0, Vec::len);
         match action {
+            // The selected row prefills the form, flipped.
+            Action::SetFlag => {
+                let prefill: Vec<(String, String)> = self.target().map_or_else(Vec::new, |f| {
+                    vec![
+                        ("name".into(), f.name.clone()),
+                        ("scope".into(), f.scope.clone()),
+                        ("scope_value".into(), f.scope_value.clone()),
+                        ("enabled".into(), (!f.enabled).to_string()),
+                    ]
+                });
+                let prefill: Vec<(&str, &str)> = prefill.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                cx.open_form("set_feature_flag", &prefill);
+                false
+            }
             Action::Down if self.selected + 1 < n => {
                 self.selected += 1;
-                Effect::changed()
+                true
             }
             Action::Up if self.selected > 0 => {
                 self.selected -= 1;
-                Effect::changed()
+                true
             }
             Action::More => match self.next.clone() {
-                Some(cursor) => Effect::request(Request::LoadMore { view: ViewId::Controls, cursor }),
-                None => Effect::default(),
+                Some(cursor) => {
+                    let query = ProviderEventQuery { cursor: Some(cursor), ..ProviderEventQuery::default() };
+                    cx.read(Request::LoadProviderEvents(query));
+                    true
+                }
+                None => false,
             },
-            _ => Effect::default(),
+            _ => false,
         }
     }
-}
 
-/// Draws the Controls view into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &ControlsState, theme: &Theme) {
-    let rows = state.flags.as_ref().map_or(1, Vec::len) as u16;
-    let [flags_area, events_area] =
-        Layout::vertical([Constraint::Length(rows.clamp(1, 8) + 3), Constraint::Fill(1)]).areas(area);
-    let outer = block("Feature flags", theme);
-    let inner = outer.inner(flags_area);
-    frame.render_widget(outer, flags_area);
-    match &state.flags {
-        None => say(frame, inner, "loading…", theme),
-        Some(flags) if flags.is_empty() => say(frame, inner, "no flag rows: every flag at its default", theme),
-        Some(flags) => {
-            let columns = [
-                Constraint::Fill(2),
-                Constraint::Length(9),
-                Constraint::Fill(1),
-                Constraint::Length(7),
-                Constraint::Length(11),
-                Constraint::Fill(1),
-            ];
-            let w = widths(inner.width.saturating_sub(2), &columns);
-            let header = Row::new(["flag", "scope", "value", "enabled", "mode", "set by"]).style(theme.muted);
-            let body = flags.iter().map(|f| {
-                let enabled =
-                    if f.enabled { Span::styled("✓ on", theme.ok) } else { Span::styled("✖ off", theme.error) };
-                Row::new(vec![
-                    Line::from(cell(&f.name, w[0])),
-                    Line::from(cell(&f.scope, w[1])),
-                    Line::from(cell(&f.scope_value, w[2])),
-                    Line::from(enabled),
-                    Line::from(cell(f.mode.as_deref().unwrap_or("—"), w[4])),
-                    Line::from(format!("{} {}", cell(&f.updated_by, w[5].saturating_sub(9)), clock(&f.updated_at))),
-                ])
-            });
-            let mut table_state = TableState::new().with_selected(Some(state.selected));
-            let table = Table::new(body, w.iter().map(|&n| Constraint::Length(n)))
-                .header(header)
-                .row_highlight_style(theme.highlight)
-                .highlight_symbol("› ");
-            frame.render_stateful_widget(table, inner, &mut table_state);
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> bool {
+        match msg {
+            DataMsg::Flags(flags) => self.set_flags(flags),
+            DataMsg::ProviderEvents { page, append } => self.set_events(page, *append),
+            _ => false,
         }
     }
-    let more = state.next.is_some();
-    let Some((inner, events)) = paged_list(
-        frame,
-        events_area,
-        "Provider events, newest first",
-        more,
-        state.events.as_ref(),
-        "no provider events",
-        theme,
-    ) else {
-        return;
-    };
-    let columns = [
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Length(10),
-        Constraint::Length(14),
-    ];
-    let w = widths(inner.width, &columns);
-    let header = Row::new(["received", "provider", "event", "hold", "status", "outcome"]).style(theme.muted);
-    let body = events.iter().map(|e| {
-        Row::new(vec![
-            Line::from(clock(&e.received_at)),
-            Line::from(cell(&e.provider, w[1])),
-            Line::from(cell(&e.reference, w[2])),
-            Line::from(cell(&e.hold_id, w[3])),
-            Line::from(cell(&e.status, w[4])),
-            Line::from(cell(&e.outcome, w[5])),
-        ])
-    });
-    frame.render_widget(Table::new(body, w.iter().map(|&n| Constraint::Length(n))).header(header), inner);
+
+    fn on_live(&mut self, event: &LiveEvent, cx: &mut Cx) -> bool {
+        if let LiveEvent::FlagChanged(_) = event {
+            cx.read(Request::LoadFlags);
+        }
+        false
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render::render(frame, area, self, theme);
+    }
 }

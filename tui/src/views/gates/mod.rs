@@ -1,15 +1,36 @@
-//! Gates: the four reconciliation gates with status, last run and duration;
-//! the findings of the selected gate down to expected and actual figures.
+//! Gates: the reconciliation gates with status, last run and duration; the
+//! findings of the selected gate down to expected and actual figures; `r`
+//! runs them now.
 
-use super::{Effect, block, cell, clock, gate_status, placeholder, say, took, widths};
-use crate::data::Request;
-use crate::keymap::{Action, Context};
+mod render;
+
+use super::{Cx, View, ViewId};
+use crate::command::{Answer, Keys, Outgoing};
+use crate::data::{DataMsg, Request};
+use crate::keys::{Action, BACK, Context, MOVE, entry, writes};
+use crate::notice::{Level, problem_text};
 use crate::theme::Theme;
+use crossterm::event::KeyCode::{Char, Enter};
+use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::{FindingView, GateView, Page};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+
+const RUN: crate::keys::KeyEntry = writes(entry(&[Char('r')], "r", "run gates now", Action::RunGates));
+
+/// The gate list has the keyboard.
+pub static GATE_LIST: Context = Context {
+    name: "gates",
+    title: "Gates",
+    entries: &[MOVE, entry(&[Enter], "Enter", "findings", Action::Open), RUN],
+    global: true,
+    fixed: false,
+};
+
+/// The findings of a gate have the keyboard.
+pub static GATE_FINDINGS: Context =
+    Context { name: "findings", title: "Gate findings", entries: &[MOVE, BACK, RUN], global: true, fixed: false };
 
 /// What the Gates view shows.
 #[derive(Debug, Default)]
@@ -26,37 +47,36 @@ pub struct GatesState {
     pub findings: Option<Page<FindingView>>,
     /// The selected finding.
     pub finding: usize,
+    /// The key of a run asked for (every gate: `None`), kept until a definite answer.
+    run_keys: Keys<Option<String>>,
+    /// Runs in flight: request id → the gate asked for.
+    running: HashMap<u64, Option<String>>,
 }
 
 impl GatesState {
-    /// Where keys are read.
-    pub fn context(&self) -> Context {
-        if self.findings_focused { Context::GateFindings } else { Context::GateList }
-    }
-
     /// The selected gate's name.
     pub fn selected_gate(&self) -> Option<&str> {
         self.gates.get(self.selected).map(|g| g.gate.as_str())
     }
 
     /// Takes a fresh gate list, keeping the selection on the same gate.
-    pub fn set_gates(&mut self, gates: Vec<GateView>) -> bool {
+    pub fn set_gates(&mut self, gates: &[GateView]) -> bool {
         if gates == self.gates {
             return false;
         }
         let keep = self.selected_gate().map(str::to_owned);
-        self.gates = gates;
+        self.gates = gates.to_vec();
         self.selected = keep.and_then(|g| self.gates.iter().position(|v| v.gate == g)).unwrap_or(0);
         true
     }
 
     /// Takes a page of findings if it is for the gate asked for.
-    pub fn set_findings(&mut self, gate: &str, page: Page<FindingView>) -> bool {
-        if self.findings_gate.as_deref() != Some(gate) || self.findings.as_ref() == Some(&page) {
+    pub fn set_findings(&mut self, gate: &str, page: &Page<FindingView>) -> bool {
+        if self.findings_gate.as_deref() != Some(gate) || self.findings.as_ref() == Some(page) {
             return false;
         }
         self.finding = self.finding.min(page.items.len().saturating_sub(1));
-        self.findings = Some(page);
+        self.findings = Some(page.clone());
         true
     }
 
@@ -66,168 +86,111 @@ impl GatesState {
         Some(Request::LoadFindings { gate, status: Some("OPEN".into()) })
     }
 
-    /// Navigation keys; writing keys are the app's.
-    pub fn on_action(&mut self, action: Action) -> Effect {
+    /// Runs every gate now, with the key kept for that run.
+    fn run(&mut self, cx: &mut Cx) -> bool {
+        let target = None;
+        let key = self.run_keys.key(&target);
+        let id = cx.send(Outgoing { command: "run_gates".into(), body: serde_json::json!({}), key });
+        self.running.insert(id, target);
+        cx.notify(Level::Info, "running the gates…".into());
+        true
+    }
+}
+
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 2] = [&GATE_LIST, &GATE_FINDINGS];
+
+impl View for GatesState {
+    fn contexts(&self) -> &'static [&'static Context] {
+        &CONTEXTS
+    }
+
+    fn context(&self) -> &'static Context {
+        if self.findings_focused { &GATE_FINDINGS } else { &GATE_LIST }
+    }
+
+    fn refresh(&mut self, cx: &mut Cx) {
+        cx.read(Request::LoadGates);
+        if let Some(r) = self.reload_findings() {
+            cx.read(r);
+        }
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
         match (action, self.findings_focused) {
+            (Action::RunGates, _) => self.run(cx),
             (Action::Down, false) if self.selected + 1 < self.gates.len() => {
                 self.selected += 1;
-                Effect::changed()
+                true
             }
             (Action::Up, false) if self.selected > 0 => {
                 self.selected -= 1;
-                Effect::changed()
+                true
             }
             (Action::Open, false) => {
-                let Some(gate) = self.selected_gate().map(str::to_owned) else { return Effect::default() };
+                let Some(gate) = self.selected_gate().map(str::to_owned) else { return false };
                 if self.findings_gate.as_deref() != Some(&gate) {
                     self.findings = None;
                     self.finding = 0;
                 }
                 self.findings_gate = Some(gate.clone());
                 self.findings_focused = true;
-                Effect::request(Request::LoadFindings { gate, status: Some("OPEN".into()) })
+                cx.read(Request::LoadFindings { gate, status: Some("OPEN".into()) });
+                true
             }
             (Action::Down, true) if self.findings.as_ref().is_some_and(|p| self.finding + 1 < p.items.len()) => {
                 self.finding += 1;
-                Effect::changed()
+                true
             }
             (Action::Up, true) if self.finding > 0 => {
                 self.finding -= 1;
-                Effect::changed()
+                true
             }
             (Action::Back, true) => {
                 self.findings_focused = false;
-                Effect::changed()
+                true
             }
-            _ => Effect::default(),
+            _ => false,
         }
     }
-}
 
-/// Draws the Gates view into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
-    let [list, findings, detail] =
-        Layout::vertical([Constraint::Length(7), Constraint::Fill(1), Constraint::Length(4)]).areas(area);
-    render_list(frame, list, state, theme);
-    render_findings(frame, findings, state, theme);
-    render_detail(frame, detail, state, theme);
-}
-
-fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
-    let outer = block("Reconciliation gates", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    if state.gates.is_empty() {
-        say(frame, inner, "loading…", theme);
-        return;
-    }
-    let columns = [
-        Constraint::Length(8),
-        Constraint::Length(15),
-        Constraint::Fill(1),
-        Constraint::Length(5),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(7),
-    ];
-    let w = widths(inner.width.saturating_sub(2), &columns);
-    let header = Row::new(["status", "gate", "checks", "open", "last run", "took", "mode"]).style(theme.muted);
-    let rows = state.gates.iter().map(|g| {
-        let (last, dur, mode) = match &g.last_run {
-            Some(run) => (clock(&run.started_at), took(run.duration_micros), cell(&run.mode, w[6])),
-            None => ("—".into(), "—".into(), "—".into()),
-        };
-        Row::new(vec![
-            gate_status(g.status, theme).into(),
-            Line::from(cell(&g.gate, w[1])),
-            Line::from(Span::styled(cell(&g.title, w[2]), theme.muted)),
-            Line::from(format!("{:>4}", g.open_findings)),
-            Line::from(last),
-            Line::from(dur),
-            Line::from(mode),
-        ])
-    });
-    let mut table_state = TableState::new().with_selected(Some(state.selected));
-    let selection = if state.findings_focused { theme.muted } else { theme.highlight };
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(selection)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, inner, &mut table_state);
-}
-
-fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
-    let title = match &state.findings_gate {
-        Some(gate) => format!("Open findings: {}", cell(gate, 40)),
-        None => "Findings".to_string(),
-    };
-    let outer = block(&title, theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let page = match (&state.findings_gate, &state.findings) {
-        (None, _) => {
-            return frame
-                .render_widget(Paragraph::new(placeholder("Enter on a gate shows its findings", theme)), inner);
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> bool {
+        match msg {
+            DataMsg::Gates(gates) => self.set_gates(gates),
+            DataMsg::Findings { gate, page } => self.set_findings(gate, page),
+            _ => false,
         }
-        (Some(_), None) => return say(frame, inner, "loading…", theme),
-        (Some(_), Some(page)) if page.items.is_empty() => {
-            return frame.render_widget(Paragraph::new(Span::styled("✓ no open findings", theme.ok)), inner);
-        }
-        (Some(_), Some(page)) => page,
-    };
-    let wide = inner.width >= 140;
-    let mut columns = vec![
-        Constraint::Length(6),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(13),
-        Constraint::Length(13),
-        Constraint::Length(7),
-    ];
-    if wide {
-        columns.extend([Constraint::Length(8), Constraint::Fill(3)]);
     }
-    let w = widths(inner.width.saturating_sub(2), &columns);
-    let mut head = vec!["sev", "subject", "code", "expected", "actual", "unit"];
-    if wide {
-        head.extend(["opened", "detail"]);
-    }
-    let rows = page.items.iter().map(|f| {
-        let sev = if f.severity == "red" { theme.error } else { theme.warn };
-        let mut cells = vec![
-            Line::from(Span::styled(cell(&f.severity, w[0]), sev)),
-            Line::from(cell(&f.subject, w[1])),
-            Line::from(cell(&f.code, w[2])),
-            Line::from(format!("{:>width$}", cell(&f.expected, w[3]), width = usize::from(w[3]))),
-            Line::from(Span::styled(format!("{:>width$}", cell(&f.actual, w[4]), width = usize::from(w[4])), sev)),
-            Line::from(cell(&f.unit, w[5])),
-        ];
-        if wide {
-            cells.push(Line::from(clock(&f.opened_at)));
-            cells.push(Line::from(Span::styled(cell(&f.detail, w[7]), theme.muted)));
-        }
-        Row::new(cells)
-    });
-    let mut table_state = TableState::new().with_selected(state.findings_focused.then_some(state.finding));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(Row::new(head).style(theme.muted))
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, inner, &mut table_state);
-}
 
-fn render_detail(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
-    let outer = block("Finding", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let Some(f) = state.findings.as_ref().and_then(|p| p.items.get(state.finding)) else { return };
-    let width = inner.width;
-    let lines = vec![
-        Line::from(vec![
-            Span::styled(cell(&f.subject, width / 2), theme.text),
-            Span::styled(format!("  {} · opened {}×", cell(&f.code, width / 3), f.times_opened), theme.muted),
-        ]),
-        Line::from(Span::styled(cell(&f.detail, width), theme.text)),
-    ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    fn on_live(&mut self, event: &LiveEvent, cx: &mut Cx) -> bool {
+        if let LiveEvent::GateRunFinished(_) = event {
+            cx.refresh_me();
+        }
+        false
+    }
+
+    fn on_answer(&mut self, id: u64, answer: &Answer, cx: &mut Cx) -> bool {
+        let Some(target) = self.running.remove(&id) else { return false };
+        self.run_keys.answered(&target, answer);
+        match answer {
+            Answer::Done(result) => {
+                let replayed = if result.replayed { " (replayed)" } else { "" };
+                cx.notify(Level::Ok, format!("gates ran{replayed}"));
+                cx.refresh_me();
+                cx.refresh(ViewId::Overview);
+            }
+            Answer::NoAnswer { detail } => cx.notify(
+                Level::Error,
+                format!("run gates: no answer from the server ({})", crate::sanitize::cell(detail, 60)),
+            ),
+            Answer::Refused { code, detail, .. } => {
+                cx.notify(Level::Error, problem_text("run gates", code.as_deref(), detail))
+            }
+        }
+        true
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render::render(frame, area, self, theme);
+    }
 }

@@ -1,7 +1,7 @@
 //! One outbox message: its payload, each delivery and every attempt.
 
-use super::outbox::OutboxState;
-use super::{block, cell, clock, say};
+use super::OutboxState;
+use crate::widgets::{block, cell, clock, say};
 use crate::theme::Theme;
 use ledgerdeck_client::{DeliveryAttemptView, DeliveryView, OutboxMessageDetail};
 use ratatui::Frame;

@@ -1,18 +1,53 @@
-//! Outbox: delivery stats, the message list with a `/` filter, and one
-//! message's deliveries and attempts (drawn by `outbox_detail`).
+//! Outbox: delivery stats, the message list with a `/` filter, one
+//! message's deliveries and attempts, and `R` to retry a message's failing
+//! and dead deliveries after a confirmation.
 
-use super::{Effect, age, block, cell, clock, count, filter_input, say, widths};
-use crate::data::Request;
-use crate::keymap::{Action, Context};
+mod detail;
+mod filter;
+mod render;
+
+pub use filter::parse_filter;
+
+use super::{Cx, View};
+use crate::command::{Answer, Keys, Outgoing};
+use crate::data::{DataMsg, Request};
+use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, writes};
+use crate::notice::{Level, problem_text};
+use crate::sanitize;
 use crate::theme::Theme;
-use crossterm::event::{Event, KeyEvent};
-use ledgerdeck_client::outbox::{DELIVERY_STATUSES, MESSAGE_STATUSES};
-use ledgerdeck_client::{OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Page};
+use crossterm::event::KeyCode::{Char, Enter};
+use crossterm::event::KeyEvent;
+use ledgerdeck_client::events::LiveEvent;
+use ledgerdeck_client::{OutboxMessageDetail, OutboxMessageView, OutboxSummary, Page};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::layout::Rect;
+use std::collections::HashMap;
 use tui_input::Input;
+
+const RETRY: KeyEntry = writes(entry(&[Char('R')], "R", "retry deliveries", Action::Retry));
+
+/// The message list has the keyboard.
+pub static OUTBOX_LIST: Context = Context {
+    name: "outbox",
+    title: "Outbox",
+    entries: &[
+        MOVE,
+        entry(&[Char('/')], "/", "filter", Action::Filter),
+        entry(&[Enter], "Enter", "open", Action::Open),
+        RETRY,
+    ],
+    global: true,
+    fixed: false,
+};
+
+/// One message is open.
+pub static OUTBOX_DETAIL: Context = Context {
+    name: "message",
+    title: "Outbox message",
+    entries: &[MOVE, BACK, writes(entry(&[Char('R')], "R", "retry failing and dead deliveries", Action::Retry))],
+    global: true,
+    fixed: false,
+};
 
 /// What the Outbox view shows.
 #[derive(Debug, Default)]
@@ -33,61 +68,13 @@ pub struct OutboxState {
     pub detail: Option<OutboxMessageDetail>,
     /// How far the detail is scrolled.
     pub scroll: u16,
-}
-
-/// Turns filter text into the list's query: `status:`, `delivery:`,
-/// `type:` and `endpoint:` tokens; a bare delivery or message status word
-/// filters on it; any other bare word is an event type.
-pub fn parse_filter(text: &str) -> OutboxMessageQuery {
-    let mut q = OutboxMessageQuery::default();
-    for token in text.split_whitespace() {
-        match token.split_once(':') {
-            Some(("status", v)) => q.status = Some(v.into()),
-            Some(("delivery", v)) => q.delivery_status = Some(v.into()),
-            Some(("type", v)) => q.event_type = Some(v.into()),
-            Some(("endpoint", v)) => q.endpoint_id = Some(v.into()),
-            _ if DELIVERY_STATUSES.contains(&token) => q.delivery_status = Some(token.into()),
-            _ if MESSAGE_STATUSES.contains(&token) => q.status = Some(token.into()),
-            _ => q.event_type = Some(token.into()),
-        }
-    }
-    q
-}
-
-/// Whether a message matches filter text (used while typing, before the
-/// server answers): every token must match.
-fn matches(m: &OutboxMessageView, text: &str) -> bool {
-    text.split_whitespace().all(|token| {
-        let t = token.to_lowercase();
-        let deliveries = |s: &str| match s {
-            "pending" => m.deliveries_pending > 0,
-            "delivered" => m.deliveries_delivered > 0,
-            "dead" => m.deliveries_dead > 0,
-            _ => false,
-        };
-        match t.split_once(':') {
-            Some(("status", v)) => m.status == v,
-            Some(("delivery", v)) => deliveries(v),
-            Some(("type", v)) => m.event_type.to_lowercase().contains(v),
-            Some(("endpoint", _)) => true,
-            _ => {
-                deliveries(&t)
-                    || [&m.id, &m.event_type, &m.subject_id, &m.status].iter().any(|f| f.to_lowercase().contains(&t))
-            }
-        }
-    })
+    /// The message whose retry waits for the operator's yes.
+    pub confirm: Option<String>,
+    retry_keys: Keys<String>,
+    retrying: HashMap<u64, String>,
 }
 
 impl OutboxState {
-    /// Where keys are read.
-    pub fn context(&self) -> Context {
-        match (&self.editing, &self.open) {
-            (Some(_), _) => Context::FilterInput,
-            (None, Some(_)) => Context::OutboxDetail,
-            (None, None) => Context::OutboxList,
-        }
-    }
-
     /// The filter text in force: the one being typed, else the applied one.
     fn filter_text(&self) -> &str {
         self.editing.as_ref().map_or(&self.filter, |i| i.value())
@@ -96,7 +83,7 @@ impl OutboxState {
     /// The messages shown, after the filter being typed.
     pub fn shown(&self) -> Vec<&OutboxMessageView> {
         let text = self.filter_text();
-        self.messages.iter().flat_map(|p| &p.items).filter(|m| matches(m, text)).collect()
+        self.messages.iter().flat_map(|p| &p.items).filter(|m| filter::matches(m, text)).collect()
     }
 
     /// The id of the message a retry would act on.
@@ -109,177 +96,192 @@ impl OutboxState {
         Request::LoadOutboxMessages { filter: parse_filter(&self.filter) }
     }
 
-    /// Takes a fresh page of messages.
-    pub fn set_messages(&mut self, page: Page<OutboxMessageView>) -> bool {
-        if self.messages.as_ref() == Some(&page) {
+    /// The idempotency key kept for a message's retry, if one is outstanding.
+    pub fn retry_key(&self, message_id: &str) -> Option<&str> {
+        self.retry_keys.kept(&message_id.to_string())
+    }
+
+    fn set_stats(&mut self, stats: &OutboxSummary) -> bool {
+        if self.stats.as_ref() == Some(stats) {
             return false;
         }
-        self.messages = Some(page);
+        self.stats = Some(*stats);
+        true
+    }
+
+    /// Takes a fresh page of messages.
+    fn set_messages(&mut self, page: &Page<OutboxMessageView>) -> bool {
+        if self.messages.as_ref() == Some(page) {
+            return false;
+        }
+        self.messages = Some(page.clone());
         self.selected = self.selected.min(self.shown().len().saturating_sub(1));
         true
     }
 
     /// Takes a message's detail if it is the one open.
-    pub fn set_detail(&mut self, detail: OutboxMessageDetail) -> bool {
-        if self.open.as_deref() != Some(&detail.message.id) || self.detail.as_ref() == Some(&detail) {
+    fn set_detail(&mut self, detail: &OutboxMessageDetail) -> bool {
+        if self.open.as_deref() != Some(&detail.message.id) || self.detail.as_ref() == Some(detail) {
             return false;
         }
-        self.detail = Some(detail);
+        self.detail = Some(detail.clone());
         true
     }
 
-    /// A key typed into the filter (not Enter or Esc, which are actions).
-    pub fn on_filter_key(&mut self, key: KeyEvent) -> Effect {
-        let Some(input) = self.editing.as_mut() else { return Effect::default() };
-        let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) else {
-            return Effect::default();
-        };
-        match input.handle(req) {
-            Some(_) => {
-                self.selected = 0;
-                Effect::changed()
-            }
-            None => Effect::default(),
+    /// `R`: the confirmation opens, and with it the retry's key.
+    fn ask_retry(&mut self) -> bool {
+        let Some(message_id) = self.target() else { return false };
+        self.retry_keys.key(&message_id);
+        self.confirm = Some(message_id);
+        true
+    }
+
+    /// `y`: the retry goes out with the key kept for the message.
+    fn retry(&mut self, cx: &mut Cx) -> bool {
+        let Some(message_id) = self.confirm.take() else { return false };
+        let key = self.retry_keys.key(&message_id);
+        let body = serde_json::json!({ "message_id": message_id });
+        let id = cx.send(Outgoing { command: "retry_outbox_message".into(), body, key });
+        cx.notify(Level::Info, format!("retrying {}…", sanitize::cell(&message_id, 40)));
+        self.retrying.insert(id, message_id);
+        true
+    }
+}
+
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 4] = [&OUTBOX_LIST, &OUTBOX_DETAIL, &FILTER_INPUT, &CONFIRM];
+
+impl View for OutboxState {
+    fn contexts(&self) -> &'static [&'static Context] {
+        &CONTEXTS
+    }
+
+    fn context(&self) -> &'static Context {
+        match (&self.confirm, &self.editing, &self.open) {
+            (Some(_), _, _) => &CONFIRM,
+            (None, Some(_), _) => &FILTER_INPUT,
+            (None, None, Some(_)) => &OUTBOX_DETAIL,
+            (None, None, None) => &OUTBOX_LIST,
         }
     }
 
-    /// Navigation, filter and open keys; writing keys are the app's.
-    pub fn on_action(&mut self, action: Action) -> Effect {
-        match (self.context(), action) {
-            (Context::FilterInput, Action::Open) => {
+    fn refresh(&mut self, cx: &mut Cx) {
+        cx.read(Request::LoadOutboxStats);
+        cx.read(self.list_request());
+        if let Some(id) = self.open.clone() {
+            cx.read(Request::LoadOutboxMessage(id));
+        }
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
+        let context = self.context();
+        match action {
+            Action::Confirm if context == &CONFIRM => return self.retry(cx),
+            Action::Back if context == &CONFIRM => {
+                self.confirm = None;
+                return true;
+            }
+            Action::Retry => return self.ask_retry(),
+            _ => {}
+        }
+        match (context.name, action) {
+            ("filter", Action::Open) => {
                 self.filter = self.editing.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
                 self.selected = 0;
-                Effect::request(self.list_request())
+                cx.read(self.list_request());
+                true
             }
-            (Context::FilterInput, Action::Back) => {
+            ("filter", Action::Back) => {
                 self.editing = None;
-                Effect::changed()
+                true
             }
-            (Context::OutboxList, Action::Filter) => {
+            ("outbox", Action::Filter) => {
                 self.editing = Some(Input::new(self.filter.clone()));
-                Effect::changed()
+                true
             }
-            (Context::OutboxList, Action::Down) if self.selected + 1 < self.shown().len() => {
+            ("outbox", Action::Down) if self.selected + 1 < self.shown().len() => {
                 self.selected += 1;
-                Effect::changed()
+                true
             }
-            (Context::OutboxList, Action::Up) if self.selected > 0 => {
+            ("outbox", Action::Up) if self.selected > 0 => {
                 self.selected -= 1;
-                Effect::changed()
+                true
             }
-            (Context::OutboxList, Action::Open) => {
-                let Some(id) = self.shown().get(self.selected).map(|m| m.id.clone()) else { return Effect::default() };
+            ("outbox", Action::Open) => {
+                let Some(id) = self.shown().get(self.selected).map(|m| m.id.clone()) else { return false };
                 if self.detail.as_ref().is_none_or(|d| d.message.id != id) {
                     self.detail = None;
                 }
                 self.open = Some(id.clone());
                 self.scroll = 0;
-                Effect::request(Request::LoadOutboxMessage(id))
+                cx.read(Request::LoadOutboxMessage(id));
+                true
             }
-            (Context::OutboxDetail, Action::Down) => {
+            ("message", Action::Down) => {
                 self.scroll = self.scroll.saturating_add(1);
-                Effect::changed()
+                true
             }
-            (Context::OutboxDetail, Action::Up) if self.scroll > 0 => {
+            ("message", Action::Up) if self.scroll > 0 => {
                 self.scroll -= 1;
-                Effect::changed()
+                true
             }
-            (Context::OutboxDetail, Action::Back) => {
+            ("message", Action::Back) => {
                 self.open = None;
-                Effect::changed()
+                true
             }
-            _ => Effect::default(),
+            _ => false,
         }
     }
-}
 
-/// Draws the Outbox view into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
-    let [stats, rest] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);
-    render_stats(frame, stats, state.stats.as_ref(), theme);
-    if state.open.is_some() {
-        super::outbox_detail::render(frame, rest, state, theme);
-    } else {
-        render_list(frame, rest, state, theme);
-    }
-}
-
-fn render_stats(frame: &mut Frame, area: Rect, stats: Option<&OutboxSummary>, theme: &Theme) {
-    let outer = block("Deliveries", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let Some(s) = stats else { return say(frame, inner, "loading…", theme) };
-    let label = |t: &str| Span::styled(format!("{t} "), theme.muted);
-    let oldest = s.oldest_pending_age_seconds.map_or("—".to_string(), age);
-    let line = Line::from(vec![
-        label("pending"),
-        count(s.pending, theme.warn, theme),
-        label("  oldest"),
-        Span::styled(oldest, theme.text),
-        label("  failing"),
-        count(s.failing, theme.warn, theme),
-        label("  dead"),
-        count(s.dead, theme.error, theme),
-        label("  delivered 5m/1h/24h"),
-        Span::styled(format!("{}/{}/{}", s.delivered_5m, s.delivered_1h, s.delivered_24h), theme.ok),
-    ]);
-    frame.render_widget(Paragraph::new(line), inner);
-}
-
-fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
-    let outer = block("Messages, newest first", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    render_filter(frame, filter_area, state, theme);
-    let Some(_) = &state.messages else {
-        return say(frame, list_area, "loading…", theme);
-    };
-    let shown = state.shown();
-    if shown.is_empty() {
-        return say(frame, list_area, "no messages match", theme);
-    }
-    let columns = [
-        Constraint::Length(8),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(11),
-        Constraint::Length(14),
-    ];
-    let w = widths(list_area.width.saturating_sub(2), &columns);
-    let header = Row::new(["created", "event", "subject", "status", "pend/ok/dead"]).style(theme.muted);
-    let rows = shown.iter().map(|m| {
-        let dead = if m.deliveries_dead > 0 { theme.error } else { theme.text };
-        Row::new(vec![
-            Line::from(clock(&m.created_at)),
-            Line::from(cell(&m.event_type, w[1])),
-            Line::from(cell(&m.subject_id, w[2])),
-            Line::from(cell(&m.status, w[3])),
-            Line::from(vec![
-                Span::styled(format!("{:>4}", m.deliveries_pending), theme.text),
-                Span::styled(format!("{:>4}", m.deliveries_delivered), theme.ok),
-                Span::styled(format!("{:>5}", m.deliveries_dead), dead),
-            ]),
-        ])
-    });
-    let mut table_state = TableState::new().with_selected(Some(state.selected));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, list_area, &mut table_state);
-}
-
-fn render_filter(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
-    let line = match &state.editing {
-        Some(input) => filter_input(frame, area, input, theme),
-        None if state.filter.is_empty() => {
-            Line::from(Span::styled("/ to filter: dead, status:pending, type:payout.settled", theme.muted))
+    fn on_key(&mut self, key: KeyEvent, _cx: &mut Cx) -> bool {
+        let Some(input) = self.editing.as_mut() else { return false };
+        if !crate::input::edit(input, key) {
+            return false;
         }
-        None => Line::from(vec![
-            Span::styled("filter: ", theme.muted),
-            Span::styled(cell(&state.filter, area.width.saturating_sub(8)), theme.text),
-        ]),
-    };
-    frame.render_widget(Paragraph::new(line), area);
+        self.selected = 0;
+        true
+    }
+
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> bool {
+        match msg {
+            DataMsg::OutboxStats(stats) => self.set_stats(stats),
+            DataMsg::OutboxMessages(page) => self.set_messages(page),
+            DataMsg::OutboxMessage(detail) => self.set_detail(detail),
+            _ => false,
+        }
+    }
+
+    fn on_live(&mut self, event: &LiveEvent, cx: &mut Cx) -> bool {
+        let LiveEvent::OutboxStats(stats) = event else { return false };
+        if cx.shown {
+            cx.read(self.list_request());
+        }
+        self.set_stats(stats)
+    }
+
+    fn on_answer(&mut self, id: u64, answer: &Answer, cx: &mut Cx) -> bool {
+        let Some(message_id) = self.retrying.remove(&id) else { return false };
+        self.retry_keys.answered(&message_id, answer);
+        match answer {
+            Answer::Done(result) => {
+                let replayed = if result.replayed { " (replayed)" } else { "" };
+                cx.notify(Level::Ok, format!("retry queued for {}{replayed}", sanitize::cell(&message_id, 40)));
+                cx.refresh_me();
+            }
+            // Outcome unknown: the key is kept, so confirming again replays, not repeats.
+            Answer::NoAnswer { detail } => cx.notify(
+                Level::Error,
+                format!(
+                    "retry: no answer from the server ({}); R again resends with the same key",
+                    sanitize::cell(detail, 60)
+                ),
+            ),
+            Answer::Refused { code, detail, .. } => cx.notify(Level::Error, problem_text("retry", code.as_deref(), detail)),
+        }
+        true
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render::render(frame, area, self, theme);
+    }
 }

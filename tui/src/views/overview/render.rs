@@ -1,24 +1,16 @@
-//! Overview: is the service ok and ready, is anything red? Health per
-//! component, command counts and a per-minute sparkline, the outbox backlog,
-//! open findings per gate, and the newest ledger transactions.
+//! Drawing the Overview: health per component, command counts and a
+//! per-minute sparkline, the outbox backlog, open findings per gate, and
+//! the newest ledger transactions.
 
-use super::{age, block, cell, clock, component_state, count, pair, say, widths, yes_no};
+use super::OverviewState;
 use crate::theme::Theme;
+use crate::widgets::{age, block, cell, clock, component_state, count, pair, say, widths, yes_no};
 use ledgerdeck_client::{HealthReport, Overview, TransactionView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
 use rust_decimal::Decimal;
-
-/// What the Overview shows.
-#[derive(Debug, Default)]
-pub struct OverviewState {
-    /// `GET /v1/overview`.
-    pub overview: Option<Overview>,
-    /// `/healthz`.
-    pub health: Option<HealthReport>,
-}
 
 /// Draws the Overview into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Theme) {

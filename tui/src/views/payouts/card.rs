@@ -2,14 +2,25 @@
 //! transactions, balances after, whether it was a replay), or, for a ledger
 //! rejection, a red card with the code and the reason.
 
-use crate::hold_form::money;
+use crate::keys::{Action, Context, entry};
 use crate::sanitize;
 use crate::theme::Theme;
+use crate::widgets::{block, money};
+use crossterm::event::KeyCode::{Enter, Esc};
 use ledgerdeck_client::CommandResult;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+/// The card has the keyboard: Esc (or Enter) closes it.
+pub static RESULT_CARD: Context = Context {
+    name: "result",
+    title: "Result",
+    entries: &[entry(&[Esc, Enter], "Esc", "close", Action::Back)],
+    global: true,
+    fixed: false,
+};
 
 /// A command's outcome, as shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +101,6 @@ pub fn render(frame: &mut Frame, area: Rect, card: &ResultCard, theme: &Theme) {
     let height = (lines.len() as u16 + 3).min(area.height);
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - height) / 2, w, height);
     frame.render_widget(Clear, rect);
-    let block = crate::views::block(&title, theme).border_style(border);
+    let block = block(&title, theme).border_style(border);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
 }

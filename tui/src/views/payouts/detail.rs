@@ -1,9 +1,8 @@
 //! One hold: its fields, its wallet's balances and its history (state
 //! changes, submissions to the provider, queries of it, provider events).
 
-use super::payouts::PayoutsState;
-use super::{age, block, cell, clock, placeholder, say};
-use crate::hold_form::money;
+use super::PayoutsState;
+use crate::widgets::{age, block, cell, clock, money, placeholder, say};
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

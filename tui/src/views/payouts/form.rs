@@ -3,10 +3,12 @@
 //! a confirmation step that says exactly what moves where, and (above a
 //! threshold) the amount typed to confirm.
 
-use crate::keymap::{Action, Context};
+use crate::keys::{Action, Context, entry};
 use crate::sanitize;
 use crate::theme::Theme;
-use crossterm::event::{Event, KeyEvent};
+use crate::widgets::{block, money};
+use crossterm::event::KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
+use crossterm::event::KeyEvent;
 use ledgerdeck_client::HoldView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,6 +20,28 @@ use tui_input::Input;
 
 /// Above this amount (in the hold's currency) the operator types the amount to confirm.
 pub const CONFIRM_TYPED_ABOVE: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
+/// The form while the reason and evidence are typed.
+pub static HOLD_FORM: Context = Context {
+    name: "hold_form",
+    title: "Settle / release form",
+    entries: &[
+        entry(&[Enter], "Enter", "next / send", Action::Open),
+        entry(&[Tab, BackTab, Down, Up], "Tab", "next field", Action::NextField),
+        entry(&[Esc], "Esc", "cancel", Action::Back),
+    ],
+    global: false,
+    fixed: false,
+};
+
+/// The form's confirmation step.
+pub static HOLD_CONFIRM: Context = Context {
+    name: "hold_confirm",
+    title: "Confirm",
+    entries: &[entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "back", Action::Back)],
+    global: false,
+    fixed: false,
+};
 
 /// Which way the money goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,24 +135,6 @@ pub struct HoldForm {
     pub typed_above: Decimal,
 }
 
-/// An amount with thousands separators: `1,250.00`.
-pub fn money(amount: Decimal) -> String {
-    let text = amount.abs().to_string();
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
 impl HoldForm {
     /// A form on `hold` with a fresh idempotency key.
     pub fn new(action: HoldAction, hold: HoldView, typed_above: Decimal) -> HoldForm {
@@ -167,10 +173,10 @@ impl HoldForm {
     }
 
     /// Where keys are read.
-    pub fn context(&self) -> Context {
+    pub fn context(&self) -> &'static Context {
         match self.stage {
-            Stage::Confirm if !self.needs_typed_amount() => Context::HoldConfirm,
-            _ => Context::HoldForm,
+            Stage::Confirm if !self.needs_typed_amount() => &HOLD_CONFIRM,
+            _ => &HOLD_FORM,
         }
     }
 
@@ -254,8 +260,7 @@ impl HoldForm {
             (Stage::Confirm, _) if self.needs_typed_amount() => &mut self.typed_amount,
             _ => return false,
         };
-        let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) else { return false };
-        input.handle(req).is_some()
+        crate::input::edit(input, key)
     }
 
     /// The command failed without an answer: keep the key, offer resubmit.
@@ -355,20 +360,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &HoldForm, theme: &Theme) {
     frame.render_widget(Clear, rect);
     let title = format!("{} hold", form.action.title());
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(crate::views::block(&title, theme)),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, theme)),
         rect,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_groups_thousands() {
-        assert_eq!(money(Decimal::new(125000, 2)), "1,250.00");
-        assert_eq!(money(Decimal::new(30, 0)), "30");
-        assert_eq!(money(Decimal::new(123456789, 2)), "1,234,567.89");
-        assert_eq!(money(Decimal::new(-99, 2)), "-0.99");
-    }
 }

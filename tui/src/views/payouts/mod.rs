@@ -1,22 +1,70 @@
 //! Payouts: the manual-review queue (other statuses one key away), oldest
 //! first as the server pages it, a `/` filter, a client-side sort of the
-//! loaded rows, SLA ages in colour, and the hold, form and result card on top.
+//! loaded rows, SLA ages in colour, and the hold, its settle/release form
+//! and the result card on top.
 //!
 //! Paging is a virtual list: pages of [`PAGE`] rows are fetched with the
 //! server's cursor as the selection nears either end of what is loaded, and
 //! at most [`MAX_PAGES`] pages are kept (pages far from the selection are
 //! dropped and fetched again when scrolled back to); only visible rows are drawn.
 
-use super::Effect;
-use crate::data::Request;
-use crate::hold_form::{self, HoldAction, HoldForm, Step};
-use crate::keymap::{Action, Context};
-use crate::result_card::ResultCard;
-use crossterm::event::{Event, KeyEvent};
-use ledgerdeck_client::{CommandResult, HoldDetail, HoldQuery, HoldView, WalletView};
+mod actions;
+pub mod card;
+mod detail;
+pub mod form;
+mod paging;
+mod render;
+
+use super::{Cx, View};
+use crate::command::Answer;
+use crate::data::{DataMsg, Request};
+use crate::keys::{Action, BACK, Context, FILTER_INPUT, KeyEntry, MOVE, entry, pair, quiet, writes};
+use crate::theme::Theme;
+use card::{RESULT_CARD, ResultCard};
+use crossterm::event::KeyCode::{Char, Down, Enter, Up};
+use crossterm::event::KeyEvent;
+use form::{HOLD_CONFIRM, HOLD_FORM, HoldForm};
+use ledgerdeck_client::events::LiveEvent;
+use ledgerdeck_client::{HoldDetail, HoldQuery, HoldView, WalletView};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
 use tui_input::Input;
+
+const SETTLE: KeyEntry = writes(entry(&[Char('s')], "s", "settle", Action::Settle));
+const RELEASE: KeyEntry = writes(entry(&[Char('r')], "r", "release", Action::Release));
+
+/// The queue has the keyboard.
+pub static PAYOUTS_LIST: Context = Context {
+    name: "payouts",
+    title: "Payouts",
+    entries: &[
+        MOVE,
+        entry(&[Enter], "Enter", "open hold", Action::Open),
+        entry(&[Char('/')], "/", "filter", Action::Filter),
+        entry(&[Char('S')], "S", "status", Action::CycleStatus),
+        entry(&[Char('o')], "o", "sort (loaded rows)", Action::CycleSort),
+        SETTLE,
+        RELEASE,
+    ],
+    global: true,
+    fixed: false,
+};
+
+/// One hold, its history and its wallet.
+pub static HOLD_DETAIL: Context = Context {
+    name: "hold",
+    title: "Hold",
+    entries: &[
+        BACK,
+        SETTLE,
+        RELEASE,
+        quiet(pair(&[Char('j'), Down], &[Char('k'), Up], "j/k", "scroll", (Action::Down, Action::Up))),
+    ],
+    global: true,
+    fixed: false,
+};
 
 /// Rows per page fetched.
 pub const PAGE: i64 = 200;
@@ -122,7 +170,7 @@ impl Default for PayoutsState {
             form: None,
             card: None,
             sla_seconds: SLA_SECONDS,
-            typed_above: hold_form::CONFIRM_TYPED_ABOVE,
+            typed_above: form::CONFIRM_TYPED_ABOVE,
         }
     }
 }
@@ -147,21 +195,6 @@ pub fn parse_filter(text: &str) -> (HoldQuery, Vec<String>) {
 }
 
 impl PayoutsState {
-    /// Where keys are read.
-    pub fn context(&self) -> Context {
-        if self.card.is_some() {
-            return Context::ResultCard;
-        }
-        if let Some(form) = &self.form {
-            return form.context();
-        }
-        match (&self.editing, &self.open) {
-            (Some(_), _) => Context::FilterInput,
-            (None, Some(_)) => Context::HoldDetail,
-            (None, None) => Context::PayoutsList,
-        }
-    }
-
     /// The status filtered on.
     pub fn status_filter(&self) -> Option<&'static str> {
         STATUSES[self.status % STATUSES.len()]
@@ -174,226 +207,83 @@ impl PayoutsState {
         q.limit = Some(PAGE);
         q
     }
+}
 
-    /// Takes a hold's detail if it is the one open (and fetches its wallet).
-    pub fn set_detail(&mut self, detail: HoldDetail) -> (bool, Vec<Request>) {
-        let mut changed = false;
-        let id = detail.hold.id.clone();
-        // The loaded row follows what the server says.
-        for p in self.pages.iter_mut() {
-            for h in p.items.iter_mut().filter(|h| h.id == id) {
-                changed |= *h != detail.hold;
-                *h = detail.hold.clone();
-            }
-        }
-        if self.open.as_deref() != Some(id.as_str()) || self.detail.as_ref() == Some(&detail) {
-            return (changed, Vec::new());
-        }
-        let wallet = detail.hold.wallet_id.clone();
-        self.detail = Some(detail);
-        (true, vec![Request::LoadWallet(wallet)])
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 6] = [&PAYOUTS_LIST, &HOLD_DETAIL, &HOLD_FORM, &HOLD_CONFIRM, &RESULT_CARD, &FILTER_INPUT];
+
+impl View for PayoutsState {
+    fn contexts(&self) -> &'static [&'static Context] {
+        &CONTEXTS
     }
 
-    /// Takes a wallet if it is the open hold's.
-    pub fn set_wallet(&mut self, wallet: WalletView) -> bool {
-        let ours = self.detail.as_ref().is_some_and(|d| d.hold.wallet_id == wallet.id)
-            || self.form.as_ref().is_some_and(|f| f.hold.wallet_id == wallet.id);
-        if !ours || self.wallet.as_ref() == Some(&wallet) {
+    fn context(&self) -> &'static Context {
+        if self.card.is_some() {
+            return &RESULT_CARD;
+        }
+        if let Some(form) = &self.form {
+            return form.context();
+        }
+        match (&self.editing, &self.open) {
+            (Some(_), _) => &FILTER_INPUT,
+            (None, Some(_)) => &HOLD_DETAIL,
+            (None, None) => &PAYOUTS_LIST,
+        }
+    }
+
+    fn refresh(&mut self, cx: &mut Cx) {
+        for r in self.refresh_requests() {
+            cx.read(r);
+        }
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
+        self.action(action, cx)
+    }
+
+    fn on_key(&mut self, key: KeyEvent, _cx: &mut Cx) -> bool {
+        if let Some(form) = self.form.as_mut() {
+            return form.on_key(key);
+        }
+        let Some(input) = self.editing.as_mut() else { return false };
+        if !crate::input::edit(input, key) {
             return false;
         }
-        self.wallet = Some(wallet);
+        self.selected = 0;
         true
     }
 
-    /// A hold changed status (live, or by our own command): the queue follows.
-    pub fn hold_changed(&mut self, hold_id: &str, status: &str) -> bool {
-        let keep = self.selected_id();
-        let filter = self.status_filter();
-        let mut changed = false;
-        for p in self.pages.iter_mut() {
-            let before = p.items.len();
-            if filter.is_some_and(|f| f != status) {
-                p.items.retain(|h| h.id != hold_id);
-                changed |= p.items.len() != before;
-            } else {
-                for h in p.items.iter_mut().filter(|h| h.id == hold_id && h.status != status) {
-                    h.status = status.to_string();
-                    changed = true;
-                }
+    fn on_data(&mut self, msg: &DataMsg, cx: &mut Cx) -> bool {
+        let (changed, requests) = match msg {
+            DataMsg::Holds { query, page } => self.set_holds(query.clone(), page.clone()),
+            DataMsg::Hold(detail) => self.set_detail(detail),
+            DataMsg::Wallet(wallet) => (self.set_wallet(wallet), Vec::new()),
+            DataMsg::ReadFailed { request: Request::LoadHolds(query), .. } => {
+                self.read_failed(query);
+                (false, Vec::new())
             }
+            _ => (false, Vec::new()),
+        };
+        for r in requests {
+            cx.read(r);
         }
-        self.reselect(keep);
         changed
     }
 
-    /// A live `hold.changed` event.
-    pub fn live(&mut self, hold_id: &str, status: &str) -> (bool, Vec<Request>) {
-        let mut changed = self.hold_changed(hold_id, status);
-        let mut out = Vec::new();
-        if let Some(form) = self.form.as_mut().filter(|f| f.hold.id == hold_id) {
-            // Our own command's event arrives while it is in flight; that is not news.
-            if form.stage != hold_form::Stage::Sending && status != form.hold.status {
-                form.notice = Some(format!("another operator just {status} this hold"));
-                changed = true;
-            }
+    fn on_live(&mut self, event: &LiveEvent, cx: &mut Cx) -> bool {
+        let LiveEvent::HoldChanged(change) = event else { return false };
+        let (changed, requests) = self.live(&change.hold_id, &change.status);
+        for r in requests {
+            cx.read(r);
         }
-        if self.open.as_deref() == Some(hold_id) {
-            out.push(Request::LoadHold(hold_id.to_string()));
-        }
-        // A hold entering the queue shows up at its end, once the end is loaded.
-        let at_end = self.cursors.last().is_some_and(Option::is_none);
-        let known = self.rows().any(|h| h.id == hold_id);
-        if !known && at_end && self.status_filter().is_none_or(|f| f == status) {
-            let back = self.pages.back().map_or(0, |p| p.index);
-            out.extend(self.page_request(back));
-        }
-        (changed, out)
+        changed
     }
 
-    /// A command on `hold_id` answered with a result.
-    pub fn command_done(&mut self, result: &CommandResult) -> Vec<Request> {
-        let Some(mut form) = self.form.take() else { return Vec::new() };
-        form.rotate_key();
-        let title = format!("{} hold {}", form.action.title(), crate::sanitize::cell(&form.hold.id, 40));
-        self.card = Some(ResultCard::Done { title, result: result.clone() });
-        self.hold_changed(&form.hold.id, form.action.outcome());
-        let mut out = vec![Request::LoadWallet(form.hold.wallet_id.clone())];
-        if self.open.as_deref() == Some(form.hold.id.as_str()) {
-            out.push(Request::LoadHold(form.hold.id.clone()));
-        }
-        out
+    fn on_answer(&mut self, id: u64, answer: &Answer, cx: &mut Cx) -> bool {
+        self.answered(id, answer, cx)
     }
 
-    /// A command on the form's hold failed.
-    pub fn command_failed(&mut self, code: Option<&str>, detail: &str, transport: bool, fields: Vec<(String, String)>) {
-        let Some(form) = self.form.as_mut() else { return };
-        if transport {
-            form.no_answer(detail);
-        } else if !fields.is_empty() {
-            form.refused(fields);
-        } else {
-            let form = self.form.take().expect("checked");
-            let title = format!("{} hold {}", form.action.title(), crate::sanitize::cell(&form.hold.id, 40));
-            self.card = Some(ResultCard::Rejected {
-                title,
-                code: code.unwrap_or("ERROR").to_string(),
-                detail: detail.to_string(),
-            });
-        }
-    }
-
-    /// A key with no action of its own: typed into the filter or the form.
-    pub fn on_key(&mut self, key: KeyEvent) -> Effect {
-        if let Some(form) = self.form.as_mut() {
-            return if form.on_key(key) { Effect::changed() } else { Effect::default() };
-        }
-        let Some(input) = self.editing.as_mut() else { return Effect::default() };
-        let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) else {
-            return Effect::default();
-        };
-        match input.handle(req) {
-            Some(_) => {
-                self.selected = 0;
-                Effect::changed()
-            }
-            None => Effect::default(),
-        }
-    }
-
-    fn open_form(&mut self, action: HoldAction) -> Effect {
-        let Some(hold) = self.target() else { return Effect::default() };
-        let wallet = hold.wallet_id.clone();
-        self.form = Some(HoldForm::new(action, hold, self.typed_above));
-        Effect::request(Request::LoadWallet(wallet))
-    }
-
-    /// The view's keys. A command to send comes back as a
-    /// [`Request::HoldCommand`] with `request_id` 0, for the app to number.
-    pub fn on_action(&mut self, action: Action) -> Effect {
-        if self.card.is_some() {
-            if action == Action::Back {
-                self.card = None;
-                return Effect::changed();
-            }
-            return Effect::default();
-        }
-        if let Some(form) = self.form.as_mut() {
-            return match form.on_action(action) {
-                Step::None => Effect::default(),
-                Step::Changed => Effect::changed(),
-                Step::Close => {
-                    self.form = None;
-                    Effect::changed()
-                }
-                Step::Send => Effect::request(Request::HoldCommand {
-                    request_id: 0,
-                    command: form.action.command().to_string(),
-                    body: form.body(),
-                    idempotency_key: form.key.clone(),
-                }),
-            };
-        }
-        match (self.context(), action) {
-            (_, Action::Settle) => self.open_form(HoldAction::Settle),
-            (_, Action::Release) => self.open_form(HoldAction::Release),
-            (Context::FilterInput, Action::Open) => {
-                self.filter = self.editing.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
-                Effect::request(self.reload())
-            }
-            (Context::FilterInput, Action::Back) => {
-                self.editing = None;
-                Effect::changed()
-            }
-            (Context::PayoutsList, Action::Filter) => {
-                self.editing = Some(Input::new(self.filter.clone()));
-                Effect::changed()
-            }
-            (Context::PayoutsList, Action::CycleStatus) => {
-                self.status = (self.status + 1) % STATUSES.len();
-                Effect::request(self.reload())
-            }
-            (Context::PayoutsList, Action::CycleSort) => {
-                self.sort = self.sort.next();
-                self.selected = 0;
-                Effect { changed: true, requests: self.more() }
-            }
-            (Context::PayoutsList, Action::Down) if self.selected + 1 < self.shown().len() => {
-                self.selected += 1;
-                Effect { changed: true, requests: self.more() }
-            }
-            (Context::PayoutsList, Action::Up) if self.selected > 0 => {
-                self.selected -= 1;
-                Effect { changed: true, requests: self.more() }
-            }
-            (Context::PayoutsList, Action::Up) => Effect { changed: false, requests: self.more() },
-            (Context::PayoutsList, Action::Open) => {
-                let Some(id) = self.selected_id() else { return Effect::default() };
-                if self.detail.as_ref().is_none_or(|d| d.hold.id != id) {
-                    self.detail = None;
-                    self.wallet = None;
-                }
-                self.open = Some(id.clone());
-                self.scroll = 0;
-                Effect::request(Request::LoadHold(id))
-            }
-            (Context::HoldDetail, Action::Down) => {
-                self.scroll = self.scroll.saturating_add(1);
-                Effect::changed()
-            }
-            (Context::HoldDetail, Action::Up) if self.scroll > 0 => {
-                self.scroll -= 1;
-                Effect::changed()
-            }
-            (Context::HoldDetail, Action::Back) => {
-                self.open = None;
-                Effect::changed()
-            }
-            _ => Effect::default(),
-        }
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render::render(frame, area, self, theme);
     }
 }
-
-mod paging;
-mod render;
-
-pub use render::render;

@@ -1,12 +1,9 @@
 //! Drawing the Payouts view: the queue (only its visible rows), the filter
 //! line, and the hold, form or result card on top.
 
-use super::PayoutsState;
-use crate::hold_form;
-use crate::result_card;
+use super::{PayoutsState, card, detail, form};
 use crate::theme::Theme;
-use crate::views::{age, block, cell, filter_input, say, widths};
-use chrono::{DateTime, Utc};
+use crate::widgets::{age, block, cell, filter_input, money, say, widths};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -25,18 +22,17 @@ fn age_span(secs: i64, sla: i64, theme: &Theme) -> Span<'static> {
 }
 
 /// Draws the Payouts view into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme, now: DateTime<Utc>) {
-    let _ = now;
+pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
     if state.open.is_some() {
-        crate::views::hold_detail::render(frame, area, state, theme);
+        detail::render(frame, area, state, theme);
     } else {
         render_list(frame, area, state, theme);
     }
     if let Some(form) = &state.form {
-        hold_form::render(frame, area, form, theme);
+        form::render(frame, area, form, theme);
     }
     if let Some(card) = &state.card {
-        result_card::render(frame, area, card, theme);
+        card::render(frame, area, card, theme);
     }
 }
 
@@ -72,7 +68,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Them
     let rows = shown.iter().skip(offset).take(visible).map(|h| {
         Row::new(vec![
             Line::from(age_span(h.age_seconds, state.sla_seconds, theme)),
-            Line::from(format!("{:>14}", hold_form::money(h.amount))),
+            Line::from(format!("{:>14}", money(h.amount))),
             Line::from(cell(&h.currency, w[2])),
             Line::from(cell(&h.provider, w[3])),
             Line::from(cell(&h.merchant_id, w[4])),

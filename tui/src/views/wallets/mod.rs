@@ -1,15 +1,30 @@
 //! Wallets: every wallet with its balances (cursor-paged, `n` for the next
 //! page); Enter opens a wallet's statement.
 
-use super::{Effect, block, cell, clock, paged_list, say, take_page, widths};
-use crate::data::{Request, ViewId};
-use crate::keymap::{Action, Context};
+mod render;
+
+use super::{Cx, View};
+use crate::data::{DataMsg, Request};
+use crate::keys::{Action, BACK, Context, MORE, MOVE, entry};
 use crate::theme::Theme;
-use ledgerdeck_client::{Page, StatementLine, WalletView};
+use crate::widgets::take_page;
+use crossterm::event::KeyCode::Enter;
+use ledgerdeck_client::{Page, StatementLine, WalletQuery, WalletView};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::layout::Rect;
+
+/// The wallet list has the keyboard.
+pub static WALLETS: Context = Context {
+    name: "wallets",
+    title: "Wallets",
+    entries: &[MOVE, entry(&[Enter], "Enter", "statement", Action::Open), MORE],
+    global: true,
+    fixed: false,
+};
+
+/// One wallet's statement is open.
+pub static WALLET_STATEMENT: Context =
+    Context { name: "statement", title: "Statement", entries: &[BACK], global: true, fixed: false };
 
 /// What the Wallets view shows.
 #[derive(Debug, Default)]
@@ -27,125 +42,84 @@ pub struct WalletsState {
 }
 
 impl WalletsState {
-    /// Where keys are read.
-    pub fn context(&self) -> Context {
-        if self.open.is_some() { Context::WalletStatement } else { Context::Wallets }
-    }
-
-    /// Takes a page of wallets.
-    pub fn set_page(&mut self, page: Page<WalletView>, append: bool) -> bool {
-        take_page(&mut self.wallets, &mut self.next, &mut self.selected, page, append)
-    }
-
     /// Takes a statement if it is the open wallet's.
-    pub fn set_statement(&mut self, wallet_id: &str, page: Page<StatementLine>) -> bool {
-        if self.open.as_deref() != Some(wallet_id) || self.statement.as_ref() == Some(&page) {
+    fn set_statement(&mut self, wallet_id: &str, page: &Page<StatementLine>) -> bool {
+        if self.open.as_deref() != Some(wallet_id) || self.statement.as_ref() == Some(page) {
             return false;
         }
-        self.statement = Some(page);
+        self.statement = Some(page.clone());
         true
     }
 
     fn len(&self) -> usize {
         self.wallets.as_ref().map_or(0, Vec::len)
     }
+}
 
-    /// Navigation, paging and opening.
-    pub fn on_action(&mut self, action: Action) -> Effect {
-        match (self.context(), action) {
-            (Context::Wallets, Action::Down) if self.selected + 1 < self.len() => {
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 2] = [&WALLETS, &WALLET_STATEMENT];
+
+impl View for WalletsState {
+    fn contexts(&self) -> &'static [&'static Context] {
+        &CONTEXTS
+    }
+
+    fn context(&self) -> &'static Context {
+        if self.open.is_some() { &WALLET_STATEMENT } else { &WALLETS }
+    }
+
+    fn refresh(&mut self, cx: &mut Cx) {
+        cx.read(Request::LoadWallets(WalletQuery::default()));
+        if let Some(id) = self.open.clone() {
+            cx.read(Request::LoadStatement(id));
+        }
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
+        match (self.open.is_some(), action) {
+            (false, Action::Down) if self.selected + 1 < self.len() => {
                 self.selected += 1;
-                Effect::changed()
+                true
             }
-            (Context::Wallets, Action::Up) if self.selected > 0 => {
+            (false, Action::Up) if self.selected > 0 => {
                 self.selected -= 1;
-                Effect::changed()
+                true
             }
-            (Context::Wallets, Action::More) => match self.next.clone() {
-                Some(cursor) => Effect::request(Request::LoadMore { view: ViewId::Wallets, cursor }),
-                None => Effect::default(),
+            (false, Action::More) => match self.next.clone() {
+                Some(cursor) => {
+                    cx.read(Request::LoadWallets(WalletQuery { cursor: Some(cursor), ..WalletQuery::default() }));
+                    true
+                }
+                None => false,
             },
-            (Context::Wallets, Action::Open) => {
+            (false, Action::Open) => {
                 let Some(id) = self.wallets.as_ref().and_then(|w| w.get(self.selected)).map(|w| w.id.clone()) else {
-                    return Effect::default();
+                    return false;
                 };
                 self.statement = None;
                 self.open = Some(id.clone());
-                Effect::request(Request::LoadStatement(id))
+                cx.read(Request::LoadStatement(id));
+                true
             }
-            (Context::WalletStatement, Action::Back) => {
+            (true, Action::Back) => {
                 self.open = None;
-                Effect::changed()
+                true
             }
-            _ => Effect::default(),
+            _ => false,
         }
     }
-}
 
-/// Draws the Wallets view into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &WalletsState, theme: &Theme) {
-    if let Some(id) = &state.open {
-        return render_statement(frame, area, id, state.statement.as_ref(), theme);
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> bool {
+        match msg {
+            DataMsg::Wallets { page, append } => {
+                take_page(&mut self.wallets, &mut self.next, &mut self.selected, page.clone(), *append)
+            }
+            DataMsg::Statement { wallet_id, page } => self.set_statement(wallet_id, page),
+            _ => false,
+        }
     }
-    let more = state.next.is_some();
-    let Some((inner, wallets)) = paged_list(frame, area, "Wallets", more, state.wallets.as_ref(), "no wallets", theme)
-    else {
-        return;
-    };
-    let columns = [
-        Constraint::Fill(2),
-        Constraint::Fill(1),
-        Constraint::Length(5),
-        Constraint::Length(16),
-        Constraint::Length(14),
-    ];
-    let w = widths(inner.width.saturating_sub(2), &columns);
-    let header = Row::new(["wallet", "merchant", "cur", "available", "reserved"]).style(theme.muted);
-    let rows = wallets.iter().map(|x| {
-        let label = x.label.as_deref().map_or_else(|| x.id.clone(), |l| format!("{l} · {}", x.id));
-        Row::new(vec![
-            Line::from(cell(&label, w[0])),
-            Line::from(cell(&x.merchant_id, w[1])),
-            Line::from(cell(&x.currency, w[2])),
-            Line::from(format!("{:>width$}", x.available.to_string(), width = usize::from(w[3]))).style(theme.ok),
-            Line::from(format!("{:>width$}", x.reserved.to_string(), width = usize::from(w[4]))),
-        ])
-    });
-    let mut table_state = TableState::new().with_selected(Some(state.selected));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, inner, &mut table_state);
-}
 
-fn render_statement(frame: &mut Frame, area: Rect, id: &str, page: Option<&Page<StatementLine>>, theme: &Theme) {
-    let title = format!("Statement {}", cell(id, 40));
-    let outer = block(&title, theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let Some(page) = page else { return say(frame, inner, "loading…", theme) };
-    if page.items.is_empty() {
-        return say(frame, inner, "no postings yet", theme);
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render::render(frame, area, self, theme);
     }
-    let columns = [
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Fill(1),
-        Constraint::Length(14),
-        Constraint::Length(14),
-    ];
-    let w = widths(inner.width, &columns);
-    let header = Row::new(["booked", "account", "description", "amount", "balance"]).style(theme.muted);
-    let rows = page.items.iter().map(|l| {
-        let style = if l.amount.is_sign_negative() { theme.warn } else { theme.ok };
-        Row::new(vec![
-            Line::from(clock(&l.booked_at)),
-            Line::from(format!("{:?}", l.account).to_lowercase()),
-            Line::from(cell(&l.description, w[2])),
-            Line::from(format!("{:>width$}", l.amount.to_string(), width = usize::from(w[3]))).style(style),
-            Line::from(format!("{:>width$}", l.balance_after.to_string(), width = usize::from(w[4]))),
-        ])
-    });
-    frame.render_widget(Table::new(rows, w.iter().map(|&n| Constraint::Length(n))).header(header), inner);
 }

@@ -1,0 +1,62 @@
+//! The frame's view model: tabs, status bar, footer hints and the help
+//! overlay, built from the app for [`crate::frame`] to draw.
+
+use super::App;
+use crate::frame::{FrameModel, Help, Status, Tab};
+use crate::keys::{Action, Binding};
+use crate::views::ViewId;
+
+impl App {
+    /// What the frame around the view shows now.
+    pub fn frame_model(&self) -> FrameModel {
+        let hides_writes = self.hides_writes();
+        let context = self.context();
+        let tabs = ViewId::ALL
+            .iter()
+            .map(|v| Tab { number: v.number(), title: v.title(), current: *v == self.view })
+            .collect();
+        let status = Status {
+            profile: self.session.profile.clone(),
+            operator: self.session.operator.clone(),
+            connection: self.conn_label(),
+            updated: self.updated_text(),
+            notice: self.notice.as_ref().map(|n| (n.level, n.text.clone())),
+        };
+        let hints = self.keymap.hints(context, hides_writes).map(line).collect();
+        FrameModel {
+            banner: self.session.production.then(|| self.session.profile.clone()),
+            tabs,
+            read_only: self.session.read_only,
+            status,
+            hints,
+            help: self.help.then(|| self.help_model()),
+        }
+    }
+
+    fn help_model(&self) -> Help {
+        let hides_writes = self.hides_writes();
+        let context = self.context();
+        let own = self.keymap.own(context);
+        let keys = own.iter().filter(|b| !(hides_writes && b.writes)).map(line).collect();
+        let numbers: Vec<&Binding> =
+            self.keymap.global().iter().filter(|b| matches!(b.action, Action::GoTo(_))).collect();
+        // The number keys on one line, so the overlay fits at 80×24.
+        let label = match (self.keymap.default_numbers(), numbers.first(), numbers.last()) {
+            (true, Some(first), Some(last)) => format!("{}-{}", first.label, last.label),
+            _ => numbers.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(" "),
+        };
+        let mut everywhere = vec![(label, "views by number".to_string())];
+        everywhere.extend(self.keymap.global().iter().filter(|b| !matches!(b.action, Action::GoTo(_))).map(line));
+        everywhere.push(("Ctrl-C".into(), "quit".into()));
+        Help {
+            context: (!own.is_empty()).then(|| (context.title.to_string(), keys)),
+            everywhere,
+            writes_off: hides_writes
+                .then(|| if self.session.read_only { "read-only profile" } else { "viewer role" }.to_string()),
+        }
+    }
+}
+
+fn line(binding: &Binding) -> (String, String) {
+    (binding.label.clone(), binding.description.to_string())
+}

@@ -1,0 +1,121 @@
+//! What a key does: the cockpit's verbs, each with the name a `[keys]`
+//! table in `config.toml` calls it by.
+
+use std::borrow::Cow;
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Leave the cockpit.
+    Quit,
+    /// Show or hide the help overlay.
+    Help,
+    /// The next view.
+    NextView,
+    /// The previous view.
+    PrevView,
+    /// The view with this number.
+    GoTo(u8),
+    /// The next colour theme.
+    CycleTheme,
+    /// Selection up.
+    Up,
+    /// Selection down.
+    Down,
+    /// Open the selection.
+    Open,
+    /// Back out one level.
+    Back,
+    /// Edit the list filter.
+    Filter,
+    /// Run the reconciliation gates now (writes).
+    RunGates,
+    /// Retry a message's failing and dead deliveries (writes).
+    Retry,
+    /// Confirm the pending action.
+    Confirm,
+    /// Open the command palette.
+    Palette,
+    /// Load the next page of a paged list.
+    More,
+    /// Reverse the selected transaction (writes, through its form).
+    Reverse,
+    /// Set a feature flag (writes, through its form).
+    SetFlag,
+    /// Open the settle form for a hold (writes).
+    Settle,
+    /// Open the release form for a hold (writes).
+    Release,
+    /// The next status filter of the payouts queue.
+    CycleStatus,
+    /// The next sort order of the payouts queue.
+    CycleSort,
+    /// The next field of a form.
+    NextField,
+}
+
+/// Every action with a fixed name, in the order `ledgerdeck keys` lists them.
+const NAMED: [(Action, &str); 22] = [
+    (Action::Quit, "quit"),
+    (Action::Help, "help"),
+    (Action::NextView, "next_view"),
+    (Action::PrevView, "prev_view"),
+    (Action::CycleTheme, "theme"),
+    (Action::Palette, "palette"),
+    (Action::Up, "up"),
+    (Action::Down, "down"),
+    (Action::Open, "open"),
+    (Action::Back, "back"),
+    (Action::Filter, "filter"),
+    (Action::More, "more"),
+    (Action::Confirm, "confirm"),
+    (Action::NextField, "next_field"),
+    (Action::RunGates, "run_gates"),
+    (Action::Retry, "retry"),
+    (Action::Reverse, "reverse"),
+    (Action::SetFlag, "set_flag"),
+    (Action::Settle, "settle"),
+    (Action::Release, "release"),
+    (Action::CycleStatus, "cycle_status"),
+    (Action::CycleSort, "cycle_sort"),
+];
+
+impl Action {
+    /// The action's name in a `[keys]` table: `settle`, `view_3`.
+    pub fn name(self) -> Cow<'static, str> {
+        match self {
+            Action::GoTo(n) => Cow::Owned(format!("view_{n}")),
+            _ => Cow::Borrowed(NAMED.iter().find(|(a, _)| *a == self).map_or("?", |(_, n)| n)),
+        }
+    }
+
+    /// The action a `[keys]` table names, if there is one.
+    pub fn parse(name: &str) -> Option<Action> {
+        if let Some(n) = name.strip_prefix("view_") {
+            return n.parse().ok().filter(|n| *n > 0).map(Action::GoTo);
+        }
+        NAMED.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
+    }
+
+    /// Every name `parse` takes, for an error message (`view_N` for the views).
+    pub fn known_names() -> impl Iterator<Item = &'static str> {
+        NAMED.iter().map(|(_, n)| *n).chain(["view_1 … view_N"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_name_that_parses_back() {
+        for (action, name) in NAMED {
+            assert_eq!(action.name(), name);
+            assert_eq!(Action::parse(name), Some(action));
+        }
+        assert_eq!(Action::parse("view_3"), Some(Action::GoTo(3)));
+        assert_eq!(Action::GoTo(3).name(), "view_3");
+        assert_eq!(Action::parse("view_0"), None);
+        assert_eq!(Action::parse("setle"), None);
+    }
+}

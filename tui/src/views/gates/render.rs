@@ -1,0 +1,138 @@
+//! Drawing the Gates view: the gate list, the selected gate's findings and
+//! the selected finding's detail.
+
+use super::GatesState;
+use crate::theme::Theme;
+use crate::widgets::{block, cell, clock, gate_status, placeholder, say, took, widths};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+
+/// Draws the Gates view into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    let [list, findings, detail] =
+        Layout::vertical([Constraint::Length(7), Constraint::Fill(1), Constraint::Length(4)]).areas(area);
+    render_list(frame, list, state, theme);
+    render_findings(frame, findings, state, theme);
+    render_detail(frame, detail, state, theme);
+}
+
+fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    let outer = block("Reconciliation gates", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if state.gates.is_empty() {
+        say(frame, inner, "loading…", theme);
+        return;
+    }
+    let columns = [
+        Constraint::Length(8),
+        Constraint::Length(15),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(7),
+    ];
+    let w = widths(inner.width.saturating_sub(2), &columns);
+    let header = Row::new(["status", "gate", "checks", "open", "last run", "took", "mode"]).style(theme.muted);
+    let rows = state.gates.iter().map(|g| {
+        let (last, dur, mode) = match &g.last_run {
+            Some(run) => (clock(&run.started_at), took(run.duration_micros), cell(&run.mode, w[6])),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        Row::new(vec![
+            gate_status(g.status, theme).into(),
+            Line::from(cell(&g.gate, w[1])),
+            Line::from(Span::styled(cell(&g.title, w[2]), theme.muted)),
+            Line::from(format!("{:>4}", g.open_findings)),
+            Line::from(last),
+            Line::from(dur),
+            Line::from(mode),
+        ])
+    });
+    let mut table_state = TableState::new().with_selected(Some(state.selected));
+    let selection = if state.findings_focused { theme.muted } else { theme.highlight };
+    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
+        .header(header)
+        .row_highlight_style(selection)
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(table, inner, &mut table_state);
+}
+
+fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    let title = match &state.findings_gate {
+        Some(gate) => format!("Open findings: {}", cell(gate, 40)),
+        None => "Findings".to_string(),
+    };
+    let outer = block(&title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let page = match (&state.findings_gate, &state.findings) {
+        (None, _) => {
+            return frame
+                .render_widget(Paragraph::new(placeholder("Enter on a gate shows its findings", theme)), inner);
+        }
+        (Some(_), None) => return say(frame, inner, "loading…", theme),
+        (Some(_), Some(page)) if page.items.is_empty() => {
+            return frame.render_widget(Paragraph::new(Span::styled("✓ no open findings", theme.ok)), inner);
+        }
+        (Some(_), Some(page)) => page,
+    };
+    let wide = inner.width >= 140;
+    let mut columns = vec![
+        Constraint::Length(6),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(13),
+        Constraint::Length(13),
+        Constraint::Length(7),
+    ];
+    if wide {
+        columns.extend([Constraint::Length(8), Constraint::Fill(3)]);
+    }
+    let w = widths(inner.width.saturating_sub(2), &columns);
+    let mut head = vec!["sev", "subject", "code", "expected", "actual", "unit"];
+    if wide {
+        head.extend(["opened", "detail"]);
+    }
+    let rows = page.items.iter().map(|f| {
+        let sev = if f.severity == "red" { theme.error } else { theme.warn };
+        let mut cells = vec![
+            Line::from(Span::styled(cell(&f.severity, w[0]), sev)),
+            Line::from(cell(&f.subject, w[1])),
+            Line::from(cell(&f.code, w[2])),
+            Line::from(format!("{:>width$}", cell(&f.expected, w[3]), width = usize::from(w[3]))),
+            Line::from(Span::styled(format!("{:>width$}", cell(&f.actual, w[4]), width = usize::from(w[4])), sev)),
+            Line::from(cell(&f.unit, w[5])),
+        ];
+        if wide {
+            cells.push(Line::from(clock(&f.opened_at)));
+            cells.push(Line::from(Span::styled(cell(&f.detail, w[7]), theme.muted)));
+        }
+        Row::new(cells)
+    });
+    let mut table_state = TableState::new().with_selected(state.findings_focused.then_some(state.finding));
+    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
+        .header(Row::new(head).style(theme.muted))
+        .row_highlight_style(theme.highlight)
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(table, inner, &mut table_state);
+}
+
+fn render_detail(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    let outer = block("Finding", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(f) = state.findings.as_ref().and_then(|p| p.items.get(state.finding)) else { return };
+    let width = inner.width;
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(cell(&f.subject, width / 2), theme.text),
+            Span::styled(format!("  {} · opened {}×", cell(&f.code, width / 3), f.times_opened), theme.muted),
+        ]),
+        Line::from(Span::styled(cell(&f.detail, width), theme.text)),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}

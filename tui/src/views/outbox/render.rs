@@ -1,0 +1,123 @@
+//! Drawing the Outbox view: the delivery stats, the message list with its
+//! filter line (or the open message), and the retry confirmation.
+
+use super::OutboxState;
+use crate::theme::Theme;
+use crate::widgets::{age, block, cell, centred, clock, count, filter_input, say, widths};
+use ledgerdeck_client::OutboxSummary;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
+
+/// Draws the Outbox view into `area`.
+pub fn render(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
+    let [stats, rest] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);
+    render_stats(frame, stats, state.stats.as_ref(), theme);
+    if state.open.is_some() {
+        super::detail::render(frame, rest, state, theme);
+    } else {
+        render_list(frame, rest, state, theme);
+    }
+    if let Some(message_id) = &state.confirm {
+        render_confirm(frame, area, message_id, theme);
+    }
+}
+
+fn render_confirm(frame: &mut Frame, area: Rect, message_id: &str, theme: &Theme) {
+    let lines = vec![
+        Line::from(vec![Span::styled("Retry message ", theme.text), Span::styled(cell(message_id, 40), theme.accent)]),
+        Line::from(Span::styled("Its failing and dead deliveries to enabled endpoints", theme.text)),
+        Line::from(Span::styled("become due now, with their attempt counts reset.", theme.text)),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("y", theme.accent),
+            Span::styled(" retry   ", theme.muted),
+            Span::styled("n/Esc", theme.accent),
+            Span::styled(" cancel", theme.muted),
+        ]),
+    ];
+    let rect = centred(area, 64, 7);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block("Confirm", theme)), rect);
+}
+
+fn render_stats(frame: &mut Frame, area: Rect, stats: Option<&OutboxSummary>, theme: &Theme) {
+    let outer = block("Deliveries", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(s) = stats else { return say(frame, inner, "loading…", theme) };
+    let label = |t: &str| Span::styled(format!("{t} "), theme.muted);
+    let oldest = s.oldest_pending_age_seconds.map_or("—".to_string(), age);
+    let line = Line::from(vec![
+        label("pending"),
+        count(s.pending, theme.warn, theme),
+        label("  oldest"),
+        Span::styled(oldest, theme.text),
+        label("  failing"),
+        count(s.failing, theme.warn, theme),
+        label("  dead"),
+        count(s.dead, theme.error, theme),
+        label("  delivered 5m/1h/24h"),
+        Span::styled(format!("{}/{}/{}", s.delivered_5m, s.delivered_1h, s.delivered_24h), theme.ok),
+    ]);
+    frame.render_widget(Paragraph::new(line), inner);
+}
+
+fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
+    let outer = block("Messages, newest first", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    render_filter(frame, filter_area, state, theme);
+    let Some(_) = &state.messages else {
+        return say(frame, list_area, "loading…", theme);
+    };
+    let shown = state.shown();
+    if shown.is_empty() {
+        return say(frame, list_area, "no messages match", theme);
+    }
+    let columns = [
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(11),
+        Constraint::Length(14),
+    ];
+    let w = widths(list_area.width.saturating_sub(2), &columns);
+    let header = Row::new(["created", "event", "subject", "status", "pend/ok/dead"]).style(theme.muted);
+    let rows = shown.iter().map(|m| {
+        let dead = if m.deliveries_dead > 0 { theme.error } else { theme.text };
+        Row::new(vec![
+            Line::from(clock(&m.created_at)),
+            Line::from(cell(&m.event_type, w[1])),
+            Line::from(cell(&m.subject_id, w[2])),
+            Line::from(cell(&m.status, w[3])),
+            Line::from(vec![
+                Span::styled(format!("{:>4}", m.deliveries_pending), theme.text),
+                Span::styled(format!("{:>4}", m.deliveries_delivered), theme.ok),
+                Span::styled(format!("{:>5}", m.deliveries_dead), dead),
+            ]),
+        ])
+    });
+    let mut table_state = TableState::new().with_selected(Some(state.selected));
+    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
+        .header(header)
+        .row_highlight_style(theme.highlight)
+        .highlight_symbol("› ");
+    frame.render_stateful_widget(table, list_area, &mut table_state);
+}
+
+fn render_filter(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
+    let line = match &state.editing {
+        Some(input) => filter_input(frame, area, input, theme),
+        None if state.filter.is_empty() => {
+            Line::from(Span::styled("/ to filter: dead, status:pending, type:payout.settled", theme.muted))
+        }
+        None => Line::from(vec![
+            Span::styled("filter: ", theme.muted),
+            Span::styled(cell(&state.filter, area.width.saturating_sub(8)), theme.text),
+        ]),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
