@@ -87,6 +87,22 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// Where `layers` and the code disagree on names: a module listed twice,
+    /// or a name the code has no module for (modules missing from the list
+    /// are [`Graph::layer_breaks`]' business).
+    pub fn layer_list_problems(&self, layers: &[Vec<String>]) -> Vec<String> {
+        let mut named: BTreeMap<&String, usize> = BTreeMap::new();
+        for name in layers.iter().flatten() {
+            *named.entry(name).or_default() += 1;
+        }
+        let modules: BTreeSet<&String> = self.files.keys().filter_map(|m| m.first()).collect();
+        let twice = named.iter().filter(|(_, n)| **n > 1).map(|(m, _)| format!("`{m}` is in more than one layer"));
+        let unknown = named.keys().filter(|m| !modules.contains(*m)).map(|m| format!("`{m}` is not a module"));
+        twice.chain(unknown).collect()
+    }
+}
+
 /// The layers listed in `doc` after the line `marker`: one layer a line
 /// (`1. a, b`), until the first line that is not a numbered item.
 pub fn layers_in(doc: &str, marker: &str) -> Vec<Vec<String>> {
@@ -102,6 +118,74 @@ pub fn layers_in(doc: &str, marker: &str) -> Vec<Vec<String>> {
             .push(names.split(',').map(|n| n.trim().trim_matches('`').to_string()).filter(|n| !n.is_empty()).collect());
     }
     layers
+}
+
+/// The import graph of the crate at `manifest_dir` (its `src/`); panics if
+/// it found almost no file, so that a wrong path cannot make a layering
+/// test pass vacuously.
+pub fn crate_graph(manifest_dir: &str) -> Graph {
+    let graph = Graph::read(&Path::new(manifest_dir).join("src"));
+    assert!(graph.files.len() > 10, "read only {} files of {manifest_dir}/src", graph.files.len());
+    graph
+}
+
+/// The layers `docs/ARCHITECTURE.md` lists after `marker`, read from the
+/// workspace of the crate at `manifest_dir`; panics if it lists none.
+pub fn documented_layers(manifest_dir: &str, marker: &str) -> Vec<Vec<String>> {
+    let path = Path::new(manifest_dir).join("../docs/ARCHITECTURE.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/ARCHITECTURE.md");
+    let layers = layers_in(&doc, marker);
+    assert!(!layers.is_empty(), "docs/ARCHITECTURE.md lists no layers after {marker:?}");
+    layers
+}
+
+/// Circles as one line each: `a.rs ↔ b.rs`.
+pub fn show_circles(circles: &[Vec<PathBuf>]) -> String {
+    let lines: Vec<String> =
+        circles.iter().map(|c| c.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" ↔ ")).collect();
+    lines.join("\n  ")
+}
+
+/// The layering tests of the crate this is included in: no import circle
+/// between files, every top-level module importing only lower layers of
+/// the list `docs/ARCHITECTURE.md` opens with `$marker`, and that list naming
+/// each module once. `$what` names the source tree in messages.
+macro_rules! layering_tests {
+    ($marker:expr, $what:expr) => {
+        const HERE: &str = env!("CARGO_MANIFEST_DIR");
+
+        /// No two files import each other, directly or through others: every
+        /// shared type lives below all of its users.
+        #[test]
+        fn no_file_imports_itself_through_others() {
+            let circles = import_graph::crate_graph(HERE).file_circles();
+            assert!(circles.is_empty(), "import circles in {}:\n  {}", $what, import_graph::show_circles(&circles));
+        }
+
+        /// Each top-level module imports only modules of lower layers than its
+        /// own, as `docs/ARCHITECTURE.md` lists them, and every module is in a layer.
+        #[test]
+        fn modules_import_only_lower_layers() {
+            let layers = import_graph::documented_layers(HERE, $marker);
+            let breaks = import_graph::crate_graph(HERE).layer_breaks(&layers);
+            assert!(
+                breaks.is_empty(),
+                "{} breaks the layers of docs/ARCHITECTURE.md:\n  {}\n\
+                 Move the shared item down to the layer that owns it, or fix the list.",
+                $what,
+                breaks.join("\n  ")
+            );
+        }
+
+        /// The documented layers name each top-level module exactly once and
+        /// nothing else, so the list cannot drift from the code.
+        #[test]
+        fn layers_name_each_module_once() {
+            let layers = import_graph::documented_layers(HERE, $marker);
+            let problems = import_graph::crate_graph(HERE).layer_list_problems(&layers);
+            assert!(problems.is_empty(), "the layers of docs/ARCHITECTURE.md:\n  {}", problems.join("\n  "));
+        }
+    };
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<Module, PathBuf>) {

@@ -1,7 +1,8 @@
 //! End to end: the real `ledgerdeck` binary in tmux against a real server
 //! with a hold in manual review. Types what an operator would (Payouts,
 //! settle, a reason, confirm), reads the screen with `capture-pane`, checks
-//! the ledger afterwards, and quits. Without tmux it says so loudly (and
+//! the ledger afterwards, and quits; once with the default keys, once with
+//! settle remapped in `config.toml`. Without tmux it says so loudly (and
 //! fails under CI, where tmux is part of the machine).
 
 mod tmux;
@@ -14,13 +15,19 @@ use std::time::{Duration, Instant};
 use tmux::{Tmux, tmux_available};
 use tokio::net::TcpListener;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
-    if !tmux_available() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is required under CI");
-        eprintln!("\n*** SKIPPED: end-to-end cockpit test: tmux is not installed ***\n");
-        return;
-    }
+/// A real server on a SQLite file with one USD hold of 125.50 in manual
+/// review, and an operator's token.
+struct World {
+    dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+    token: String,
+    api: ApiClient,
+    hold: String,
+    state: AppState,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite:{}", dir.path().join("ledger.db").display())).await.unwrap();
     let token = ledgerdeck_server::access::create_token(&store, "ops-alice", Role::Operator, "test").await.unwrap();
@@ -42,14 +49,55 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
         .subject_id
         .unwrap();
     run("mark_manual_review", json!({"hold_id": hold, "reason": "provider silent"})).await;
+    World { dir, addr, token, api, hold, state, server }
+}
 
-    let config = dir.path().join("config.toml");
-    let command = format!(
-        "LEDGERDECK_CONFIG={} LEDGERDECK_TOKEN={token} {} --server http://{addr}",
-        config.display(),
-        env!("CARGO_BIN_EXE_ledgerdeck")
-    );
-    let tmux = Tmux::start(&format!("ledgerdeck-e2e-{}", std::process::id()), &command);
+impl World {
+    /// The cockpit's command line against this server, with this config file.
+    fn cockpit(&self, config: &std::path::Path) -> String {
+        format!(
+            "LEDGERDECK_CONFIG={} LEDGERDECK_TOKEN={} {} --server http://{}",
+            config.display(),
+            self.token,
+            env!("CARGO_BIN_EXE_ledgerdeck"),
+            self.addr
+        )
+    }
+
+    async fn stop(self) {
+        self.state.shutdown.cancel();
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+fn skipped(what: &str) -> bool {
+    if tmux_available() {
+        return false;
+    }
+    assert!(std::env::var_os("CI").is_none(), "tmux is required under CI");
+    eprintln!("\n*** SKIPPED: {what}: tmux is not installed ***\n");
+    true
+}
+
+/// Waits until the cockpit in `tmux` has quit on `q`.
+async fn quits(tmux: &Tmux) {
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tmux.alive() {
+        assert!(Instant::now() < deadline, "the cockpit did not quit on q");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
+    if skipped("end-to-end cockpit test") {
+        return;
+    }
+    let w = world().await;
+    let (api, hold) = (&w.api, &w.hold);
+    let tmux =
+        Tmux::start(&format!("ledgerdeck-e2e-{}", std::process::id()), &w.cockpit(&w.dir.path().join("config.toml")));
     tokio::task::block_in_place(|| tmux.wait_for("● live"));
     tmux.keys(&["3"]);
     tokio::task::block_in_place(|| {
@@ -72,7 +120,7 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
     });
 
     // The ledger agrees: settled once, with the reason and evidence given.
-    let detail = api.hold(&hold).await.unwrap();
+    let detail = api.hold(hold).await.unwrap();
     assert_eq!(detail.hold.status, "settled");
     assert_eq!(detail.hold.provider_reference.as_deref(), Some("PSK-4411"));
     let endings = api.transactions(&TransactionQuery::default()).await.unwrap();
@@ -81,12 +129,46 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
     let queue = api.holds(&HoldQuery { status: Some("manual_review".into()), ..HoldQuery::default() }).await.unwrap();
     assert!(queue.items.is_empty());
 
-    tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while tmux.alive() {
-        assert!(Instant::now() < deadline, "the cockpit did not quit on q");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    quits(&tmux).await;
+    drop(tmux);
+    w.stop().await;
+}
+
+/// Settle moved to `S` (and the status filter off `S` to `F`) in the
+/// config file: help and the footer show the key in force, the old key does
+/// nothing, and the new one settles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remapped_key_shows_in_help_and_settles() {
+    if skipped("remapped-key cockpit test") {
+        return;
     }
-    state.shutdown.cancel();
-    server.await.unwrap().unwrap();
+    let w = world().await;
+    let config = w.dir.path().join("config.toml");
+    std::fs::write(&config, "[keys]\nsettle = \"S\"\ncycle_status = \"F\"\n").unwrap();
+    let tmux = Tmux::start(&format!("ledgerdeck-e2e-keys-{}", std::process::id()), &w.cockpit(&config));
+    tokio::task::block_in_place(|| tmux.wait_for("● live"));
+    tmux.keys(&["3"]);
+    let queue = tokio::task::block_in_place(|| tmux.wait_within(&["m-e2e", "125.50"], Duration::from_secs(15)));
+    assert!(queue.contains("F status") && queue.contains("S settle"), "the footer shows the keys in force:\n{queue}");
+    tmux.keys(&["?"]);
+    let help = tokio::task::block_in_place(|| tmux.wait_for("any key closes this help"));
+    assert!(help.contains("S       settle") && help.contains("F       status"), "{help}");
+    tmux.keys(&["Escape"]);
+    tokio::task::block_in_place(|| tmux.wait_for("S settle"));
+    tmux.keys(&["s"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!tmux.screen().contains("Settle hold"), "s is no longer settle");
+    tmux.keys(&["S"]);
+    tokio::task::block_in_place(|| tmux.wait_for("Settle hold"));
+    tmux.text("provider portal shows it paid");
+    tmux.keys(&["Enter"]);
+    tokio::task::block_in_place(|| tmux.wait_for("Press y to confirm"));
+    tmux.keys(&["y"]);
+    let card = tokio::task::block_in_place(|| tmux.wait_for("✓ posted"));
+    assert!(card.contains("settle_hold"), "{card}");
+    assert_eq!(w.api.hold(&w.hold).await.unwrap().hold.status, "settled");
+    tmux.keys(&["Escape"]);
+    quits(&tmux).await;
+    drop(tmux);
+    w.stop().await;
 }

@@ -184,12 +184,12 @@ impl Keymap {
                         return Err(KeymapError {
                             line,
                             message: format!(
-                                "in {} ({}), {} would be both {} and {}",
-                                context.title.to_lowercase(),
-                                context.name,
+                                "{} would be both {} and {} in {} ([keys.{}])",
                                 label_of(key),
                                 other.name(),
-                                action.name()
+                                action.name(),
+                                context.title.to_lowercase(),
+                                context.name,
                             ),
                         });
                     }

@@ -53,6 +53,28 @@ pub trait View {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme);
 }
 
+/// Moves a list's selection one row for [`Action::Down`] / [`Action::Up`],
+/// within `len` rows. Returns whether it moved.
+pub fn step(selected: &mut usize, len: usize, action: Action) -> bool {
+    match action {
+        Action::Down if *selected + 1 < len => *selected += 1,
+        Action::Up if *selected > 0 => *selected -= 1,
+        _ => return false,
+    }
+    true
+}
+
+/// Scrolls a detail one line for [`Action::Down`] / [`Action::Up`].
+/// Returns whether anything may have moved.
+pub fn scroll(offset: &mut u16, action: Action) -> bool {
+    match action {
+        Action::Down => *offset = offset.saturating_add(1),
+        Action::Up if *offset > 0 => *offset -= 1,
+        _ => return false,
+    }
+    true
+}
+
 /// Who sent a command, so that its answer finds its way back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {

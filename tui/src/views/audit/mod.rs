@@ -3,7 +3,7 @@
 
 mod render;
 
-use super::{Cx, View};
+use super::{Cx, View, step};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, Context, FILTER_INPUT, MORE, MOVE, entry};
 use crate::theme::Theme;
@@ -84,14 +84,7 @@ impl View for AuditState {
                 self.editing = Some(Input::new(self.actor.clone()));
                 true
             }
-            (false, Action::Down) if self.selected + 1 < n => {
-                self.selected += 1;
-                true
-            }
-            (false, Action::Up) if self.selected > 0 => {
-                self.selected -= 1;
-                true
-            }
+            (false, Action::Down | Action::Up) => step(&mut self.selected, n, action),
             (false, Action::More) => match self.next.clone() {
                 Some(cursor) => {
                     cx.read(Request::LoadAudit(self.query(Some(cursor))));

@@ -3,7 +3,7 @@
 
 mod render;
 
-use super::{Cx, View};
+use super::{Cx, View, step};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, Context, MORE, MOVE, entry, writes};
 use crate::theme::Theme;
@@ -99,14 +99,7 @@ impl View for ControlsState {
                 cx.open_form("set_feature_flag", &prefill);
                 false
             }
-            Action::Down if self.selected + 1 < n => {
-                self.selected += 1;
-                true
-            }
-            Action::Up if self.selected > 0 => {
-                self.selected -= 1;
-                true
-            }
+            Action::Down | Action::Up => step(&mut self.selected, n, action),
             Action::More => match self.next.clone() {
                 Some(cursor) => {
                     let query = ProviderEventQuery { cursor: Some(cursor), ..ProviderEventQuery::default() };

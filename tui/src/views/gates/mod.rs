@@ -4,7 +4,7 @@
 
 mod render;
 
-use super::{Cx, View, ViewId};
+use super::{Cx, View, ViewId, step};
 use crate::command::{Answer, Keys, Outgoing};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, MOVE, entry, writes};
@@ -119,13 +119,9 @@ impl View for GatesState {
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
         match (action, self.findings_focused) {
             (Action::RunGates, _) => self.run(cx),
-            (Action::Down, false) if self.selected + 1 < self.gates.len() => {
-                self.selected += 1;
-                true
-            }
-            (Action::Up, false) if self.selected > 0 => {
-                self.selected -= 1;
-                true
+            (Action::Down | Action::Up, false) => {
+                let n = self.gates.len();
+                step(&mut self.selected, n, action)
             }
             (Action::Open, false) => {
                 let Some(gate) = self.selected_gate().map(str::to_owned) else { return false };
@@ -138,13 +134,9 @@ impl View for GatesState {
                 cx.read(Request::LoadFindings { gate, status: Some("OPEN".into()) });
                 true
             }
-            (Action::Down, true) if self.findings.as_ref().is_some_and(|p| self.finding + 1 < p.items.len()) => {
-                self.finding += 1;
-                true
-            }
-            (Action::Up, true) if self.finding > 0 => {
-                self.finding -= 1;
-                true
+            (Action::Down | Action::Up, true) => {
+                let n = self.findings.as_ref().map_or(0, |p| p.items.len());
+                step(&mut self.finding, n, action)
             }
             (Action::Back, true) => {
                 self.findings_focused = false;

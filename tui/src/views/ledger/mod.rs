@@ -4,7 +4,7 @@
 
 mod render;
 
-use super::{Cx, View};
+use super::{Cx, View, step};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, KeyEntry, MORE, MOVE, entry, writes};
 use crate::theme::Theme;
@@ -89,13 +89,9 @@ impl View for LedgerState {
                 }
                 None => false,
             },
-            (false, Action::Down) if self.selected + 1 < self.len() => {
-                self.selected += 1;
-                true
-            }
-            (false, Action::Up) if self.selected > 0 => {
-                self.selected -= 1;
-                true
+            (false, Action::Down | Action::Up) => {
+                let n = self.len();
+                step(&mut self.selected, n, action)
             }
             (false, Action::More) => match self.next.clone() {
                 Some(cursor) => {

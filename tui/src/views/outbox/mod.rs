@@ -8,7 +8,7 @@ mod render;
 
 pub use filter::parse_filter;
 
-use super::{Cx, View};
+use super::{Cx, View, scroll, step};
 use crate::command::{Answer, Keys, Outgoing};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, writes};
@@ -199,13 +199,9 @@ impl View for OutboxState {
                 self.editing = Some(Input::new(self.filter.clone()));
                 true
             }
-            ("outbox", Action::Down) if self.selected + 1 < self.shown().len() => {
-                self.selected += 1;
-                true
-            }
-            ("outbox", Action::Up) if self.selected > 0 => {
-                self.selected -= 1;
-                true
+            ("outbox", Action::Down | Action::Up) => {
+                let n = self.shown().len();
+                step(&mut self.selected, n, action)
             }
             ("outbox", Action::Open) => {
                 let Some(id) = self.shown().get(self.selected).map(|m| m.id.clone()) else { return false };
@@ -217,14 +213,7 @@ impl View for OutboxState {
                 cx.read(Request::LoadOutboxMessage(id));
                 true
             }
-            ("message", Action::Down) => {
-                self.scroll = self.scroll.saturating_add(1);
-                true
-            }
-            ("message", Action::Up) if self.scroll > 0 => {
-                self.scroll -= 1;
-                true
-            }
+            ("message", Action::Down | Action::Up) => scroll(&mut self.scroll, action),
             ("message", Action::Back) => {
                 self.open = None;
                 true

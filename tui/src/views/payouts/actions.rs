@@ -4,6 +4,7 @@
 use super::card::ResultCard;
 use super::form::{self, HoldAction, HoldForm, Step};
 use super::{Cx, PayoutsState, STATUSES};
+use crate::views::{scroll, step};
 use crate::command::{Answer, Outgoing};
 use crate::data::Request;
 use crate::keys::Action;
@@ -188,19 +189,15 @@ impl PayoutsState {
                 self.more().into_iter().for_each(|r| cx.read(r));
                 true
             }
-            ("payouts", Action::Down) if self.selected + 1 < self.shown().len() => {
-                self.selected += 1;
-                self.more().into_iter().for_each(|r| cx.read(r));
-                true
-            }
-            ("payouts", Action::Up) if self.selected > 0 => {
-                self.selected -= 1;
-                self.more().into_iter().for_each(|r| cx.read(r));
-                true
-            }
-            ("payouts", Action::Up) => {
-                self.more().into_iter().for_each(|r| cx.read(r));
-                false
+            // Moving near either end of what is loaded fetches the next page,
+            // even when the selection cannot move (at the top: the page before).
+            ("payouts", Action::Down | Action::Up) => {
+                let n = self.shown().len();
+                let moved = step(&mut self.selected, n, action);
+                if moved || action == Action::Up {
+                    self.more().into_iter().for_each(|r| cx.read(r));
+                }
+                moved
             }
             ("payouts", Action::Open) => {
                 let Some(id) = self.selected_id() else { return false };
@@ -213,14 +210,7 @@ impl PayoutsState {
                 cx.read(Request::LoadHold(id));
                 true
             }
-            ("hold", Action::Down) => {
-                self.scroll = self.scroll.saturating_add(1);
-                true
-            }
-            ("hold", Action::Up) if self.scroll > 0 => {
-                self.scroll -= 1;
-                true
-            }
+            ("hold", Action::Down | Action::Up) => scroll(&mut self.scroll, action),
             ("hold", Action::Back) => {
                 self.open = None;
                 true

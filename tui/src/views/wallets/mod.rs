@@ -3,7 +3,7 @@
 
 mod render;
 
-use super::{Cx, View};
+use super::{Cx, View, step};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, MORE, MOVE, entry};
 use crate::theme::Theme;
@@ -77,13 +77,9 @@ impl View for WalletsState {
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
         match (self.open.is_some(), action) {
-            (false, Action::Down) if self.selected + 1 < self.len() => {
-                self.selected += 1;
-                true
-            }
-            (false, Action::Up) if self.selected > 0 => {
-                self.selected -= 1;
-                true
+            (false, Action::Down | Action::Up) => {
+                let n = self.len();
+                step(&mut self.selected, n, action)
             }
             (false, Action::More) => match self.next.clone() {
                 Some(cursor) => {
