@@ -144,6 +144,11 @@ pub struct FindingView {
     pub resolved_at: Option<String>,
     /// How many times it has been opened (1, then more each time it recurs).
     pub times_opened: i64,
+    /// The statement line a `wallet_drift` finding is about, by posting seq:
+    /// the first broken line (`statement_running_balance`), or the last line
+    /// (`statement_balance_mismatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting_seq: Option<i64>,
 }
 
 /// Parameters of `GET /v1/gates/{gate}/findings`.

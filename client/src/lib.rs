@@ -15,7 +15,9 @@ pub mod http;
 pub mod outbox;
 pub mod problem;
 pub mod providers;
+pub mod queries;
 pub mod reads;
+pub mod search;
 
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
 pub use flags::FeatureFlag;
@@ -31,6 +33,7 @@ pub use outbox::{
 pub use problem::{ErrorCode, FieldError, Problem};
 pub use reads::{
     AccountQuery, AccountView, AuditEntry, AuditQuery, BalanceKind, CommandCounts, CommandWindows, HoldDetail,
-    HoldHistoryEntry, HoldQuery, HoldView, MinuteCounts, OutboxSummary, Overview, Page, PageQuery, PostingLine,
-    StatementLine, TransactionQuery, TransactionView, WalletQuery, WalletView,
+    HoldHistoryEntry, HoldQuery, HoldView, ManualReview, Me, MerchantView, MinuteCounts, OutboxSummary, Overview, Page,
+    PostingLine, StatementLine, StatementQuery, Thresholds, TransactionQuery, TransactionView, WalletQuery, WalletView,
 };
+pub use search::{HitKind, SearchHit, SearchQuery, SearchResults};

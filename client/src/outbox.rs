@@ -118,6 +118,8 @@ pub struct OutboxMessageQuery {
     pub endpoint_id: Option<String>,
     /// Only messages with a delivery in this status (`pending`, `delivered`, `dead`).
     pub delivery_status: Option<String>,
+    /// Only messages about exactly this subject (the record's id).
+    pub reference: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.

@@ -62,6 +62,8 @@ pub struct ProviderEventView {
 pub struct ProviderEventQuery {
     /// Only this provider's events.
     pub provider: Option<String>,
+    /// Only events whose reference or provider reference is exactly this.
+    pub reference: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.

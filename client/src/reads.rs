@@ -1,12 +1,16 @@
 //! Wire types of the read routes: wallets, statements, transactions,
-//! accounts, holds, the audit log and the overview, plus the query
-//! parameters each list accepts.
+//! accounts, holds, the audit log, the overview, merchants and the caller
+//! (`/v1/me`). The query parameters each list accepts live in
+//! [`crate::queries`] and are re-exported here.
 //!
 //! Money is a decimal string at the currency's scale (`"1250.00"`, BTC
 //! `"0.50000000"`); times are RFC 3339 strings in UTC with microseconds.
 //! Lists are pages of `{items, next_cursor}`; pass `next_cursor` back as
 //! `cursor` for the next page, and stop when it is `null`.
 
+use crate::commands::Role;
+use crate::flags::FeatureFlag;
+pub use crate::queries::{AccountQuery, AuditQuery, HoldQuery, StatementQuery, TransactionQuery, WalletQuery};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -336,108 +340,64 @@ pub struct Overview {
     pub open_findings: BTreeMap<String, i64>,
     /// The 10 newest ledger transactions with their postings.
     pub recent_transactions: Vec<TransactionView>,
+    /// The thresholds the server's gates use, so clients colour ages the same way.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// The manual-review queue at a glance.
+    #[serde(default)]
+    pub manual_review: ManualReview,
 }
 
-/// Query parameters of `GET /v1/wallets`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
-pub struct WalletQuery {
-    /// Only this merchant's wallets.
-    pub merchant_id: Option<String>,
-    /// Only wallets in this currency.
-    pub currency: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+/// The ages past which the `payout_finality` gate flags a hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Thresholds {
+    /// A hold `reserved` or `submitted` longer than this many seconds is stuck.
+    pub hold_stuck_after_secs: i64,
+    /// A hold in `manual_review` longer than this many seconds is past its SLA.
+    pub manual_review_sla_secs: i64,
 }
 
-/// Query parameters of a list with no filters (`GET /v1/wallets/{id}/statement`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+impl Default for Thresholds {
+    /// The server's defaults: 15 minutes and 4 hours.
+    fn default() -> Self {
+        Thresholds { hold_stuck_after_secs: 900, manual_review_sla_secs: 14_400 }
+    }
 }
 
-/// Query parameters of `GET /v1/transactions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
-pub struct TransactionQuery {
-    /// Only transactions that post to this wallet's accounts.
-    pub wallet_id: Option<String>,
-    /// Only transactions of this kind, e.g. `payin`.
-    pub kind: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+/// The manual-review queue at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ManualReview {
+    /// Holds in `manual_review` now.
+    pub count: i64,
+    /// Seconds the longest-waiting of them has been there (since its last
+    /// change, as the gate counts it); `null` when the queue is empty.
+    pub oldest_age_seconds: Option<i64>,
 }
 
-/// Query parameters of `GET /v1/accounts`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
-pub struct AccountQuery {
-    /// Only accounts of this kind, e.g. `payout_clearing`.
-    pub kind: Option<String>,
-    /// Only accounts in this currency.
-    pub currency: Option<String>,
-    /// Only this wallet's accounts.
-    pub wallet_id: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+/// Who the caller is (`GET /v1/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// The token's operator name.
+    pub name: String,
+    /// The token's role.
+    pub role: Role,
 }
 
-/// Query parameters of `GET /v1/holds`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
-pub struct HoldQuery {
-    /// Only holds in this status.
-    pub status: Option<String>,
-    /// Only this wallet's holds.
-    pub wallet_id: Option<String>,
-    /// Only this merchant's holds.
-    pub merchant_id: Option<String>,
-    /// Only holds paid out through this provider.
-    pub provider: Option<String>,
-    /// Only holds in this currency.
-    pub currency: Option<String>,
-    /// Only holds reserved more than this many seconds ago.
-    pub older_than_seconds: Option<i64>,
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-/// Query parameters of `GET /v1/audit`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Only this operator's records.
-    pub actor: Option<String>,
-    /// Only this action, e.g. `transfer`.
-    pub action: Option<String>,
-    /// Only this outcome: `posted`, `replayed`, `refused` or `failed`.
-    pub outcome: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+/// One merchant at a glance (`GET /v1/merchants/{merchant_id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MerchantView {
+    /// The merchant's id.
+    pub merchant_id: String,
+    /// Its wallets with their balances, by currency then id.
+    pub wallets: Vec<WalletView>,
+    /// How many of its holds are in each status.
+    pub holds_by_status: BTreeMap<String, i64>,
+    /// The flag rows that apply to it: global ones, its merchant rows, and the currency rows of its wallets' currencies.
+    pub flags: Vec<FeatureFlag>,
+    /// Its ten newest ledger transactions (those touching its wallets), newest first.
+    pub recent_transactions: Vec<TransactionView>,
 }

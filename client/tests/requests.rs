@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use common::*;
 use ledgerdeck_client::{
-    ApiClient, ClientConfig, ClientError, ErrorCode, FieldError, HoldQuery, PageQuery, new_idempotency_key,
+    AccountQuery, ApiClient, ClientConfig, ClientError, ErrorCode, FieldError, HoldQuery, SearchQuery, StatementQuery,
+    TransactionQuery, new_idempotency_key,
 };
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -219,13 +220,62 @@ async fn queries_skip_empty_fields_and_ids_stay_one_path_segment() {
     let page = api.holds(&query).await.unwrap();
     assert_eq!(echo(page.next_cursor), json!({"path": "/ledger/v1/holds", "query": "status=manual_review&limit=5"}));
 
-    let page = api.statement("a/b c", &PageQuery::default()).await.unwrap();
+    let page = api.statement("a/b c", &StatementQuery::default()).await.unwrap();
     assert_eq!(echo(page.next_cursor), json!({"path": "/ledger/v1/wallets/a%2Fb%20c/statement", "query": null}));
+    let at_line = StatementQuery { through_seq: Some(41), ..StatementQuery::default() };
+    let page = api.statement("w1", &at_line).await.unwrap();
+    assert_eq!(echo(page.next_cursor), json!({"path": "/ledger/v1/wallets/w1/statement", "query": "through_seq=41"}));
 
     for bad in ["", ".", ".."] {
         let error = api.wallet(bad).await.expect_err("not an id");
         assert!(matches!(error, ClientError::Invalid { .. }), "{bad:?}: {error:?}");
     }
+}
+
+#[tokio::test]
+async fn search_sends_its_query_percent_encoded_and_new_filters_only_when_set() {
+    let router = Router::new()
+        .route(
+            "/v1/search",
+            get(|RawQuery(query): RawQuery| async move {
+                axum::Json(json!({"query": query.unwrap_or_default(), "hits": [], "truncated": false}))
+            }),
+        )
+        .fallback(|RawQuery(query): RawQuery| async move {
+            axum::Json(json!({"items": [], "next_cursor": query.unwrap_or_default()}))
+        });
+    let base = serve(router).await;
+    let api = client(&base);
+    let sent = |q: &str, limit: Option<i64>| {
+        let api = api.clone();
+        let query = SearchQuery { q: q.into(), limit };
+        async move { api.search(&query).await.expect("search").query }
+    };
+    // `%`, `_`, `&`, `=`, `+`, `#`, spaces and non-ASCII reach the server as
+    // themselves: nothing is read as a wildcard, a separator or a fragment.
+    assert_eq!(sent("PSK-4411", None).await, "q=PSK-4411");
+    assert_eq!(sent("50%_off & more=+#", Some(5)).await, "q=50%25_off+%26+more%3D%2B%23&limit=5");
+    assert_eq!(sent("café/ü", None).await, "q=caf%C3%A9%2F%C3%BC");
+    assert_eq!(sent("", None).await, "q=", "an empty query is still sent, for the server to refuse");
+
+    // The new list filters are left out unless set, so older servers keep answering.
+    let page = api.transactions(&TransactionQuery::default()).await.unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some(""));
+    let query = TransactionQuery {
+        reference: Some("INV 1".into()),
+        from: Some("2026-01-31T00:00:00Z".into()),
+        to: Some("2026-02-01T00:00:00+01:00".into()),
+        ..TransactionQuery::default()
+    };
+    let page = api.transactions(&query).await.unwrap();
+    assert_eq!(
+        page.next_cursor.as_deref(),
+        Some("reference=INV+1&from=2026-01-31T00%3A00%3A00Z&to=2026-02-01T00%3A00%3A00%2B01%3A00")
+    );
+    let page = api.accounts(&AccountQuery { system: Some(true), ..AccountQuery::default() }).await.unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some("system=true"));
+    let page = api.holds(&HoldQuery { reference: Some("PO-1".into()), ..HoldQuery::default() }).await.unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some("reference=PO-1"));
 }
 
 #[tokio::test]

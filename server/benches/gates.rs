@@ -5,7 +5,9 @@
 //! full run (the steady state), and a routine run with nothing changed.
 //! Every run must find all four gates green.
 //!
-//! `cargo bench -p ledgerdeck-server --bench gates`.
+//! `cargo bench -p ledgerdeck-server --bench gates`. Without `--bench`
+//! (`cargo test --benches`) it runs as a test on one ledger of 2,000
+//! postings, with the same checks.
 //!
 //! `LEDGERDECK_BENCH_DATABASES`: `sqlite` or `postgres` for only one.
 //! `LEDGERDECK_BENCH_KEEP_SQLITE=<path>`: build the SQLite ledger there and keep it.
@@ -23,6 +25,8 @@ use scratch::{BenchResult, Database, Scratch};
 use std::time::{Duration, Instant};
 
 const DEFAULT_SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
+/// The ledger of the short test run.
+const TEST_SIZES: [u64; 1] = [2_000];
 
 /// Builds a ledger of `postings` on `store`, checks it and reports timings.
 async fn run(database: Database, store: &Store, postings: u64) -> BenchResult<()> {
@@ -66,11 +70,12 @@ fn secs(d: Duration) -> String {
 
 fn sizes() -> Vec<u64> {
     match std::env::var("LEDGERDECK_BENCH_SIZES") {
-        Ok(list) => list
+        Ok(list) if scratch::full_run() => list
             .split(',')
             .map(|s| s.trim().replace('_', "").parse().unwrap_or_else(|_| panic!("bad size {s:?}")))
             .collect(),
-        Err(_) => DEFAULT_SIZES.to_vec(),
+        _ if scratch::full_run() => DEFAULT_SIZES.to_vec(),
+        _ => TEST_SIZES.to_vec(),
     }
 }
 

@@ -17,7 +17,9 @@
 //! Afterwards it checks the ledger: every invariant holds and there are
 //! exactly as many transfer transactions as acknowledged transfers.
 //!
-//! `cargo bench -p ledgerdeck-server --bench throughput`.
+//! `cargo bench -p ledgerdeck-server --bench throughput`. Without `--bench`
+//! (`cargo test --benches`) it runs as a test: 8 wallets, concurrency 1 and
+//! 8, 150 ms per measurement, and the same checks.
 //!
 //! `LEDGERDECK_BENCH_SECONDS`: seconds per measurement (default 5).
 //! `LEDGERDECK_BENCH_DATABASES`: `sqlite` or `postgres` for only one.
@@ -40,10 +42,38 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const RAW_CONCURRENCY: [usize; 2] = [1, 32];
-const COMMAND_CONCURRENCY: [usize; 4] = [1, 8, 32, 64];
-const REPLAY_CONCURRENCY: [usize; 2] = [1, 32];
-const WALLETS: usize = 64;
+/// What one run measures.
+struct Plan {
+    /// How long each measurement runs.
+    d: Duration,
+    /// Funded wallets the commands move money between.
+    wallets: usize,
+    /// Concurrencies of the raw insert limit (each also a command concurrency).
+    raw: &'static [usize],
+    /// Concurrencies of the commands.
+    commands: &'static [usize],
+    /// Concurrencies of the replays.
+    replays: &'static [usize],
+}
+
+impl Plan {
+    /// The benchmark, with `LEDGERDECK_BENCH_SECONDS` per measurement.
+    fn full() -> Plan {
+        let seconds = std::env::var("LEDGERDECK_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+        Plan {
+            d: Duration::from_secs(seconds),
+            wallets: 64,
+            raw: &[1, 32],
+            commands: &[1, 8, 32, 64],
+            replays: &[1, 32],
+        }
+    }
+
+    /// The short test run.
+    fn test() -> Plan {
+        Plan { d: Duration::from_millis(150), wallets: 8, raw: &[1, 8], commands: &[1, 8], replays: &[1, 8] }
+    }
+}
 
 /// A running server over a scratch store, and how to call it.
 #[derive(Clone)]
@@ -119,8 +149,8 @@ async fn raw_limit(database: Database, url: &str, concurrency: usize, duration: 
     Ok(figures)
 }
 
-/// Starts the API over `scratch` and makes `WALLETS` funded USD wallets.
-async fn start(scratch: &Scratch) -> BenchResult<(Api, AppState, Vec<String>)> {
+/// Starts the API over `scratch` and makes `n` funded USD wallets.
+async fn start(scratch: &Scratch, n: usize) -> BenchResult<(Api, AppState, Vec<String>)> {
     let config = LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..Default::default() };
     let state = AppState::new(Ledger::new(scratch.store.clone(), config), ApiConfig::default());
     let token = ledgerdeck_server::access::create_token(&scratch.store, "bench", Role::Admin, "bench").await?;
@@ -130,7 +160,7 @@ async fn start(scratch: &Scratch) -> BenchResult<(Api, AppState, Vec<String>)> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(256).tcp_nodelay(true).build()?;
     let api = Api { base, http, token };
     let mut wallets = Vec::new();
-    for i in 0..WALLETS {
+    for i in 0..n {
         let body = json!({"merchant_id": format!("m-{i}"), "currency": "USD"});
         let made = api.command("create_wallet", &body, &key()).await?;
         let wallet = made["subject_id"].as_str().ok_or("wallet id")?.to_string();
@@ -153,7 +183,7 @@ async fn transfers(
     load::run(c, d, move |w, i| {
         let (api, wallets, sent) = (api.clone(), wallets.clone(), sent.clone());
         async move {
-            let mut seed = ((w as u64 + 1) * 0x9E37_79B9_7F4A_7C15) ^ (i + 1);
+            let mut seed = (w as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i + 1);
             let from = next(&mut seed) as usize % wallets.len();
             let to = (from + 1 + next(&mut seed) as usize % (wallets.len() - 1)) % wallets.len();
             let body = json!({"from_wallet_id": wallets[from], "to_wallet_id": wallets[to], "amount": "0.01"});
@@ -178,7 +208,7 @@ async fn reserves(
     load::run(c, d, move |w, i| {
         let (api, wallets, holds) = (api.clone(), wallets.clone(), holds.clone());
         async move {
-            let mut seed = ((w as u64 + 7) * 0x9E37_79B9_7F4A_7C15) ^ (i + 1);
+            let mut seed = (w as u64 + 7).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i + 1);
             let wallet = &wallets[next(&mut seed) as usize % wallets.len()];
             let body = json!({"wallet_id": wallet, "amount": "0.01", "provider": "sandbox"});
             let result = api.command("reserve_payout", &body, &key()).await?;
@@ -232,31 +262,32 @@ async fn to_manual_review(scratch: &Scratch) -> BenchResult<()> {
 }
 
 /// Every measurement on one database.
-async fn run(database: Database, scratch: &Scratch, d: Duration) -> BenchResult<()> {
+async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<()> {
+    let d = plan.d;
     let mut raw = BTreeMap::new();
-    for c in RAW_CONCURRENCY {
+    for &c in plan.raw {
         let figures = raw_limit(database, &scratch.url, c, d).await?;
         println!("{database:?}  raw insert txns   c={c:<3} {}", figures.row());
         raw.insert(c, figures.per_second());
     }
-    let (api, state, wallets) = start(scratch).await?;
+    let (api, state, wallets) = start(scratch, plan.wallets).await?;
     let wallets = Arc::new(wallets);
     let sent = Arc::new(Mutex::new(Vec::new()));
     let holds = Arc::new(Mutex::new(Vec::new()));
     let mut commands: BTreeMap<(&str, usize), f64> = BTreeMap::new();
     let mut acknowledged_transfers = 0;
-    for c in COMMAND_CONCURRENCY {
+    for &c in plan.commands {
         let figures = transfers(&api, &wallets, c, d, &sent).await;
         println!("{database:?}  transfer          c={c:<3} {}", figures.row());
         acknowledged_transfers += figures.ok;
         commands.insert(("transfer", c), figures.per_second());
     }
-    for c in COMMAND_CONCURRENCY {
+    for &c in plan.commands {
         let figures = reserves(&api, &wallets, c, d, &holds).await;
         println!("{database:?}  reserve_payout    c={c:<3} {}", figures.row());
         commands.insert(("reserve_payout", c), figures.per_second());
     }
-    for c in COMMAND_CONCURRENCY {
+    for &c in plan.commands {
         // Enough holds in review for this phase: reserve more, untimed
         // (settling is about as fast as reserving, and the fill runs longer).
         reserves(&api, &wallets, 32, d + d / 2, &holds).await;
@@ -268,11 +299,11 @@ async fn run(database: Database, scratch: &Scratch, d: Duration) -> BenchResult<
         holds.lock().unwrap().clear();
     }
     let sent: Arc<Vec<Sent>> = Arc::new(std::mem::take(&mut *sent.lock().unwrap()));
-    for c in REPLAY_CONCURRENCY {
+    for &c in plan.replays {
         let figures = replays(&api, c, d, &sent).await;
         println!("{database:?}  replay (transfer) c={c:<3} {}", figures.row());
     }
-    for c in RAW_CONCURRENCY {
+    for &c in plan.raw {
         let ratios: Vec<String> = ["transfer", "reserve_payout", "settle_hold"]
             .iter()
             .map(|name| format!("{name} {:.0} %", 100.0 * commands[&(*name, c)] / raw[&c]))
@@ -298,8 +329,7 @@ async fn run(database: Database, scratch: &Scratch, d: Duration) -> BenchResult<
 
 #[tokio::main]
 async fn main() {
-    let seconds: u64 = std::env::var("LEDGERDECK_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let d = Duration::from_secs(seconds);
+    let plan = if scratch::full_run() { Plan::full() } else { Plan::test() };
     let admin_url = scratch::postgres_admin_url();
     let mut failures = Vec::new();
     for database in scratch::databases() {
@@ -312,7 +342,7 @@ async fn main() {
             Database::Postgres => Scratch::postgres(&admin_url, 0).await,
         };
         let scratch = scratch.unwrap_or_else(|e| panic!("{database:?}: cannot open a scratch store: {e}"));
-        let outcome = run(database, &scratch, d).await;
+        let outcome = run(database, &scratch, &plan).await;
         scratch.remove().await;
         if let Err(e) = outcome {
             println!("{database:?}: FAILED: {e}");

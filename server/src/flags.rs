@@ -303,17 +303,42 @@ pub async fn set(conn: &mut AnyConnection, setting: &FlagSetting<'_>, by: &str, 
     Ok(())
 }
 
+/// The columns of a flag row as [`flag_rows`] reads them, and its order: by
+/// name, then scope from the broadest, then value.
+macro_rules! flag_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT name, scope, scope_value, CAST(CASE WHEN enabled THEN 1 ELSE 0 END AS BIGINT) AS enabled, mode, \
+             updated_at, updated_by FROM feature_flags ",
+            $where,
+            " ORDER BY name, \
+             CASE scope WHEN 'global' THEN 0 WHEN 'merchant' THEN 1 WHEN 'currency' THEN 2 ELSE 3 END, scope_value"
+        )
+    };
+}
+
 /// Every stored flag row, by name, then scope from the broadest, then value.
 pub async fn list(store: &Store) -> LedgerResult<Vec<FeatureFlag>> {
-    let rows = sqlx::query(
-        "SELECT name, scope, scope_value, CAST(CASE WHEN enabled THEN 1 ELSE 0 END AS BIGINT) AS enabled, mode, \
-         updated_at, updated_by FROM feature_flags ORDER BY name, \
-         CASE scope WHEN 'global' THEN 0 WHEN 'merchant' THEN 1 WHEN 'currency' THEN 2 ELSE 3 END, scope_value",
-    )
-    .fetch_all(store.pool())
+    flag_rows(&sqlx::query(flag_select!("")).fetch_all(store.pool()).await?)
+}
+
+/// The rows that apply to a merchant's commands, in [`list`]'s order: the
+/// global rows, the merchant's own rows, and the currency rows of its
+/// wallets' currencies.
+pub async fn applying_to_merchant(conn: &mut AnyConnection, merchant_id: &str) -> LedgerResult<Vec<FeatureFlag>> {
+    let rows = sqlx::query(flag_select!(
+        "WHERE scope = 'global' OR (scope = 'merchant' AND scope_value = $1) \
+         OR (scope = 'currency' AND scope_value IN (SELECT currency FROM wallets WHERE merchant_id = $1))"
+    ))
+    .bind(merchant_id)
+    .fetch_all(&mut *conn)
     .await?;
+    flag_rows(&rows)
+}
+
+fn flag_rows(rows: &[sqlx::any::AnyRow]) -> LedgerResult<Vec<FeatureFlag>> {
     let mut flags = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         flags.push(FeatureFlag {
             name: row.try_get("name")?,
             scope: row.try_get("scope")?,

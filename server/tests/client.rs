@@ -12,8 +12,8 @@ use ledgerdeck_client::outbox::OutboxMessageQuery;
 use ledgerdeck_client::providers::ProviderEventQuery;
 use ledgerdeck_client::{
     AccountQuery, ApiClient, AuditQuery, ClientConfig, ClientError, CommandResult, CommandStatus, ConnectionState,
-    ErrorCode, EventSubscription, FindingQuery, GateRunQuery, GateStatus, HoldQuery, PageQuery, ServerEvent,
-    StreamItem, TransactionQuery, WalletQuery, new_idempotency_key,
+    ErrorCode, EventSubscription, FindingQuery, GateRunQuery, GateStatus, HitKind, HoldQuery, SearchQuery, ServerEvent,
+    StatementQuery, StreamItem, TransactionQuery, WalletQuery, new_idempotency_key,
 };
 use ledgerdeck_server::Ledger;
 use ledgerdeck_server::api::ApiConfig;
@@ -105,10 +105,13 @@ async fn commands_and_reads_round_trip(ledger: Ledger) {
     let page =
         viewer.wallets(&WalletQuery { merchant_id: Some("m-client".into()), ..Default::default() }).await.unwrap();
     assert_eq!(page.items, [viewer.wallet(&wallet_id).await.unwrap()]);
-    let lines = viewer.statement(&wallet_id, &PageQuery { limit: Some(1), cursor: None }).await.unwrap();
+    let lines = viewer.statement(&wallet_id, &StatementQuery { limit: Some(1), ..Default::default() }).await.unwrap();
     assert_eq!(lines.items.len(), 1);
     let cursor = lines.next_cursor.expect("more lines");
-    let rest = viewer.statement(&wallet_id, &PageQuery { limit: Some(50), cursor: Some(cursor) }).await.unwrap();
+    let rest = viewer
+        .statement(&wallet_id, &StatementQuery { limit: Some(50), cursor: Some(cursor), through_seq: None })
+        .await
+        .unwrap();
     assert_eq!((rest.items.len(), rest.next_cursor), (2, None), "pay-in, then the reservation's two legs");
     let txns = viewer
         .transactions(&TransactionQuery { wallet_id: Some(wallet_id.clone()), ..Default::default() })
@@ -138,6 +141,18 @@ async fn commands_and_reads_round_trip(ledger: Ledger) {
     let overview = viewer.overview().await.unwrap();
     assert_eq!(overview.holds_by_status["reserved"], 1);
     assert!(overview.recent_transactions.iter().any(|t| t.id == first.transaction_ids[0]));
+
+    // Search, the merchant summary and who is asking.
+    let found = viewer.search(&SearchQuery { q: hold_id.clone(), limit: Some(5) }).await.unwrap();
+    assert_eq!((found.hits[0].kind, found.hits[0].id.as_str()), (HitKind::Hold, hold_id.as_str()));
+    assert_eq!(found.hits[0].wallet_id.as_deref(), Some(wallet_id.as_str()));
+    let error = expect_code(viewer.search(&SearchQuery::default()).await, 422, ErrorCode::ValidationFailed);
+    assert_eq!(error.field_errors()[0].field, "q");
+    let merchant = viewer.merchant("m-client").await.unwrap();
+    assert_eq!((merchant.wallets.len(), merchant.holds_by_status["reserved"]), (1, 1));
+    expect_code(viewer.merchant("m-nobody").await, 404, ErrorCode::NotFound);
+    let me = operator.me().await.unwrap();
+    assert_eq!((me.name.as_str(), me.role), ("ops-alice", ledgerdeck_client::Role::Operator));
     server.stop().await;
 }
 

@@ -168,6 +168,16 @@ async fn wallet_drift_catches_statement_drift_and_rebuild_cures_it(ledger: Ledge
     let codes: Vec<_> =
         open.iter().map(|f| (f.code.as_str(), f.subject.as_str(), f.expected.as_str(), f.actual.as_str())).collect();
     assert_eq!(codes, vec![("statement_running_balance", account.as_str(), "500.00", "0.01")]);
+    // The finding names the broken line, so a client can open the statement there.
+    let first: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {first_line}")))
+        .fetch_one(ledger.store().pool())
+        .await
+        .expect("the first line's seq");
+    assert_eq!(open[0].posting_seq, Some(first));
+    // A finding opened before findings carried their line gets it on the next run.
+    sql(&ledger, "UPDATE gate_findings SET posting_seq = NULL").await;
+    full_run(&ledger).await;
+    assert_eq!(findings(&ledger, "wallet_drift", Some("OPEN")).await[0].posting_seq, Some(first));
 
     let denied = run(&ledger, &operator(), "rebuild_statements", json!({})).await.expect_err("admin only");
     assert_eq!(denied.code(), ErrorCode::Forbidden);

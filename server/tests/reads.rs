@@ -8,8 +8,10 @@ mod common;
 
 use common::*;
 use ledgerdeck_client::{
-    AccountQuery, AuditQuery, BalanceKind, ErrorCode, HoldQuery, Page, PageQuery, Role, TransactionQuery, WalletQuery,
+    AccountQuery, AuditQuery, BalanceKind, ErrorCode, HoldQuery, Page, Role, StatementQuery, TransactionQuery,
+    WalletQuery,
 };
+use ledgerdeck_server::gates::GateConfig;
 use ledgerdeck_server::queries::{
     get_hold, get_transaction, get_wallet, list_accounts, list_audit, list_holds, list_transactions, list_wallets,
     overview_at, wallet_statement,
@@ -126,9 +128,9 @@ async fn statement_newest_first_with_running_balances(ledger: Ledger) {
     pay_in(&ledger, &w, "50").await;
     let hold = reserve(&ledger, &w, "30").await;
 
-    let first = wallet_statement(store, &w, &PageQuery { limit: Some(3), cursor: None }).await.unwrap();
+    let first = wallet_statement(store, &w, &StatementQuery { limit: Some(3), ..Default::default() }).await.unwrap();
     assert_eq!(first.items.len(), 3);
-    let rest = PageQuery { limit: Some(3), cursor: first.next_cursor.clone() };
+    let rest = StatementQuery { limit: Some(3), cursor: first.next_cursor.clone(), through_seq: None };
     let rest = wallet_statement(store, &w, &rest).await.unwrap();
     assert_eq!(rest.next_cursor, None);
     let lines: Vec<_> = first.items.iter().chain(rest.items.iter()).collect();
@@ -157,9 +159,24 @@ async fn statement_newest_first_with_running_balances(ledger: Ledger) {
     assert!(lines[0].account_id.starts_with(&w));
     assert!(lines.iter().all(|l| parse_time(&l.booked_at) > 0 && parse_time(&l.effective_at) > 0));
 
-    assert_code(wallet_statement(store, "nope", &PageQuery::default()).await, ErrorCode::NotFound, None);
+    // From one line back: the 50.00 pay-in's line and everything older.
+    let at = StatementQuery { through_seq: Some(lines[2].posting_seq), ..Default::default() };
+    let from_line = wallet_statement(store, &w, &at).await.unwrap();
+    let seqs: Vec<i64> = from_line.items.iter().map(|l| l.posting_seq).collect();
+    assert_eq!(seqs, [lines[2].posting_seq, lines[3].posting_seq]);
+    let paged = StatementQuery { limit: Some(1), ..at.clone() };
+    let paged = wallet_statement(store, &w, &paged).await.unwrap();
+    let next = StatementQuery { cursor: paged.next_cursor, ..at };
+    let next = wallet_statement(store, &w, &next).await.unwrap();
+    assert_eq!(
+        next.items.iter().map(|l| l.posting_seq).collect::<Vec<_>>(),
+        [lines[3].posting_seq],
+        "pages keep the bound"
+    );
+
+    assert_code(wallet_statement(store, "nope", &StatementQuery::default()).await, ErrorCode::NotFound, None);
     let stolen = list_wallets(store, &WalletQuery { limit: Some(1), ..Default::default() }).await.unwrap();
-    let bad = PageQuery { limit: None, cursor: stolen.next_cursor };
+    let bad = StatementQuery { cursor: stolen.next_cursor, ..Default::default() };
     assert_code(wallet_statement(store, &w, &bad).await, ErrorCode::ValidationFailed, Some("cursor"));
 }
 
@@ -533,7 +550,7 @@ async fn limits_and_cursors_are_checked(ledger: Ledger) {
 
 async fn overview_counts_commands_holds_and_outbox(ledger: Ledger) {
     let store = ledger.store();
-    let empty = overview_at(store, now_micros()).await.unwrap();
+    let empty = overview_at(store, &GateConfig::default(), now_micros()).await.unwrap();
     assert_eq!(empty.commands.last_24h.posted + empty.commands.last_24h.failed, 0);
     assert_eq!(empty.per_minute.len(), 30);
     assert!(empty.per_minute.iter().all(|m| m.posted == 0 && m.failed == 0));
@@ -547,14 +564,14 @@ async fn overview_counts_commands_holds_and_outbox(ledger: Ledger) {
     let h1 = reviewed_hold(&ledger, &w, "10").await;
     reserve(&ledger, &w, "20").await;
     run(&ledger, &operator(), "settle_hold", json!({"hold_id": h1, "reason": "paid"})).await.unwrap();
-    let before = overview_at(store, now_micros()).await.unwrap();
+    let before = overview_at(store, &GateConfig::default(), now_micros()).await.unwrap();
     // create_wallet, post_payin, two reserve_payout, mark_manual_review, settle_hold.
     assert_eq!((before.commands.last_5m.posted, before.commands.last_5m.failed), (6, 0));
 
     // A refusal counts as failed, not posted.
     let overdraw = json!({"from_wallet_id": w, "to_wallet_id": w, "amount": "1000"});
     assert!(run(&ledger, &operator(), "transfer", overdraw).await.is_err());
-    let after_refusal = overview_at(store, now_micros()).await.unwrap();
+    let after_refusal = overview_at(store, &GateConfig::default(), now_micros()).await.unwrap();
     assert_eq!(after_refusal.commands.last_5m.failed, before.commands.last_5m.failed + 1);
     assert_eq!(after_refusal.commands.last_5m.posted, before.commands.last_5m.posted);
 
@@ -585,7 +602,7 @@ async fn overview_counts_commands_holds_and_outbox(ledger: Ledger) {
         .unwrap();
     }
 
-    let o = overview_at(store, now_micros()).await.unwrap();
+    let o = overview_at(store, &GateConfig::default(), now_micros()).await.unwrap();
     let c = o.commands;
     assert_eq!((c.last_5m.posted, c.last_5m.failed), (before.commands.last_5m.posted + 1, 1));
     let posted_now = before.commands.last_5m.posted + 1;
@@ -615,7 +632,7 @@ async fn overview_counts_commands_holds_and_outbox(ledger: Ledger) {
     assert!(pending > 0);
     assert_eq!(o.outbox.pending, pending);
     sqlx::query("UPDATE outbox_messages SET created_at = created_at - 90000000").execute(store.pool()).await.unwrap();
-    let aged = overview_at(store, now_micros()).await.unwrap().outbox;
+    let aged = overview_at(store, &GateConfig::default(), now_micros()).await.unwrap().outbox;
     assert!((90..200).contains(&aged.oldest_pending_age_seconds.unwrap()), "{aged:?}");
 
     let newest = list_transactions(store, &TransactionQuery { limit: Some(10), ..Default::default() }).await.unwrap();

@@ -2,7 +2,10 @@
 //! TestBackend, 200 frames each), and the bytes a redraw writes to a
 //! crossterm terminal when nothing changed (the runtime skips it: zero).
 //!
-//! Run with `cargo bench -p ledgerdeck --bench render`.
+//! Run with `cargo bench -p ledgerdeck --bench render`. Without `--bench`
+//! (as `cargo test --all-targets` runs it) it draws a few frames of each,
+//! so that it cannot rot, and still checks that an unchanged redraw writes
+//! nothing.
 
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
@@ -16,7 +19,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 
-const ITERATIONS: usize = 200;
+/// Frames per view: 200 under `cargo bench`, a few as a test.
+fn iterations() -> usize {
+    if std::env::args().any(|a| a == "--bench") { 200 } else { 5 }
+}
 const SIZE: (u16, u16) = (160, 48);
 
 fn views() -> Vec<(&'static str, App)> {
@@ -46,10 +52,11 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    println!("render at {}×{}, {ITERATIONS} frames each (median):", SIZE.0, SIZE.1);
+    let iterations = iterations();
+    println!("render at {}×{}, {iterations} frames each (median):", SIZE.0, SIZE.1);
     for (name, mut app) in views() {
         let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).unwrap();
-        let samples = (0..ITERATIONS)
+        let samples = (0..iterations)
             .map(|_| {
                 let start = Instant::now();
                 terminal.draw(|frame| app.render(frame)).unwrap();

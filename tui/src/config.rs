@@ -59,8 +59,8 @@ pub struct ProfileEntry {
     pub production: bool,
     /// The operator's name shown in the status bar (default: `$USER`).
     pub operator: Option<String>,
-    /// The operator's role, which decides the commands offered (default:
-    /// `operator`; the server refuses what the token's role does not allow).
+    /// The most the cockpit offers this profile: the token's role (from
+    /// `GET /v1/me`) is narrowed to it, never widened. Unset: the token's role.
     pub role: Option<Role>,
 }
 
@@ -79,8 +79,11 @@ pub struct Profile {
     pub production: bool,
     /// Who is at the keyboard.
     pub operator: String,
-    /// The operator's role.
+    /// The operator's role, until the server says the token's.
     pub role: Role,
+    /// The role the profile names, if it names one: the token's role is
+    /// narrowed to it, never widened.
+    pub role_ceiling: Option<Role>,
 }
 
 /// The config could not be used.
@@ -173,6 +176,7 @@ impl Config {
                     production: entry.production,
                     operator: entry.operator.clone().unwrap_or_else(|| user.into()),
                     role: entry.role.unwrap_or(Role::Operator),
+                    role_ceiling: entry.role,
                 }
             }
             None => Profile {
@@ -183,6 +187,7 @@ impl Config {
                 production: false,
                 operator: user.into(),
                 role: Role::Operator,
+                role_ceiling: None,
             },
         };
         if let Some(url) = server {

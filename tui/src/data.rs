@@ -9,10 +9,12 @@
 use chrono::{DateTime, Utc};
 use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::providers::{ProviderEventQuery, ProviderEventView};
+use ledgerdeck_client::search::{SearchQuery, SearchResults};
 use ledgerdeck_client::{
-    AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView, GateView, HealthReport, HoldDetail,
-    HoldQuery, HoldView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page,
-    StatementLine, TransactionQuery, TransactionView, WalletQuery, WalletView,
+    AccountQuery, AccountView, AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView,
+    GateRunQuery, GateRunView, GateView, HealthReport, HoldDetail, HoldQuery, HoldView, Me, MerchantView,
+    OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, StatementLine,
+    TransactionQuery, TransactionView, WalletQuery, WalletView,
 };
 
 /// What the app asks background tasks to fetch or do.
@@ -31,6 +33,8 @@ pub enum Request {
         /// `OPEN`, `RESOLVED`, or every finding when `None`.
         status: Option<String>,
     },
+    /// `GET /v1/gates/runs` → [`DataMsg::GateRuns`].
+    LoadGateRuns(GateRunQuery),
     /// `GET /v1/outbox/stats` → [`DataMsg::OutboxStats`].
     LoadOutboxStats,
     /// `GET /v1/outbox/messages` with these filters → [`DataMsg::OutboxMessages`].
@@ -42,12 +46,34 @@ pub enum Request {
     LoadOutboxMessage(String),
     /// `GET /v1/commands` → [`DataMsg::Commands`] (the palette loads it once).
     LoadCommands,
+    /// `GET /v1/accounts` → [`DataMsg::Accounts`].
+    LoadAccounts(AccountQuery),
+    /// `GET /v1/me` → [`DataMsg::Me`].
+    LoadMe,
+    /// `GET /v1/merchants/{id}` → [`DataMsg::Merchant`].
+    LoadMerchant(String),
+    /// `GET /v1/search?q=` → [`DataMsg::Search`].
+    Search(SearchQuery),
     /// `GET /v1/wallets` (a cursor: the next page) → [`DataMsg::Wallets`].
     LoadWallets(WalletQuery),
     /// `GET /v1/wallets/{id}` → [`DataMsg::Wallet`].
     LoadWallet(String),
     /// `GET /v1/wallets/{id}/statement` → [`DataMsg::Statement`].
     LoadStatement(String),
+    /// The statement's next page → [`DataMsg::StatementMore`].
+    LoadStatementPage {
+        /// The wallet.
+        wallet_id: String,
+        /// The previous page's `next_cursor`.
+        cursor: String,
+    },
+    /// The statement from one posting's line back → [`DataMsg::Statement`].
+    LoadStatementAt {
+        /// The wallet.
+        wallet_id: String,
+        /// The newest posting to show.
+        through_seq: i64,
+    },
     /// `GET /v1/transactions` (a cursor: the next page) → [`DataMsg::Transactions`].
     LoadTransactions(TransactionQuery),
     /// `GET /v1/transactions/{id}` → [`DataMsg::Transaction`].
@@ -91,14 +117,20 @@ impl Request {
             Request::LoadHealth => "health",
             Request::LoadGates => "gates",
             Request::LoadFindings { .. } => "findings",
+            Request::LoadGateRuns(_) => "the gate runs",
             Request::LoadOutboxStats => "outbox",
             Request::LoadOutboxMessages { .. } => "messages",
             Request::LoadOutboxMessage(_) => "the message",
             Request::LoadCommands => "the command registry",
+            Request::LoadAccounts(_) => "the system accounts",
+            Request::LoadMe => "who you are",
+            Request::LoadMerchant(_) => "the merchant",
+            Request::Search(_) => "search results",
             Request::LoadWallets(q) if q.cursor.is_some() => "more wallets",
             Request::LoadWallets(_) => "wallets",
             Request::LoadWallet(_) => "the wallet",
-            Request::LoadStatement(_) => "the statement",
+            Request::LoadStatement(_) | Request::LoadStatementAt { .. } => "the statement",
+            Request::LoadStatementPage { .. } => "more of the statement",
             Request::LoadTransactions(q) if q.cursor.is_some() => "more ledger",
             Request::LoadTransactions(_) => "ledger",
             Request::LoadTransaction(_) => "the transaction",
@@ -148,6 +180,8 @@ pub enum DataMsg {
         /// The first page.
         page: Page<FindingView>,
     },
+    /// A page of gate runs, newest first.
+    GateRuns(Page<GateRunView>),
     /// `GET /v1/outbox/stats`.
     OutboxStats(OutboxSummary),
     /// The first page of outbox messages for the current filter.
@@ -156,6 +190,14 @@ pub enum DataMsg {
     OutboxMessage(OutboxMessageDetail),
     /// `GET /v1/commands`.
     Commands(Vec<CommandSpec>),
+    /// A page of accounts.
+    Accounts(Page<AccountView>),
+    /// Who the token is.
+    Me(Me),
+    /// One merchant's summary.
+    Merchant(MerchantView),
+    /// A search's hits.
+    Search(SearchResults),
     /// A page of wallets.
     Wallets {
         /// The page.
@@ -168,6 +210,13 @@ pub enum DataMsg {
         /// The wallet.
         wallet_id: String,
         /// Its lines, newest first.
+        page: Page<StatementLine>,
+    },
+    /// A further page of a wallet's statement.
+    StatementMore {
+        /// The wallet.
+        wallet_id: String,
+        /// Older lines, newest first.
         page: Page<StatementLine>,
     },
     /// A page of ledger transactions.

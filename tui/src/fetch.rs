@@ -7,7 +7,7 @@ use crate::data::{ConnState, DataMsg, Request};
 use crate::runtime::Fetcher;
 use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::http::{ConnectionState, StreamItem};
-use ledgerdeck_client::{ApiClient, ClientError, FindingQuery, PageQuery};
+use ledgerdeck_client::{ApiClient, ClientError, FindingQuery, StatementQuery};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -75,19 +75,35 @@ async fn answer(client: &ApiClient, request: Request) -> DataMsg {
             let query = FindingQuery { status, ..FindingQuery::default() };
             read(client.findings(&gate, &query).await.map(|page| DataMsg::Findings { gate, page }))
         }
+        Request::LoadGateRuns(query) => read(client.gate_runs(&query).await.map(DataMsg::GateRuns)),
         Request::LoadOutboxStats => read(client.outbox_stats().await.map(DataMsg::OutboxStats)),
         Request::LoadOutboxMessages { filter } => {
             read(client.outbox_messages(&filter).await.map(DataMsg::OutboxMessages))
         }
         Request::LoadOutboxMessage(id) => read(client.outbox_message(&id).await.map(DataMsg::OutboxMessage)),
         Request::LoadCommands => read(client.commands().await.map(DataMsg::Commands)),
+        Request::LoadAccounts(query) => read(client.accounts(&query).await.map(DataMsg::Accounts)),
+        Request::LoadMe => read(client.me().await.map(DataMsg::Me)),
+        Request::LoadMerchant(id) => read(client.merchant(&id).await.map(DataMsg::Merchant)),
+        Request::Search(query) => read(client.search(&query).await.map(DataMsg::Search)),
         Request::LoadWallets(query) => {
             let append = query.cursor.is_some();
             read(client.wallets(&query).await.map(|page| DataMsg::Wallets { page, append }))
         }
         Request::LoadWallet(id) => read(client.wallet(&id).await.map(DataMsg::Wallet)),
         Request::LoadStatement(wallet_id) => {
-            let page = client.statement(&wallet_id, &PageQuery::default()).await;
+            let page = client.statement(&wallet_id, &StatementQuery::default()).await;
+            read(page.map(|page| DataMsg::Statement { wallet_id, page }))
+        }
+        Request::LoadStatementPage { wallet_id, cursor } => {
+            let page = client
+                .statement(&wallet_id, &StatementQuery { cursor: Some(cursor), ..StatementQuery::default() })
+                .await;
+            read(page.map(|page| DataMsg::StatementMore { wallet_id, page }))
+        }
+        Request::LoadStatementAt { wallet_id, through_seq } => {
+            let query = StatementQuery { through_seq: Some(through_seq), ..StatementQuery::default() };
+            let page = client.statement(&wallet_id, &query).await;
             read(page.map(|page| DataMsg::Statement { wallet_id, page }))
         }
         Request::LoadTransactions(query) => {

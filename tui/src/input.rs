@@ -11,3 +11,40 @@ pub fn edit(input: &mut Input, key: KeyEvent) -> bool {
         None => false,
     }
 }
+
+/// A list's `/` filter: the text applied (sent to the server) and, while
+/// the operator types, the input.
+#[derive(Debug, Clone, Default)]
+pub struct FilterLine {
+    /// The filter in force.
+    pub applied: String,
+    /// The filter being typed, while `/` is open.
+    pub editing: Option<Input>,
+}
+
+impl FilterLine {
+    /// `/`: starts typing, from the filter in force.
+    pub fn start(&mut self) {
+        self.editing = Some(Input::new(self.applied.clone()));
+    }
+
+    /// Enter: the typed filter is the one in force.
+    pub fn apply(&mut self) {
+        self.applied = self.editing.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
+    }
+
+    /// Esc: typing stops, the filter in force stays.
+    pub fn cancel(&mut self) {
+        self.editing = None;
+    }
+
+    /// Whether the filter is being typed.
+    pub fn is_editing(&self) -> bool {
+        self.editing.is_some()
+    }
+
+    /// A key typed into the filter; whether it took it.
+    pub fn key(&mut self, key: KeyEvent) -> bool {
+        self.editing.as_mut().is_some_and(|input| edit(input, key))
+    }
+}

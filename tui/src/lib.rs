@@ -11,10 +11,12 @@ pub mod data;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod fetch;
+pub mod find;
 pub mod frame;
 pub mod input;
 pub mod keys;
 pub mod login;
+pub mod money;
 pub mod notice;
 pub mod palette;
 pub mod runtime;

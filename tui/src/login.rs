@@ -70,6 +70,7 @@ mod tests {
             production: false,
             operator: "ada".into(),
             role: ledgerdeck_client::Role::Operator,
+            role_ceiling: None,
         }
     }
 

@@ -175,7 +175,8 @@ fn cockpit(profile: Profile, tokens: &Tokens, keymap: Keymap) -> Result<(), Stri
         production: profile.production,
         role: profile.role,
     };
-    let app = App::new(session, theme, mode, chrono::Utc::now()).with_keymap(keymap);
+    let app =
+        App::new(session, theme, mode, chrono::Utc::now()).with_keymap(keymap).with_role_ceiling(profile.role_ceiling);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(runtime::run(app, ApiFetcher::new(client))).map_err(|e| e.to_string())
 }

@@ -143,6 +143,14 @@ where
         if app.should_quit() {
             return Ok(());
         }
+        if let Some(text) = app.take_clipboard() {
+            // OSC 52: the operator's own terminal puts it on its clipboard,
+            // over SSH and inside tmux too. The text was made inert first.
+            crossterm::execute!(
+                terminal.backend_mut(),
+                crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+            )?;
+        }
         draw(terminal, app)?;
     }
 }

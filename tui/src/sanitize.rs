@@ -1,7 +1,8 @@
 //! Makes server text inert before it is drawn: escape sequences (CSI, OSC,
 //! DCS, …) go whole, other control characters become spaces or go, and
 //! bidirectional overrides and isolates go; then text is clipped to a width
-//! with an ellipsis.
+//! with an ellipsis. Values for the clipboard are cleaned the same way,
+//! zero-width characters dropped too, and bounded.
 
 use std::borrow::Cow;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -32,6 +33,23 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     let stripped = strip_ansi_escapes::strip_str(&spaced);
     // Whatever the parser let through (C1 controls, DEL, lone bytes) goes too.
     Cow::Owned(stripped.chars().filter(|&c| !c.is_control() && !is_bidi(c)).collect())
+}
+
+/// The longest value put on the clipboard, in characters: ids, references
+/// and keys are far shorter; anything longer is not what an operator meant.
+pub const CLIPBOARD_MAX: usize = 4096;
+
+/// Zero-width characters: invisible in a cell, so not copied either (what is
+/// copied is what was shown).
+const ZERO_WIDTH: [char; 5] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'];
+
+/// `text` as it may go on the clipboard: [`clean`], zero-width characters
+/// dropped and surrounding spaces trimmed; `None` when it is empty or longer
+/// than [`CLIPBOARD_MAX`].
+pub fn for_clipboard(text: &str) -> Option<String> {
+    let value: String = clean(text).chars().filter(|c| !ZERO_WIDTH.contains(c)).collect();
+    let value = value.trim();
+    (!value.is_empty() && value.chars().count() <= CLIPBOARD_MAX).then(|| value.to_string())
 }
 
 /// Clips `text` to `width` terminal cells, ending with `…` when cut.
@@ -116,6 +134,15 @@ mod tests {
     #[test]
     fn unicode_text_survives() {
         assert_eq!(clean("Zahlung für Müller — ₦1,250 ✓ 支付"), "Zahlung für Müller — ₦1,250 ✓ 支付");
+    }
+
+    #[test]
+    fn the_clipboard_gets_what_was_shown_and_nothing_too_long() {
+        let hostile = "\x1b]52;c;aGk=\x07PSK-\u{200B}44\u{9B}\u{9C}11\u{FEFF}\n";
+        assert_eq!(for_clipboard(hostile).as_deref(), Some("PSK-4411"));
+        assert_eq!(for_clipboard(&"x".repeat(CLIPBOARD_MAX)).map(|v| v.len()), Some(CLIPBOARD_MAX));
+        assert_eq!(for_clipboard(&"x".repeat(CLIPBOARD_MAX + 1)), None);
+        assert_eq!(for_clipboard("\x1b[2J \u{200B}"), None, "nothing left to copy");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use fixtures::payouts as fx;
 use fixtures::press;
 use futures::channel::mpsc as events;
-use ledgerdeck_client::{CommandResult, CommandStatus, Role};
+use ledgerdeck_client::{CommandStatus, Role};
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::{DataMsg, Request};
 use ledgerdeck_tui::palette::form::Stage;
@@ -34,21 +34,6 @@ fn the_command(requests: &[Request], name: &str) -> (u64, String) {
     };
     assert_eq!(command, name);
     (*id, key.clone())
-}
-
-fn done(request_id: u64, command: &str) -> DataMsg {
-    DataMsg::CommandDone {
-        request_id,
-        result: CommandResult {
-            status: CommandStatus::Posted,
-            command: command.into(),
-            reference: None,
-            subject_id: None,
-            transaction_ids: vec![],
-            balances: vec![],
-            replayed: false,
-        },
-    }
 }
 
 fn no_answer(request_id: u64) -> DataMsg {
@@ -120,7 +105,7 @@ fn every_writing_action_is_one_command_whose_key_outlives_a_transport_failure_an
         let (again_id, again_key) = the_command(&press(&mut app, write.after_no_answer), write.command);
         assert_eq!(again_key, first_key, "{}: the outcome is unknown, so the same key goes again", write.command);
         assert_ne!(again_id, first_id, "{}: each send is its own request", write.command);
-        app.on_data(done(again_id, write.command));
+        app.on_data(fixtures::command_done(again_id, write.command, CommandStatus::Posted));
         let (_, next_key) = the_command(&press(&mut app, write.after_answer), write.command);
         assert_ne!(next_key, first_key, "{}: after a definite answer the next write is a new request", write.command);
     }

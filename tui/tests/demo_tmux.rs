@@ -1,12 +1,18 @@
 //! End to end: `ledgerdeck demo --seed 7`, the real binary in tmux. Waits for
 //! the first screen, visits every view, settles a manual-review hold the
 //! simulator produced, quits, and checks nothing of the demo is left
-//! running. Without tmux it says so loudly (and fails under CI).
+//! running; and fixes the demo's red `wallet_drift` gate from its finding
+//! without typing an id. Without tmux it says so loudly (and fails under CI).
 
 mod tmux;
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tmux::{Tmux, tmux_available};
+use tmux::{Tmux, skipped};
+
+/// One demo at a time: the first test checks that no demo process is left
+/// once its own has quit, which another test's demo would break.
+static ONE_DEMO: Mutex<()> = Mutex::new(());
 
 /// Command lines of running `ledgerdeck` processes started with `demo`.
 fn demo_processes() -> Vec<String> {
@@ -21,21 +27,27 @@ fn demo_processes() -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn the_demo_runs_shows_every_view_lets_a_hold_be_settled_and_stops_cleanly() {
-    if !tmux_available() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is required under CI");
-        eprintln!("\n*** SKIPPED: demo end-to-end test: tmux is not installed ***\n");
-        return;
-    }
+/// `ledgerdeck demo --seed 7` in a tmux session named after `name`, with a
+/// throw-away config directory (kept while the session runs).
+fn demo(name: &str) -> (tempfile::TempDir, Tmux) {
     let config = tempfile::tempdir().unwrap();
     let command = format!(
         "LEDGERDECK_CONFIG={} {} demo --seed 7; sleep 1",
         config.path().join("config.toml").display(),
         env!("CARGO_BIN_EXE_ledgerdeck")
     );
+    let tmux = Tmux::start(&format!("{name}-{}", std::process::id()), &command);
+    (config, tmux)
+}
+
+#[test]
+fn the_demo_runs_shows_every_view_lets_a_hold_be_settled_and_stops_cleanly() {
+    let _one = ONE_DEMO.lock().unwrap_or_else(|p| p.into_inner());
+    if skipped("demo end-to-end test") {
+        return;
+    }
     let started = Instant::now();
-    let tmux = Tmux::start(&format!("ledgerdeck-demo-{}", std::process::id()), &command);
+    let (_config, tmux) = demo("ledgerdeck-demo");
     tmux.wait_within(&["1 Overview", "● live"], Duration::from_secs(20));
 
     let views = ["Overview", "Gates", "Payouts", "Outbox", "Wallets", "Ledger", "Controls", "Audit"];
@@ -49,22 +61,43 @@ fn the_demo_runs_shows_every_view_lets_a_hold_be_settled_and_stops_cleanly() {
     let queue = tmux.wait_within(&["Payouts: manual_review", "manual_review│"], Duration::from_secs(20));
     eprintln!("first manual-review hold on screen {:?} after start", started.elapsed());
     assert!(queue.contains("sandbox"), "{queue}");
-    tmux.keys(&["s"]);
-    tmux.wait_for("Settle hold");
-    tmux.text("provider portal shows it paid");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Press y to confirm");
-    tmux.keys(&["y"]);
-    let card = tmux.wait_for("✓ posted");
+    let (_, card) = tmux.settle("s", "provider portal shows it paid", None);
     assert!(card.contains("settle_hold"), "{card}");
-    tmux.keys(&["Escape"]);
-
-    tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() {
-        assert!(Instant::now() < deadline, "the demo did not stop on q:\n{}", tmux.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    tmux.close_card();
+    tmux.quits(Duration::from_secs(10));
     let left = demo_processes();
     assert!(left.is_empty(), "demo processes left running: {left:?}");
+}
+
+/// The simulator drifts a wallet's statement about twenty seconds in and
+/// runs the gates: from the red `wallet_drift` gate, its finding is fixed
+/// (rebuild the wallet's statements, run the gate again) and the gate turns
+/// green, with no id typed.
+#[test]
+fn the_demos_red_wallet_drift_gate_is_fixed_from_its_finding() {
+    let _one = ONE_DEMO.lock().unwrap_or_else(|p| p.into_inner());
+    if skipped("demo end-to-end test") {
+        return;
+    }
+    let (_config, tmux) = demo("ledgerdeck-demo-fix");
+    tmux.wait_within(&["1 Overview", "● live"], Duration::from_secs(20));
+    tmux.keys(&["2"]);
+    let red = |screen: &str| screen.lines().any(|l| l.contains("wallet_drift") && l.contains("✖ red"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !red(&tmux.screen()) {
+        assert!(Instant::now() < deadline, "wallet_drift never turned red:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_within(&["Open findings: wallet_drift", "f fix"], Duration::from_secs(10));
+    tmux.keys(&["f"]);
+    tmux.wait_for("Rebuild the statement lines of wallet");
+    tmux.keys(&["y"]);
+    let green = |screen: &str| screen.lines().any(|l| l.contains("wallet_drift") && l.contains("● green"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !green(&tmux.screen()) {
+        assert!(Instant::now() < deadline, "wallet_drift did not turn green:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.quits(Duration::from_secs(10));
 }

@@ -1,22 +1,26 @@
 //! End to end: the real `ledgerdeck` binary in tmux against a real server
-//! with a hold in manual review. Types what an operator would (Payouts,
-//! settle, a reason, confirm), reads the screen with `capture-pane`, checks
-//! the ledger afterwards, and quits; once with the default keys, once with
-//! settle remapped in `config.toml`. Without tmux it says so loudly (and
-//! fails under CI, where tmux is part of the machine).
+//! with a hold in manual review. Types what an operator would, reads the
+//! screen with `capture-pane` (and the paste buffer for a copy), checks the
+//! ledger afterwards, and quits: settling from the queue, with the default
+//! keys and with settle remapped in `config.toml`; finding the hold by its
+//! provider reference, copying its reference and settling it; and following
+//! a drift finding to the broken statement line and back. Without tmux it
+//! says so loudly (and fails under CI, where tmux is part of the machine).
 
 mod tmux;
 
+use ledgerdeck_client::providers::ProviderEventBody;
 use ledgerdeck_client::{ApiClient, ClientConfig, HoldQuery, Role, TransactionQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
-use ledgerdeck_server::{Ledger, LedgerConfig, Store};
+use ledgerdeck_server::{Ledger, LedgerConfig, Store, provider_events};
 use serde_json::json;
-use std::time::{Duration, Instant};
-use tmux::{Tmux, tmux_available};
+use std::time::Duration;
+use tmux::{Tmux, skipped};
 use tokio::net::TcpListener;
 
 /// A real server on a SQLite file with one USD hold of 125.50 in manual
-/// review, and an operator's token.
+/// review (reference `payout-e2e-0001`; the provider has reported it
+/// pending as `PSK-4411`), and an operator's token.
 struct World {
     dir: tempfile::TempDir,
     addr: std::net::SocketAddr,
@@ -44,49 +48,45 @@ async fn world() -> World {
     };
     let wallet = run("create_wallet", json!({"merchant_id": "m-e2e", "currency": "USD"})).await.subject_id.unwrap();
     run("post_payin", json!({"wallet_id": wallet, "amount": "500.00", "provider": "sandbox"})).await;
-    let hold = run("reserve_payout", json!({"wallet_id": wallet, "amount": "125.50", "provider": "sandbox"}))
-        .await
-        .subject_id
-        .unwrap();
+    let reserve =
+        json!({"wallet_id": wallet, "amount": "125.50", "provider": "sandbox", "reference": "payout-e2e-0001"});
+    let hold = run("reserve_payout", reserve).await.subject_id.unwrap();
     run("mark_manual_review", json!({"hold_id": hold, "reason": "provider silent"})).await;
+    let pending = ProviderEventBody {
+        reference: "evt-e2e-1".into(),
+        hold_id: hold.clone(),
+        status: "pending".into(),
+        provider_reference: Some("PSK-4411".into()),
+    };
+    provider_events::apply(state.ledger.store(), "sandbox", &pending, "{}").await.unwrap();
     World { dir, addr, token, api, hold, state, server }
 }
 
 impl World {
-    /// The cockpit's command line against this server, with this config file.
-    fn cockpit(&self, config: &std::path::Path) -> String {
-        format!(
+    /// The cockpit against this server in a tmux session named after
+    /// `name`, with this world's `config.toml` (absent unless written).
+    fn start_cockpit(&self, name: &str) -> Tmux {
+        let command = format!(
             "LEDGERDECK_CONFIG={} LEDGERDECK_TOKEN={} {} --server http://{}",
-            config.display(),
+            self.dir.path().join("config.toml").display(),
             self.token,
             env!("CARGO_BIN_EXE_ledgerdeck"),
             self.addr
-        )
+        );
+        Tmux::start(&format!("{name}-{}", std::process::id()), &command)
     }
 
-    async fn stop(self) {
+    /// Ends the tmux session, then the server.
+    async fn stop(self, tmux: Tmux) {
+        drop(tmux);
         self.state.shutdown.cancel();
         self.server.await.unwrap().unwrap();
     }
 }
 
-fn skipped(what: &str) -> bool {
-    if tmux_available() {
-        return false;
-    }
-    assert!(std::env::var_os("CI").is_none(), "tmux is required under CI");
-    eprintln!("\n*** SKIPPED: {what}: tmux is not installed ***\n");
-    true
-}
-
-/// Waits until the cockpit in `tmux` has quit on `q`.
-async fn quits(tmux: &Tmux) {
-    tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while tmux.alive() {
-        assert!(Instant::now() < deadline, "the cockpit did not quit on q");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Runs tmux's blocking waits off the async runtime's worker.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,27 +96,16 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
     }
     let w = world().await;
     let (api, hold) = (&w.api, &w.hold);
-    let tmux =
-        Tmux::start(&format!("ledgerdeck-e2e-{}", std::process::id()), &w.cockpit(&w.dir.path().join("config.toml")));
-    tokio::task::block_in_place(|| tmux.wait_for("● live"));
-    tmux.keys(&["3"]);
-    tokio::task::block_in_place(|| {
-        tmux.wait_within(&["Payouts: manual_review", "m-e2e", "125.50"], Duration::from_secs(15))
-    });
-    tmux.keys(&["s"]);
-    tokio::task::block_in_place(|| tmux.wait_for("Settle hold"));
-    tmux.text("provider portal shows it paid");
-    tmux.keys(&["Tab"]);
-    tmux.text("PSK-4411");
-    tmux.keys(&["Enter"]);
-    let confirm = tokio::task::block_in_place(|| tmux.wait_for("Press y to confirm"));
-    assert!(confirm.contains("Settle: move 125.50 USD"), "{confirm}");
-    tmux.keys(&["y"]);
-    let card = tokio::task::block_in_place(|| tmux.wait_for("✓ posted"));
-    assert!(card.contains("settle_hold") && card.contains("available 374.50 USD"), "{card}");
-    tmux.keys(&["Escape"]);
-    tokio::task::block_in_place(|| {
-        tmux.wait_within(&["Payouts: manual_review", "no holds match"], Duration::from_secs(15))
+    let tmux = w.start_cockpit("ledgerdeck-e2e");
+    blocking(|| {
+        tmux.wait_for("● live");
+        tmux.keys(&["3"]);
+        tmux.wait_within(&["Payouts: manual_review", "m-e2e", "125.50"], Duration::from_secs(15));
+        let (confirm, card) = tmux.settle("s", "provider portal shows it paid", Some("PSK-4411"));
+        assert!(confirm.contains("Settle: move 125.50 USD"), "{confirm}");
+        assert!(card.contains("settle_hold") && card.contains("available 374.50 USD"), "{card}");
+        tmux.close_card();
+        tmux.wait_within(&["Payouts: manual_review", "no holds match"], Duration::from_secs(15));
     });
 
     // The ledger agrees: settled once, with the reason and evidence given.
@@ -129,9 +118,8 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
     let queue = api.holds(&HoldQuery { status: Some("manual_review".into()), ..HoldQuery::default() }).await.unwrap();
     assert!(queue.items.is_empty());
 
-    quits(&tmux).await;
-    drop(tmux);
-    w.stop().await;
+    blocking(|| tmux.quits(Duration::from_secs(5)));
+    w.stop(tmux).await;
 }
 
 /// Settle moved to `S` (and the status filter off `S` to `F`) in the
@@ -145,30 +133,127 @@ async fn a_remapped_key_shows_in_help_and_settles() {
     let w = world().await;
     let config = w.dir.path().join("config.toml");
     std::fs::write(&config, "[keys]\nsettle = \"S\"\ncycle_status = \"F\"\n").unwrap();
-    let tmux = Tmux::start(&format!("ledgerdeck-e2e-keys-{}", std::process::id()), &w.cockpit(&config));
-    tokio::task::block_in_place(|| tmux.wait_for("● live"));
-    tmux.keys(&["3"]);
-    let queue = tokio::task::block_in_place(|| tmux.wait_within(&["m-e2e", "125.50"], Duration::from_secs(15)));
-    assert!(queue.contains("F status") && queue.contains("S settle"), "the footer shows the keys in force:\n{queue}");
-    tmux.keys(&["?"]);
-    let help = tokio::task::block_in_place(|| tmux.wait_for("any key closes this help"));
-    assert!(help.contains("S       settle") && help.contains("F       status"), "{help}");
-    tmux.keys(&["Escape"]);
-    tokio::task::block_in_place(|| tmux.wait_for("S settle"));
-    tmux.keys(&["s"]);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(!tmux.screen().contains("Settle hold"), "s is no longer settle");
-    tmux.keys(&["S"]);
-    tokio::task::block_in_place(|| tmux.wait_for("Settle hold"));
-    tmux.text("provider portal shows it paid");
-    tmux.keys(&["Enter"]);
-    tokio::task::block_in_place(|| tmux.wait_for("Press y to confirm"));
-    tmux.keys(&["y"]);
-    let card = tokio::task::block_in_place(|| tmux.wait_for("✓ posted"));
-    assert!(card.contains("settle_hold"), "{card}");
+    let tmux = w.start_cockpit("ledgerdeck-e2e-keys");
+    blocking(|| {
+        tmux.wait_for("● live");
+        tmux.keys(&["3"]);
+        let queue = tmux.wait_within(&["m-e2e", "125.50"], Duration::from_secs(15));
+        assert!(
+            queue.contains("F status") && queue.contains("S settle"),
+            "the footer shows the keys in force:\n{queue}"
+        );
+        tmux.keys(&["?"]);
+        let help = tmux.wait_for("any key closes this help");
+        assert!(help.contains("S       settle") && help.contains("F       status"), "{help}");
+        tmux.keys(&["Escape"]);
+        tmux.wait_for("S settle");
+        tmux.keys(&["s"]);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(!tmux.screen().contains("Settle hold"), "s is no longer settle");
+        let (_, card) = tmux.settle("S", "provider portal shows it paid", None);
+        assert!(card.contains("settle_hold"), "{card}");
+    });
     assert_eq!(w.api.hold(&w.hold).await.unwrap().hold.status, "settled");
-    tmux.keys(&["Escape"]);
-    quits(&tmux).await;
-    drop(tmux);
-    w.stop().await;
+    blocking(|| {
+        tmux.close_card();
+        tmux.quits(Duration::from_secs(5));
+    });
+    w.stop(tmux).await;
+}
+
+/// Ctrl-f on the Overview, the provider's reference typed, Enter: the hold
+/// opens (`Overview › hold payout-e2e-0001` in the title); `y` copies its
+/// reference through OSC 52 into tmux's paste buffer; `s` settles the open
+/// hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hold_found_by_its_provider_reference_is_copied_and_settled() {
+    if skipped("find-and-copy cockpit test") {
+        return;
+    }
+    let w = world().await;
+    let tmux = w.start_cockpit("ledgerdeck-e2e-find");
+    blocking(|| {
+        tmux.wait_for("● live");
+        tmux.keys(&["C-f"]);
+        tmux.wait_for("find:");
+        tmux.text("PSK-4411");
+        let hits = tmux.wait_for("by provider_reference");
+        assert!(hits.contains("hold 125.50 USD manual_review"), "{hits}");
+        tmux.keys(&["Enter"]);
+        tmux.wait_within(&["Overview › hold payout-e2e-0001", "Esc back"], Duration::from_secs(15));
+
+        assert_eq!(tmux.buffer(), None, "nothing copied yet");
+        tmux.keys(&["y"]);
+        let chooser = tmux.wait_for("╭ Copy");
+        assert!(chooser.contains("hold id") && chooser.contains("reference"), "{chooser}");
+        tmux.keys(&["j", "Enter"]);
+        tmux.wait_for("copied reference payout-e2e-0001");
+        assert_eq!(tmux.buffer().as_deref(), Some("payout-e2e-0001"), "the reference reached the terminal's clipboard");
+
+        let (confirm, _) = tmux.settle("s", "provider portal shows it paid", Some("PSK-4411"));
+        assert!(confirm.contains("Settle: move 125.50 USD"), "{confirm}");
+    });
+    let detail = w.api.hold(&w.hold).await.unwrap();
+    assert_eq!(detail.hold.status, "settled");
+    assert_eq!(detail.hold.provider_reference.as_deref(), Some("PSK-4411"));
+    blocking(|| {
+        tmux.close_card();
+        tmux.quits(Duration::from_secs(5));
+    });
+    w.stop(tmux).await;
+}
+
+/// A wallet whose middle statement line is corrupted: from the red
+/// wallet_drift gate's finding, Enter opens the wallet's statement at that
+/// line (the path in the title), and Esc comes back to the same finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drift_finding_opens_the_broken_statement_line_and_esc_returns_to_it() {
+    if skipped("finding drill-down cockpit test") {
+        return;
+    }
+    let w = world().await;
+    let run = async |command: &str, body: serde_json::Value| {
+        let key = ledgerdeck_client::http::new_idempotency_key();
+        w.api.execute(command, &body, Some(&key)).await.unwrap_or_else(|e| panic!("{command}: {e}"))
+    };
+    let wallet = run("create_wallet", json!({"merchant_id": "m-drift", "currency": "USD"})).await.subject_id.unwrap();
+    for amount in ["10.00", "20.00", "30.00"] {
+        run("post_payin", json!({"wallet_id": wallet, "amount": amount, "provider": "sandbox"})).await;
+    }
+    let broken = sqlx::query(
+        "UPDATE statement_lines SET balance_after = balance_after + 7 WHERE wallet_id = $1 AND amount = 2000",
+    )
+    .bind(&wallet)
+    .execute(w.state.ledger.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(broken.rows_affected(), 1, "the 20.00 line");
+    run("run_gates", json!({"gate": "wallet_drift"})).await;
+
+    let tmux = w.start_cockpit("ledgerdeck-e2e-drift");
+    blocking(|| {
+        tmux.wait_for("● live");
+        tmux.keys(&["2"]);
+        tmux.wait_for("wallet_drift");
+        tmux.keys(&["j", "Enter"]);
+        tmux.wait_within(&["Open findings: wallet_drift", "statement_running_balance"], Duration::from_secs(15));
+        tmux.keys(&["Enter"]);
+        let statement =
+            tmux.wait_within(&["Gates › wallet_drift › wallet", "Esc back", "20.00"], Duration::from_secs(15));
+        let selected = statement.lines().find(|l| l.contains('›') && !l.contains("Gates ›")).unwrap_or_default();
+        assert!(
+            selected.contains("20.00") && !statement.contains("30.00"),
+            "at the broken line, newer lines not shown:\n{statement}"
+        );
+
+        tmux.keys(&["Escape"]);
+        let back =
+            tmux.wait_within(&["Open findings: wallet_drift", "statement_running_balance"], Duration::from_secs(15));
+        let selected = back.lines().find(|l| l.contains('›') && l.contains("statement_running_balance"));
+        assert!(selected.is_some(), "back on the same finding:\n{back}");
+        let tabs = back.lines().next().unwrap_or_default();
+        assert!(tabs.contains("2 Gates") && !tabs.contains('›'), "the tabs are back, the path gone:\n{back}");
+        tmux.quits(Duration::from_secs(5));
+    });
+    w.stop(tmux).await;
 }

@@ -1,7 +1,7 @@
 //! One typed method per route of the API, in the order of the server's
-//! OpenAPI document's sections: probes, commands, reads, flags, outbox,
-//! provider events, gates and the document itself. The event stream is in
-//! `sse.rs`.
+//! OpenAPI document's sections: probes, commands, reads (with search, the
+//! merchant summary and `me`), flags, outbox, provider events, gates and the
+//! document itself. The event stream is in `sse.rs`.
 
 use super::{Answer, ApiClient, ClientError, IDEMPOTENCY_KEY_HEADER, Retry, decode};
 use crate::commands::{CommandResult, CommandSpec};
@@ -11,9 +11,11 @@ use crate::health::HealthReport;
 use crate::outbox::{OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView};
 use crate::providers::{ProviderEventQuery, ProviderEventReceipt, ProviderEventView};
 use crate::reads::{
-    AccountQuery, AccountView, AuditEntry, AuditQuery, HoldDetail, HoldQuery, HoldView, OutboxSummary, Overview, Page,
-    PageQuery, StatementLine, TransactionQuery, TransactionView, WalletQuery, WalletView,
+    AccountQuery, AccountView, AuditEntry, AuditQuery, HoldDetail, HoldQuery, HoldView, Me, MerchantView,
+    OutboxSummary, Overview, Page, StatementLine, StatementQuery, TransactionQuery, TransactionView, WalletQuery,
+    WalletView,
 };
+use crate::search::{SearchQuery, SearchResults};
 use reqwest::Method;
 
 /// The Standard Webhooks headers a payout provider signs its events with
@@ -103,8 +105,9 @@ impl ApiClient {
         self.get(&["v1", "wallets", id]).await
     }
 
-    /// `GET /v1/wallets/{id}/statement`: a wallet's statement lines, newest first.
-    pub async fn statement(&self, wallet_id: &str, query: &PageQuery) -> Result<Page<StatementLine>, ClientError> {
+    /// `GET /v1/wallets/{id}/statement`: the wallet's lines, newest first,
+    /// optionally from one posting's line back (`through_seq`).
+    pub async fn statement(&self, wallet_id: &str, query: &StatementQuery) -> Result<Page<StatementLine>, ClientError> {
         self.get_query(&["v1", "wallets", wallet_id, "statement"], query).await
     }
 
@@ -141,6 +144,23 @@ impl ApiClient {
     /// `GET /v1/overview`: the cockpit's first screen.
     pub async fn overview(&self) -> Result<Overview, ClientError> {
         self.get(&["v1", "overview"]).await
+    }
+
+    /// `GET /v1/search`: everything the query names exactly (ids, references,
+    /// provider references, merchant ids, idempotency keys), most specific first.
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchResults, ClientError> {
+        self.get_query(&["v1", "search"], query).await
+    }
+
+    /// `GET /v1/merchants/{merchant_id}`: one merchant's wallets, holds by
+    /// status, the flags that apply and its newest transactions.
+    pub async fn merchant(&self, merchant_id: &str) -> Result<MerchantView, ClientError> {
+        self.get(&["v1", "merchants", merchant_id]).await
+    }
+
+    /// `GET /v1/me`: the token's operator name and role.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get(&["v1", "me"]).await
     }
 
     /// `GET /v1/flags`: every stored feature flag row.

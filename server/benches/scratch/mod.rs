@@ -1,5 +1,6 @@
 //! Throw-away stores for the benchmarks: a SQLite file in a temporary
-//! directory, or a PostgreSQL database of its own, dropped afterwards.
+//! directory, or a PostgreSQL database of its own, dropped afterwards; and
+//! whether this run is the real benchmark or its short test.
 #![allow(dead_code)]
 
 use ledgerdeck_server::Store;
@@ -99,6 +100,14 @@ pub fn postgres_admin_url() -> String {
 pub async fn postgres_reachable(admin_url: &str) -> bool {
     let attempt = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(admin_url)).await;
     matches!(attempt, Ok(Ok(_)))
+}
+
+/// Whether `cargo bench` started this binary (it passes `--bench`). Without
+/// it (`cargo test --benches`, `cargo test --all-targets`) a bench runs as a
+/// test: the smallest sizes and durations that still exercise its code and
+/// its assertions, in a few seconds, so that it cannot rot.
+pub fn full_run() -> bool {
+    std::env::args().skip(1).any(|a| a == "--bench")
 }
 
 /// `LEDGERDECK_BENCH_DATABASES=sqlite` (or `postgres`) runs only that one.

@@ -6,12 +6,14 @@ pub mod commands;
 pub mod events;
 pub mod flags;
 pub mod gates;
+pub mod me;
 pub mod monitor;
 pub mod outbox;
 pub mod probes;
 pub mod problem;
 pub mod providers;
 pub mod reads;
+pub mod search;
 
 use crate::Ledger;
 use crate::events::EventHub;
@@ -94,6 +96,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(probes::routes())
         .merge(commands::routes())
         .merge(reads::routes())
+        .merge(search::routes())
+        .merge(me::routes())
         .merge(flags::routes())
         .merge(gates::routes())
         .merge(outbox::routes())

@@ -1,6 +1,7 @@
 //! Read routes: wallets, statements, transactions, accounts, holds, audit
-//! log and the overview, all cursor-paged. Thin: each checks the token (the
-//! viewer role is enough) and hands its parameters to [`crate::queries`].
+//! log, the overview and the merchant summary, the lists cursor-paged. Thin:
+//! each checks the token (the viewer role is enough) and hands its
+//! parameters to [`crate::queries`].
 
 use super::AppState;
 use super::auth::Authed;
@@ -10,8 +11,9 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use ledgerdeck_client::{
-    AccountQuery, AccountView, AuditEntry, AuditQuery, ErrorCode, HoldDetail, HoldQuery, HoldView, Overview, Page,
-    PageQuery, Problem, Role, StatementLine, TransactionQuery, TransactionView, WalletQuery, WalletView,
+    AccountQuery, AccountView, AuditEntry, AuditQuery, ErrorCode, HoldDetail, HoldQuery, HoldView, MerchantView,
+    Overview, Page, Problem, Role, StatementLine, StatementQuery, TransactionQuery, TransactionView, WalletQuery,
+    WalletView,
 };
 use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
@@ -67,7 +69,7 @@ async fn get_wallet(
 /// A wallet's statement: every posting to its available and reserved
 /// accounts with the balance after it, newest first.
 #[utoipa::path(get, path = "/v1/wallets/{id}/statement", tag = "reads",
-    params(("id" = String, Path, description = "The wallet's id"), PageQuery),
+    params(("id" = String, Path, description = "The wallet's id"), StatementQuery),
     responses((status = 200, body = Page<StatementLine>), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -75,7 +77,7 @@ async fn wallet_statement(
     State(state): State<AppState>,
     auth: Authed,
     Path(id): Path<String>,
-    QueryParams(query): QueryParams<PageQuery>,
+    QueryParams(query): QueryParams<StatementQuery>,
 ) -> Result<Json<Page<StatementLine>>, ApiError> {
     auth.require(Role::Viewer)?;
     Ok(Json(queries::wallet_statement(state.ledger.store(), &id, &query).await?))
@@ -164,14 +166,31 @@ async fn list_audit(
     Ok(Json(queries::list_audit(state.ledger.store(), &query).await?))
 }
 
-/// The cockpit's first screen: command outcomes, holds by status, the outbox
-/// backlog and the newest transactions.
+/// The cockpit's first screen: command outcomes, holds by status and the
+/// manual-review queue, the outbox backlog, the newest transactions and the
+/// gates' thresholds.
 #[utoipa::path(get, path = "/v1/overview", tag = "reads",
     responses((status = 200, body = Overview), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 async fn overview(State(state): State<AppState>, auth: Authed) -> Result<Json<Overview>, ApiError> {
     auth.require(Role::Viewer)?;
-    Ok(Json(queries::overview(state.ledger.store()).await?))
+    Ok(Json(queries::overview(state.ledger.store(), state.ledger.gates().config()).await?))
+}
+
+/// One merchant: its wallets with balances, its holds by status, the flag
+/// rows that apply to it and its ten newest transactions. `NOT_FOUND` when no
+/// wallet and no hold carries the id.
+#[utoipa::path(get, path = "/v1/merchants/{merchant_id}", tag = "reads",
+    params(("merchant_id" = String, Path, description = "The merchant's id")),
+    responses((status = 200, body = MerchantView), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+async fn get_merchant(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(merchant_id): Path<String>,
+) -> Result<Json<MerchantView>, ApiError> {
+    auth.require(Role::Viewer)?;
+    Ok(Json(queries::merchant(state.ledger.store(), &merchant_id).await?))
 }
 
 /// The read routes.
@@ -187,6 +206,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_hold))
         .routes(routes!(list_audit))
         .routes(routes!(overview))
+        .routes(routes!(get_merchant))
 }
 
 #[cfg(test)]
@@ -235,6 +255,7 @@ mod tests {
             "/v1/holds/{id}",
             "/v1/audit",
             "/v1/overview",
+            "/v1/merchants/{merchant_id}",
         ] {
             let get = &doc["paths"][path]["get"];
             assert!(get.is_object(), "{path} is not documented");

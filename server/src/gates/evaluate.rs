@@ -33,6 +33,8 @@ pub(super) struct Observed {
     pub expected: i64,
     pub actual: i64,
     pub detail: String,
+    /// The statement line it is about (wallet_drift), by posting seq.
+    pub line: Option<i64>,
 }
 
 /// One gate's part of a run.
@@ -92,7 +94,7 @@ fn from<T>(timed: &Option<Timed<T>>, evaluate: impl Fn(&T) -> (i64, Vec<Observed
 }
 
 fn money(subject: String, code: &'static str, currency: &str, expected: i64, actual: i64, detail: String) -> Observed {
-    Observed { subject, code, severity: Severity::Red, unit: currency.into(), expected, actual, detail }
+    Observed { subject, code, severity: Severity::Red, unit: currency.into(), expected, actual, detail, line: None }
 }
 
 fn ledger_balanced(scan: &LedgerScan) -> (i64, Vec<Observed>) {
@@ -144,18 +146,20 @@ fn wallet_drift(scan: &StatementScan) -> (i64, Vec<Observed>) {
             "statement line of posting #{} does not equal the previous balance plus its amount",
             line.posting_seq
         );
-        found.push(money(account.into(), "statement_running_balance", currency, line.expected, line.actual, detail));
+        let broken = money(account.into(), "statement_running_balance", currency, line.expected, line.actual, detail);
+        found.push(Observed { line: Some(line.posting_seq), ..broken });
     }
     for end in scan.ends.iter().filter(|e| e.balance != e.last_line.1) {
         let detail = "the statement's closing balance differs from the ledger balance".to_string();
-        found.push(money(
+        let off = money(
             end.account_id.clone(),
             "statement_balance_mismatch",
             &end.currency,
             end.balance,
             end.last_line.1,
             detail,
-        ));
+        );
+        found.push(Observed { line: (end.last_line.0 > 0).then_some(end.last_line.0), ..off });
     }
     (scan.ends.len() as i64, found)
 }
@@ -212,6 +216,7 @@ fn payout_finality(scan: &FinalityScan) -> (i64, Vec<Observed>) {
             expected,
             actual,
             detail,
+            line: None,
         });
     }
     (scan.holds, found)

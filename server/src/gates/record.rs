@@ -97,6 +97,7 @@ struct OpenFinding {
     actual: i64,
     detail: String,
     unit: String,
+    posting_seq: Option<i64>,
 }
 
 /// Opens, reopens, updates and resolves `result`'s findings. Returns how
@@ -104,7 +105,8 @@ struct OpenFinding {
 async fn apply_findings(conn: &mut AnyConnection, result: &GateResult, now: i64) -> LedgerResult<(i64, i64)> {
     let gate = result.gate.name();
     let rows = sqlx::query(
-        "SELECT id, subject, code, expected, actual, detail, unit FROM gate_findings WHERE gate = $1 AND status = 'OPEN'",
+        "SELECT id, subject, code, expected, actual, detail, unit, posting_seq FROM gate_findings \
+         WHERE gate = $1 AND status = 'OPEN'",
     )
     .bind(gate)
     .fetch_all(&mut *conn)
@@ -117,6 +119,7 @@ async fn apply_findings(conn: &mut AnyConnection, result: &GateResult, now: i64)
             actual: r.try_get("actual")?,
             detail: r.try_get("detail")?,
             unit: r.try_get("unit")?,
+            posting_seq: r.try_get("posting_seq")?,
         };
         open.insert((r.try_get("subject")?, r.try_get("code")?), finding);
     }
@@ -130,13 +133,16 @@ async fn apply_findings(conn: &mut AnyConnection, result: &GateResult, now: i64)
         match open.get(&key) {
             Some(existing) if unchanged(existing, found) => {}
             Some(existing) => {
-                sqlx::query("UPDATE gate_findings SET expected = $1, actual = $2, detail = $3 WHERE id = $4")
-                    .bind(found.expected)
-                    .bind(found.actual)
-                    .bind(&found.detail)
-                    .bind(&existing.id)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE gate_findings SET expected = $1, actual = $2, detail = $3, posting_seq = $4 WHERE id = $5",
+                )
+                .bind(found.expected)
+                .bind(found.actual)
+                .bind(&found.detail)
+                .bind(found.line)
+                .bind(&existing.id)
+                .execute(&mut *conn)
+                .await?;
             }
             None => {
                 open_finding(conn, gate, found, now).await?;
@@ -159,17 +165,21 @@ async fn apply_findings(conn: &mut AnyConnection, result: &GateResult, now: i64)
 }
 
 /// Whether an open finding already says what was seen. Ages are not
-/// rewritten: they grow by themselves.
+/// rewritten: they grow by themselves. The line is compared too, so a
+/// finding opened before findings carried their line gets it.
 fn unchanged(existing: &OpenFinding, found: &Observed) -> bool {
     existing.unit == "seconds"
-        || (existing.expected == found.expected && existing.actual == found.actual && existing.detail == found.detail)
+        || (existing.expected == found.expected
+            && existing.actual == found.actual
+            && existing.detail == found.detail
+            && existing.posting_seq == found.line)
 }
 
 /// Reopens the resolved finding with this key, or opens a new one.
 async fn open_finding(conn: &mut AnyConnection, gate: &str, found: &Observed, now: i64) -> LedgerResult<()> {
     let reopened = sqlx::query(
         "UPDATE gate_findings SET status = 'OPEN', opened_at = $1, resolved_at = NULL, times_opened = times_opened + 1, \
-         severity = $2, unit = $3, expected = $4, actual = $5, detail = $6 \
+         severity = $2, unit = $3, expected = $4, actual = $5, detail = $6, posting_seq = $10 \
          WHERE gate = $7 AND subject = $8 AND code = $9 AND status = 'RESOLVED'",
     )
     .bind(now)
@@ -181,13 +191,14 @@ async fn open_finding(conn: &mut AnyConnection, gate: &str, found: &Observed, no
     .bind(gate)
     .bind(&found.subject)
     .bind(found.code)
+    .bind(found.line)
     .execute(&mut *conn)
     .await?;
     if reopened.rows_affected() == 0 {
         sqlx::query(
             "INSERT INTO gate_findings (id, gate, subject, code, status, severity, unit, expected, actual, detail, \
-             first_seen_at, opened_at, resolved_at, times_opened) \
-             VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $10, NULL, 1)",
+             first_seen_at, opened_at, resolved_at, times_opened, posting_seq) \
+             VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $10, NULL, 1, $11)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(gate)
@@ -199,6 +210,7 @@ async fn open_finding(conn: &mut AnyConnection, gate: &str, found: &Observed, no
         .bind(found.actual)
         .bind(&found.detail)
         .bind(now)
+        .bind(found.line)
         .execute(&mut *conn)
         .await?;
     }

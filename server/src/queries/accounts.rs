@@ -19,7 +19,8 @@ pub const ACCOUNT_KINDS: [&str; 8] = [
     "fees",
 ];
 
-/// Accounts in id order, optionally of one kind, currency or wallet.
+/// Accounts in id order, optionally of one kind, currency or wallet, or only
+/// system accounts (`system: true`, no wallet) or only wallet accounts.
 pub async fn list_accounts(store: &Store, query: &AccountQuery) -> LedgerResult<Page<AccountView>> {
     let mut checks = Checks::new();
     let limit = checks.limit(query.limit);
@@ -31,12 +32,15 @@ pub async fn list_accounts(store: &Store, query: &AccountQuery) -> LedgerResult<
          CAST(CASE WHEN a.allow_negative THEN 1 ELSE 0 END AS BIGINT) AS allow_negative \
          FROM accounts a JOIN currencies c ON c.code = a.currency \
          WHERE ($1 IS NULL OR a.id > $1) AND ($2 IS NULL OR a.kind = $2) AND ($3 IS NULL OR a.currency = $3) \
-         AND ($4 IS NULL OR a.wallet_id = $4) ORDER BY a.id LIMIT $5",
+         AND ($4 IS NULL OR a.wallet_id = $4) \
+         AND ($5 IS NULL OR ($5 = 1 AND a.wallet_id IS NULL) OR ($5 = 0 AND a.wallet_id IS NOT NULL)) \
+         ORDER BY a.id LIMIT $6",
     )
     .bind(after)
     .bind(query.kind.as_deref())
     .bind(query.currency.as_deref())
     .bind(query.wallet_id.as_deref())
+    .bind(query.system.map(i64::from))
     .bind(limit + 1)
     .fetch_all(store.pool())
     .await?;

@@ -147,5 +147,6 @@ fn finding_view(row: &AnyRow) -> LedgerResult<FindingView> {
         opened_at: time_at(row, "opened_at")?,
         resolved_at: row.try_get::<Option<i64>, _>("resolved_at")?.map(rfc3339).transpose()?,
         times_opened: row.try_get("times_opened")?,
+        posting_seq: row.try_get("posting_seq")?,
     })
 }

@@ -18,12 +18,13 @@ macro_rules! hold_select {
 }
 
 /// Holds, oldest first, filtered by status, wallet, merchant, provider,
-/// currency and minimum age.
+/// currency, minimum age and reference (the hold's or the provider's).
 pub async fn list_holds(store: &Store, query: &HoldQuery) -> LedgerResult<Page<HoldView>> {
     let mut checks = Checks::new();
     let limit = checks.limit(query.limit);
     let after = checks.id_cursor("holds", query.cursor.as_deref());
     checks.one_of("status", query.status.as_deref(), &HOLD_STATUSES);
+    let reference = checks.exact_text("reference", query.reference.as_deref());
     let now = now_micros();
     let created_before = match query.older_than_seconds {
         None => None,
@@ -39,7 +40,8 @@ pub async fn list_holds(store: &Store, query: &HoldQuery) -> LedgerResult<Page<H
         "WHERE ($1 IS NULL OR h.id > $1) AND ($2 IS NULL OR h.status = $2) AND ($3 IS NULL OR h.wallet_id = $3) \
          AND ($4 IS NULL OR h.merchant_id = $4) AND ($5 IS NULL OR h.provider = $5) \
          AND ($6 IS NULL OR h.currency = $6) AND ($7 IS NULL OR h.created_at < $7) \
-         ORDER BY h.id LIMIT $8"
+         AND ($8 IS NULL OR h.reference = $8 OR h.provider_reference = $8) \
+         ORDER BY h.id LIMIT $9"
     ))
     .bind(after)
     .bind(query.status.as_deref())
@@ -48,6 +50,7 @@ pub async fn list_holds(store: &Store, query: &HoldQuery) -> LedgerResult<Page<H
     .bind(query.provider.as_deref())
     .bind(query.currency.as_deref())
     .bind(created_before)
+    .bind(reference)
     .bind(limit + 1)
     .fetch_all(store.pool())
     .await?;

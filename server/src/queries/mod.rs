@@ -1,5 +1,5 @@
-//! The read model: SQL that answers the read routes with the client's wire
-//! types. Knows nothing of HTTP; every function takes the [`Store`] and
+//! The read model: SQL that answers the read routes (and search) with the
+//! client's wire types. Knows nothing of HTTP; every function takes the [`Store`] and
 //! returns [`LedgerResult`]s, so bad filters and cursors are
 //! `VALIDATION_FAILED` and unknown ids `NOT_FOUND`.
 //!
@@ -13,10 +13,12 @@ mod accounts;
 mod audit;
 mod gates;
 mod holds;
+mod merchants;
 mod outbox;
 mod overview;
 mod paging;
 mod provider_events;
+mod search;
 mod transactions;
 mod wallets;
 
@@ -24,9 +26,11 @@ pub use accounts::list_accounts;
 pub use audit::list_audit;
 pub use gates::{get_finding, list_findings, list_gate_runs, list_gates};
 pub use holds::{get_hold, list_holds};
+pub use merchants::merchant;
 pub use outbox::{get_outbox_message, list_outbox_messages, list_webhook_endpoints};
 pub use overview::{outbox_stats, overview, overview_at};
 pub use provider_events::list_provider_events;
+pub use search::search;
 pub use transactions::{get_transaction, list_transactions};
 pub use wallets::{get_wallet, list_wallets, wallet_statement};
 

@@ -40,27 +40,29 @@ fn message_view(row: &AnyRow) -> LedgerResult<OutboxMessageView> {
     })
 }
 
-/// Outbox messages, newest first, filtered by status, event type, and
-/// endpoint and status of their deliveries.
+/// Outbox messages, newest first, filtered by status, event type, subject
+/// (`reference`), and endpoint and status of their deliveries.
 pub async fn list_outbox_messages(store: &Store, query: &OutboxMessageQuery) -> LedgerResult<Page<OutboxMessageView>> {
     let mut checks = Checks::new();
     let limit = checks.limit(query.limit);
     let before = checks.id_cursor("outbox", query.cursor.as_deref());
     checks.one_of("status", query.status.as_deref(), &MESSAGE_STATUSES);
     checks.one_of("delivery_status", query.delivery_status.as_deref(), &DELIVERY_STATUSES);
+    let subject = checks.exact_text("reference", query.reference.as_deref());
     checks.finish()?;
     let rows = sqlx::query(concat!(
         message_select!(),
         "WHERE ($1 IS NULL OR m.id < $1) AND ($2 IS NULL OR m.status = $2) AND ($3 IS NULL OR m.event_type = $3) \
          AND (($4 IS NULL AND $5 IS NULL) OR EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.message_id = m.id \
            AND ($4 IS NULL OR x.endpoint_id = $4) AND ($5 IS NULL OR x.status = $5))) \
-         ORDER BY m.id DESC LIMIT $6"
+         AND ($6 IS NULL OR m.subject_id = $6) ORDER BY m.id DESC LIMIT $7"
     ))
     .bind(before)
     .bind(query.status.as_deref())
     .bind(query.event_type.as_deref())
     .bind(query.endpoint_id.as_deref())
     .bind(query.delivery_status.as_deref())
+    .bind(subject)
     .bind(limit + 1)
     .fetch_all(store.pool())
     .await?;

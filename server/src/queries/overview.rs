@@ -1,39 +1,43 @@
 //! The cockpit's first screen: command outcomes per window and per minute,
-//! holds by status, the outbox backlog and the newest transactions, all
-//! read from one snapshot.
+//! holds by status and the manual-review queue, the outbox backlog, the
+//! newest transactions and the gates' thresholds, all read from one snapshot.
 
 use super::gates::open_findings;
 use super::{rfc3339, snapshot, transactions};
 use crate::error::LedgerResult;
+use crate::gates::GateConfig;
 use crate::store::{Store, now_micros};
 use ledgerdeck_client::reads::HOLD_STATUSES;
-use ledgerdeck_client::{CommandCounts, CommandWindows, MinuteCounts, OutboxSummary, Overview};
+use ledgerdeck_client::{
+    CommandCounts, CommandWindows, ManualReview, MinuteCounts, OutboxSummary, Overview, Thresholds,
+};
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
 const MINUTE: i64 = 60_000_000;
 const SPARKLINE_MINUTES: i64 = 30;
-const RECENT_TRANSACTIONS: i64 = 10;
 
-/// The overview as of now.
-pub async fn overview(store: &Store) -> LedgerResult<Overview> {
-    overview_at(store, now_micros()).await
+/// The overview as of now, with the thresholds of the gates' `config`.
+pub async fn overview(store: &Store, config: &GateConfig) -> LedgerResult<Overview> {
+    overview_at(store, config, now_micros()).await
 }
 
 /// The overview as of `now` (microseconds since the epoch): windows and the
-/// per-minute series end at `now`.
+/// per-minute series end at `now`, ages are counted to it.
 ///
 /// Counted from the audit log, token changes (`token.*`) excluded: outcome
 /// `posted` is posted; `refused` and `failed` are failed; replays are neither.
-pub async fn overview_at(store: &Store, now: i64) -> LedgerResult<Overview> {
+pub async fn overview_at(store: &Store, config: &GateConfig, now: i64) -> LedgerResult<Overview> {
     let mut tx = snapshot(store).await?;
     let commands = command_windows(&mut tx, now).await?;
     let per_minute = per_minute(&mut tx, now).await?;
-    let holds_by_status = holds_by_status(&mut tx).await?;
+    let holds_by_status = holds_by_status(&mut tx, None).await?;
+    let manual_review = manual_review(&mut tx, now).await?;
     let outbox = outbox(&mut tx, now).await?;
-    let recent_transactions = transactions::recent(&mut tx, RECENT_TRANSACTIONS).await?;
+    let recent_transactions = transactions::recent(&mut tx, transactions::RECENT as i64).await?;
     let open_findings = open_findings(&mut tx).await?;
     tx.rollback().await?;
+    let seconds = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     Ok(Overview {
         as_of: rfc3339(now)?,
         commands,
@@ -42,7 +46,25 @@ pub async fn overview_at(store: &Store, now: i64) -> LedgerResult<Overview> {
         outbox,
         open_findings,
         recent_transactions,
+        thresholds: Thresholds {
+            hold_stuck_after_secs: seconds(config.hold_stuck_after),
+            manual_review_sla_secs: seconds(config.manual_review_sla),
+        },
+        manual_review,
     })
+}
+
+/// The manual-review queue: its size and how long its longest-waiting hold
+/// has been there, by the hold's last change (as `payout_finality` counts).
+async fn manual_review(conn: &mut AnyConnection, now: i64) -> LedgerResult<ManualReview> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(MIN(updated_at) AS BIGINT) AS oldest FROM holds \
+         WHERE status = 'manual_review'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let oldest: Option<i64> = row.try_get("oldest")?;
+    Ok(ManualReview { count: row.try_get("n")?, oldest_age_seconds: oldest.map(|at| (now - at).max(0) / 1_000_000) })
 }
 
 async fn command_windows(conn: &mut AnyConnection, now: i64) -> LedgerResult<CommandWindows> {
@@ -100,11 +122,22 @@ async fn per_minute(conn: &mut AnyConnection, now: i64) -> LedgerResult<Vec<Minu
         .collect()
 }
 
-async fn holds_by_status(conn: &mut AnyConnection) -> LedgerResult<BTreeMap<String, i64>> {
+/// How many holds (of one merchant, or all) are in each status, every
+/// status present.
+pub(crate) async fn holds_by_status(
+    conn: &mut AnyConnection,
+    merchant_id: Option<&str>,
+) -> LedgerResult<BTreeMap<String, i64>> {
     let mut counts: BTreeMap<String, i64> = HOLD_STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
-    let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM holds GROUP BY status")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = match merchant_id {
+        None => sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM holds GROUP BY status"),
+        Some(merchant) => sqlx::query(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM holds WHERE merchant_id = $1 GROUP BY status",
+        )
+        .bind(merchant),
+    }
+    .fetch_all(&mut *conn)
+    .await?;
     for row in &rows {
         counts.insert(row.try_get("status")?, row.try_get("n")?);
     }

@@ -3,9 +3,14 @@
 //! A cursor is the hex of `<list>:<key>`, where the key is the last item's
 //! id or sequence number. It is checked on the way back in: one list's
 //! cursor, a hand-made one or a damaged one is `VALIDATION_FAILED`.
+//!
+//! Exact-match text (a search query, a `reference` filter) is trimmed and
+//! compared with `=`, never `LIKE`, so no character is a wildcard.
 
 use crate::error::{LedgerError, LedgerResult};
+use crate::time::parse_rfc3339;
 use ledgerdeck_client::reads::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use ledgerdeck_client::search::MAX_QUERY_CHARS;
 use ledgerdeck_client::{FieldError, Page};
 
 /// The longest key a cursor may carry.
@@ -22,12 +27,17 @@ impl Checks {
 
     /// The page size: default 50, and 1 to 500.
     pub(crate) fn limit(&mut self, limit: Option<i64>) -> i64 {
+        self.bounded_limit(limit, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT)
+    }
+
+    /// `limit` within 1 to `max`, `default` when absent.
+    pub(crate) fn bounded_limit(&mut self, limit: Option<i64>, default: i64, max: i64) -> i64 {
         match limit {
-            None => DEFAULT_PAGE_LIMIT,
-            Some(n) if (1..=MAX_PAGE_LIMIT).contains(&n) => n,
+            None => default,
+            Some(n) if (1..=max).contains(&n) => n,
             Some(_) => {
-                self.fail("limit", format!("must be between 1 and {MAX_PAGE_LIMIT}"));
-                DEFAULT_PAGE_LIMIT
+                self.fail("limit", format!("must be between 1 and {max}"));
+                default
             }
         }
     }
@@ -55,6 +65,43 @@ impl Checks {
             Ok(seq) if seq > 0 && seq.to_string() == key => Some(seq),
             _ => self.bad_cursor(),
         }
+    }
+
+    /// Exact-match text for `field`, trimmed: it must not be empty and may
+    /// hold at most 512 characters. `None` when not given or refused.
+    pub(crate) fn exact_text(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let text = value?.trim();
+        if text.is_empty() {
+            self.fail(field, "must not be empty");
+            None
+        } else if text.chars().count() > MAX_QUERY_CHARS {
+            self.fail(field, format!("must be at most {MAX_QUERY_CHARS} characters"));
+            None
+        } else {
+            Some(text.to_string())
+        }
+    }
+
+    /// A time range `[from, to)` of RFC 3339 times, as stored microseconds;
+    /// a time that does not parse, or a `to` before `from`, is refused.
+    pub(crate) fn time_range(&mut self, from: Option<&str>, to: Option<&str>) -> (Option<i64>, Option<i64>) {
+        let from = self.time("from", from);
+        let to = self.time("to", to);
+        if let (Some(a), Some(b)) = (from, to)
+            && b < a
+        {
+            self.fail("to", "must not be before from");
+        }
+        (from, to)
+    }
+
+    fn time(&mut self, field: &str, value: Option<&str>) -> Option<i64> {
+        let value = value?;
+        let parsed = parse_rfc3339(value.trim());
+        if parsed.is_none() {
+            self.fail(field, "must be an RFC 3339 time, e.g. 2026-01-31T09:30:00Z");
+        }
+        parsed
     }
 
     /// Checks that `value`, if given, is one of `allowed`.
@@ -168,6 +215,38 @@ mod tests {
         let mut checks = Checks::new();
         assert_eq!(checks.text_cursor("accounts", Some(&cursor("accounts", "a' OR 1=1"))), None);
         assert!(checks.finish().is_err());
+    }
+
+    #[test]
+    fn exact_text_is_trimmed_and_bounded() {
+        let mut checks = Checks::new();
+        assert_eq!(checks.exact_text("q", Some("  PSK-4411\t")), Some("PSK-4411".into()));
+        assert_eq!(checks.exact_text("q", Some("%_*")), Some("%_*".into()), "no character is special");
+        assert_eq!(checks.exact_text("q", None), None);
+        assert_eq!(checks.exact_text("q", Some(&"é".repeat(512))), Some("é".repeat(512)), "characters, not bytes");
+        assert!(checks.finish().is_ok());
+        for bad in ["", "   ", &"x".repeat(513)] {
+            let mut checks = Checks::new();
+            assert_eq!(checks.exact_text("reference", Some(bad)), None);
+            assert_eq!(checks.finish().unwrap_err().field_errors()[0].field, "reference", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn time_ranges_parse_rfc3339_and_name_the_bad_field() {
+        let mut checks = Checks::new();
+        let (from, to) = checks.time_range(Some("2026-01-31T09:30:00Z"), Some("2026-01-31T10:30:00+01:00"));
+        assert_eq!((from, to), (Some(1_769_851_800_000_000), Some(1_769_851_800_000_000)));
+        assert!(checks.finish().is_ok());
+        for (from, to, field) in [
+            (Some("yesterday"), None, "from"),
+            (None, Some("2026-02-30T00:00:00Z"), "to"),
+            (Some("2026-02-01T00:00:00Z"), Some("2026-01-01T00:00:00Z"), "to"),
+        ] {
+            let mut checks = Checks::new();
+            checks.time_range(from, to);
+            assert_eq!(checks.finish().unwrap_err().field_errors()[0].field, field);
+        }
     }
 
     #[test]

@@ -8,19 +8,22 @@ use ledgerdeck_client::Page;
 use ledgerdeck_client::providers::{ProviderEventQuery, ProviderEventView};
 use sqlx::Row;
 
-/// Provider events, newest first, optionally of one provider.
+/// Provider events, newest first, optionally of one provider, or whose
+/// reference or provider reference is exactly `reference`.
 pub async fn list_provider_events(store: &Store, query: &ProviderEventQuery) -> LedgerResult<Page<ProviderEventView>> {
     let mut checks = Checks::new();
     let limit = checks.limit(query.limit);
     let before = checks.seq_cursor("provider_events", query.cursor.as_deref());
+    let reference = checks.exact_text("reference", query.reference.as_deref());
     checks.finish()?;
     let rows = sqlx::query(
         "SELECT seq, provider, reference, hold_id, status, provider_reference, outcome, received_at \
          FROM provider_events WHERE ($1 IS NULL OR provider = $1) AND ($2 IS NULL OR seq < $2) \
-         ORDER BY seq DESC LIMIT $3",
+         AND ($3 IS NULL OR reference = $3 OR provider_reference = $3) ORDER BY seq DESC LIMIT $4",
     )
     .bind(query.provider.as_deref())
     .bind(before)
+    .bind(reference)
     .bind(limit + 1)
     .fetch_all(store.pool())
     .await?;

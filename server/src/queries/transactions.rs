@@ -24,41 +24,82 @@ macro_rules! with_postings {
     };
 }
 
+/// What a page of transactions is filtered on.
+#[derive(Debug, Default)]
+struct Filter<'a> {
+    /// Only ids below this one (the cursor).
+    before: Option<&'a str>,
+    kind: Option<&'a str>,
+    wallet_id: Option<&'a str>,
+    reference: Option<&'a str>,
+    /// Booked at or after (microseconds).
+    from: Option<i64>,
+    /// Booked before (microseconds).
+    to: Option<i64>,
+}
+
 /// The newest transactions first, optionally only those posting to one
-/// wallet or of one kind.
+/// wallet, of one kind, with one reference, or booked in `[from, to)`.
 pub async fn list_transactions(store: &Store, query: &TransactionQuery) -> LedgerResult<Page<TransactionView>> {
     let mut checks = Checks::new();
     let limit = checks.limit(query.limit);
     let before = checks.id_cursor("transactions", query.cursor.as_deref());
+    let reference = checks.exact_text("reference", query.reference.as_deref());
+    let (from, to) = checks.time_range(query.from.as_deref(), query.to.as_deref());
     checks.finish()?;
+    let filter = Filter {
+        before: before.as_deref(),
+        kind: query.kind.as_deref(),
+        wallet_id: query.wallet_id.as_deref(),
+        reference: reference.as_deref(),
+        from,
+        to,
+    };
     let mut conn = store.pool().acquire().await?;
-    let items =
-        fetch_page(&mut conn, before.as_deref(), query.kind.as_deref(), query.wallet_id.as_deref(), limit + 1).await?;
+    let items = fetch_page(&mut conn, &filter, limit + 1).await?;
     Ok(page(items, limit, "transactions", |t| t.id.clone()))
 }
 
+/// How many transactions a "recent" list shows (the overview, a merchant).
+pub(crate) const RECENT: usize = 10;
+
 /// The `limit` newest transactions with their postings.
 pub(crate) async fn recent(conn: &mut AnyConnection, limit: i64) -> LedgerResult<Vec<TransactionView>> {
-    fetch_page(conn, None, None, None, limit).await
+    fetch_page(conn, &Filter::default(), limit).await
 }
 
-async fn fetch_page(
-    conn: &mut AnyConnection,
-    before: Option<&str>,
-    kind: Option<&str>,
-    wallet_id: Option<&str>,
-    limit: i64,
-) -> LedgerResult<Vec<TransactionView>> {
+/// The transactions with these ids and their postings, newest first.
+pub(crate) async fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> LedgerResult<Vec<TransactionView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        with_postings!("SELECT * FROM ledger_transactions lt WHERE lt.id IN ({})"),
+        crate::store::placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(id);
+    }
+    assemble(&query.fetch_all(&mut *conn).await?)
+}
+
+async fn fetch_page(conn: &mut AnyConnection, filter: &Filter<'_>, limit: i64) -> LedgerResult<Vec<TransactionView>> {
     let rows = sqlx::query(with_postings!(
         "SELECT * FROM ledger_transactions lt \
          WHERE ($1 IS NULL OR lt.id < $1) AND ($2 IS NULL OR lt.kind = $2) \
          AND ($3 IS NULL OR lt.id IN (SELECT wp.transaction_id FROM postings wp \
               JOIN accounts wa ON wa.id = wp.account_id WHERE wa.wallet_id = $3)) \
-         ORDER BY lt.id DESC LIMIT $4"
+         AND ($4 IS NULL OR lt.reference = $4) AND ($5 IS NULL OR lt.booked_at >= $5) \
+         AND ($6 IS NULL OR lt.booked_at < $6) \
+         ORDER BY lt.id DESC LIMIT $7"
     ))
-    .bind(before)
-    .bind(kind)
-    .bind(wallet_id)
+    .bind(filter.before)
+    .bind(filter.kind)
+    .bind(filter.wallet_id)
+    .bind(filter.reference)
+    .bind(filter.from)
+    .bind(filter.to)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;

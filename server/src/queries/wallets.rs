@@ -4,9 +4,9 @@ use super::paging::{Checks, page};
 use super::{money, money_at, time_at};
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::Store;
-use ledgerdeck_client::{BalanceKind, Page, PageQuery, StatementLine, WalletQuery, WalletView};
-use sqlx::Row;
+use ledgerdeck_client::{BalanceKind, Page, StatementLine, StatementQuery, WalletQuery, WalletView};
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 macro_rules! wallet_select {
     () => {
@@ -49,6 +49,21 @@ pub async fn get_wallet(store: &Store, id: &str) -> LedgerResult<WalletView> {
     wallet_view(&row)
 }
 
+/// One wallet with its balances on `conn`, if it exists.
+pub(crate) async fn find_wallet(conn: &mut AnyConnection, id: &str) -> LedgerResult<Option<WalletView>> {
+    let row = sqlx::query(concat!(wallet_select!(), "WHERE w.id = $1")).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(wallet_view).transpose()
+}
+
+/// A merchant's wallets with balances, by currency then id.
+pub(crate) async fn merchant_wallets(conn: &mut AnyConnection, merchant_id: &str) -> LedgerResult<Vec<WalletView>> {
+    let rows = sqlx::query(concat!(wallet_select!(), "WHERE w.merchant_id = $1 ORDER BY w.currency, w.id"))
+        .bind(merchant_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(wallet_view).collect()
+}
+
 fn wallet_view(row: &AnyRow) -> LedgerResult<WalletView> {
     Ok(WalletView {
         id: row.try_get("id")?,
@@ -62,7 +77,11 @@ fn wallet_view(row: &AnyRow) -> LedgerResult<WalletView> {
 }
 
 /// A wallet's statement lines (both accounts), newest first, or `NOT_FOUND`.
-pub async fn wallet_statement(store: &Store, wallet_id: &str, query: &PageQuery) -> LedgerResult<Page<StatementLine>> {
+pub async fn wallet_statement(
+    store: &Store,
+    wallet_id: &str,
+    query: &StatementQuery,
+) -> LedgerResult<Page<StatementLine>> {
     let mut checks = Checks::new();
     let limit = checks.limit(query.limit);
     let before = checks.seq_cursor("statement", query.cursor.as_deref());
@@ -78,12 +97,13 @@ pub async fn wallet_statement(store: &Store, wallet_id: &str, query: &PageQuery)
         "SELECT CAST(s.posting_seq AS BIGINT) AS posting_seq, s.account_id, a.kind, s.transaction_id, s.amount, \
          s.balance_after, s.description, s.booked_at, s.effective_at \
          FROM statement_lines s JOIN accounts a ON a.id = s.account_id \
-         WHERE s.wallet_id = $1 AND ($2 IS NULL OR s.posting_seq < $2) \
+         WHERE s.wallet_id = $1 AND ($2 IS NULL OR s.posting_seq < $2) AND ($4 IS NULL OR s.posting_seq <= $4) \
          ORDER BY s.posting_seq DESC LIMIT $3",
     )
     .bind(wallet_id)
     .bind(before)
     .bind(limit + 1)
+    .bind(query.through_seq)
     .fetch_all(store.pool())
     .await?;
     let mut items = Vec::with_capacity(rows.len());

@@ -185,6 +185,12 @@ pub async fn reserve(ledger: &Ledger, wallet_id: &str, amount: &str) -> String {
         .expect("hold id")
 }
 
+/// Reserves a payout of `amount` from `wallet_id` with this `reference`; returns the hold id.
+pub async fn reserve_with(ledger: &Ledger, wallet_id: &str, amount: &str, reference: &str) -> String {
+    let body = json!({"wallet_id": wallet_id, "amount": amount, "provider": "sandbox", "reference": reference});
+    run(ledger, &operator(), "reserve_payout", body).await.expect("reserve payout").subject_id.expect("hold id")
+}
+
 /// Sends a hold to manual review, where an operator may settle or release it.
 pub async fn to_review(ledger: &Ledger, hold_id: &str) {
     run(ledger, &operator(), "mark_manual_review", json!({"hold_id": hold_id, "reason": "provider silent"}))

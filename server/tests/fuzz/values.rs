@@ -165,6 +165,20 @@ pub fn string_for(name: &str, pools: &Pools) -> BoxedStrategy<String> {
         return prop_oneof![12 => real, 1 => nasty_string(), 1 => "[0-9a-f-]{36}"].boxed();
     }
     match name {
+        // Search and the exact-match filters: real ids of every kind, merchant
+        // ids, near misses and wildcard look-alikes.
+        "q" | "reference" => {
+            let ids: Vec<String> =
+                [&pools.wallets, &pools.holds, &pools.transactions, &pools.messages, &pools.findings]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .chain(["m-1", "m-2", "fuzz-merchant", "%", "_", "m-%", "*"].map(String::from))
+                    .collect();
+            prop_oneof![6 => select(ids), 3 => nasty_string(), 1 => "[a-zA-Z0-9 ._-]{1,24}"].boxed()
+        }
+        "from" | "to" => timestamp(),
+        "system" => known_or_nasty(&["true", "false"]),
         "amount" => amount(),
         "currency" => known_or_nasty(&["USD", "EUR", "BTC", "USDT", "NGN", "usd", "XXX"]),
         "provider" => known_or_nasty(&["sandbox", "sandbox", "sandbox", "sandbox", "other"]),

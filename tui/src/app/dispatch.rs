@@ -14,12 +14,14 @@ impl App {
         f: impl FnOnce(&mut dyn View, &mut Cx) -> bool,
     ) -> (bool, Vec<Request>) {
         let (hides_writes, shown, fresh) = (self.hides_writes(), id == self.view, self.fresh(id));
+        let role = self.session.role;
         let mut effects = Effects::default();
         let changed = {
             let mut cx = Cx::new(id, self.now, &mut self.tracker, &mut effects);
             cx.hides_writes = hides_writes;
             cx.shown = shown;
             cx.fresh = fresh;
+            cx.role = role;
             f(self.views.get_mut(id), &mut cx)
         };
         let (also, requests) = self.carry_out(effects);
@@ -39,20 +41,26 @@ impl App {
     }
 
     fn carry_out(&mut self, effects: Effects) -> (bool, Vec<Request>) {
-        let Effects { mut requests, notice, form, refresh } = effects;
+        let Effects { mut requests, notice, form, refresh, open } = effects;
         let mut changed = false;
         if let Some((level, text)) = notice {
             self.notify(level, text);
             changed = true;
         }
         if let Some((command, prefill)) = form {
-            let (role, read_only) = (self.session.role, self.session.read_only);
-            let handled = self.palette.open_prefilled(&command, &prefill, role, read_only);
+            let session = (self.session.role, self.session.read_only);
+            let candidates = self.candidates();
+            let handled = self.palette.open_prefilled(&command, &prefill, session, candidates);
             changed |= handled.changed;
             requests.extend(handled.requests);
         }
         for view in refresh {
             requests.extend(self.refresh(view));
+        }
+        if let Some(target) = open {
+            let (_, more) = self.open_target(target);
+            requests.extend(more);
+            changed = true;
         }
         (changed, requests)
     }

@@ -11,7 +11,7 @@ impl App {
     pub fn frame_model(&self) -> FrameModel {
         let hides_writes = self.hides_writes();
         let context = self.context();
-        let tabs = ViewId::ALL
+        let tabs = ViewId::TABS
             .iter()
             .map(|v| Tab { number: v.number(), title: v.title(), current: *v == self.view })
             .collect();
@@ -26,6 +26,7 @@ impl App {
         FrameModel {
             banner: self.session.production.then(|| self.session.profile.clone()),
             tabs,
+            path: self.title_path(),
             read_only: self.session.read_only,
             status,
             hints,

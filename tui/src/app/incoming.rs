@@ -32,6 +32,8 @@ impl App {
                 (self.palette.take_specs(specs, role, read_only), Vec::new())
             }
             DataMsg::Live(LiveEvent::Reset(_)) => (false, self.refresh_all()),
+            DataMsg::Me(me) => (self.set_me(&me), Vec::new()),
+            DataMsg::Search(results) => (self.find.take(&results), Vec::new()),
             DataMsg::Live(event) => self.broadcast(|view, cx| view.on_live(&event, cx)),
             msg => {
                 if let DataMsg::ReadFailed { request, code, detail } = &msg {

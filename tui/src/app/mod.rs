@@ -7,11 +7,12 @@
 mod dispatch;
 mod frame;
 mod incoming;
+mod navigation;
 mod status;
 
 use crate::command::Tracker;
 use crate::data::{ConnState, Request};
-use crate::keys::{Action, Context, GLOBAL, Keymap, KeymapError, Overrides};
+use crate::keys::{Action, CHOOSER, Context, GLOBAL, Keymap, KeymapError, Overrides};
 use crate::notice::{Level, Notice};
 use crate::palette::{COMMAND_FORM, PALETTE, PaletteState};
 use crate::theme::{ColorMode, Theme};
@@ -49,11 +50,11 @@ pub struct Session {
 /// `overrides` applied; refused when they make a key mean two things.
 pub fn keymap(overrides: &Overrides) -> Result<Keymap, KeymapError> {
     let views = Views::default();
-    let mut contexts: Vec<&'static Context> = vec![&GLOBAL, &PALETTE, &COMMAND_FORM];
+    let mut contexts: Vec<&'static Context> = vec![&GLOBAL, &PALETTE, &COMMAND_FORM, &CHOOSER, &crate::find::FIND];
     for id in ViewId::ALL {
         contexts.extend(views.get(*id).contexts());
     }
-    let numbers: Vec<(u8, &'static str)> = ViewId::ALL.iter().map(|v| (v.number(), v.title())).collect();
+    let numbers: Vec<(u8, &'static str)> = ViewId::TABS.iter().map(|v| (v.number(), v.title())).collect();
     Keymap::build(&contexts, &numbers, overrides)
 }
 
@@ -91,6 +92,13 @@ pub struct App {
     pub palette: PaletteState,
     /// Every view's state.
     pub views: Views,
+    /// The find box.
+    pub find: crate::find::FindState,
+    /// The role the profile allows at most (`None`: whatever the token's is).
+    role_ceiling: Option<ledgerdeck_client::Role>,
+    history: Vec<navigation::Crumb>,
+    chooser: Option<(crate::widgets::Chooser, navigation::Choosing)>,
+    clipboard: Option<String>,
 }
 
 impl App {
@@ -115,6 +123,11 @@ impl App {
             last_refresh: HashMap::new(),
             palette: PaletteState::default(),
             views: Views::default(),
+            find: crate::find::FindState::default(),
+            role_ceiling: None,
+            history: Vec::new(),
+            chooser: None,
+            clipboard: None,
         }
     }
 
@@ -122,6 +135,22 @@ impl App {
     pub fn with_keymap(mut self, keymap: Keymap) -> App {
         self.keymap = keymap;
         self
+    }
+
+    /// The same cockpit with the profile's role as the most it may do: the
+    /// token's role (from `GET /v1/me`) is narrowed to it, never widened.
+    pub fn with_role_ceiling(mut self, ceiling: Option<ledgerdeck_client::Role>) -> App {
+        self.role_ceiling = ceiling;
+        self
+    }
+
+    /// Takes who the token is: its operator's name, and its role narrowed by the profile's.
+    pub(crate) fn set_me(&mut self, me: &ledgerdeck_client::Me) -> bool {
+        let role = self.role_ceiling.map_or(me.role, |ceiling| me.role.min(ceiling));
+        let changed = (self.session.operator.as_str(), self.session.role) != (me.name.as_str(), role);
+        self.session.operator = me.name.clone();
+        self.session.role = role;
+        changed
     }
 
     /// The keys in force.
@@ -135,9 +164,11 @@ impl App {
         self.session.read_only || self.session.role == ledgerdeck_client::Role::Viewer
     }
 
-    /// The first requests: every view's data.
+    /// The first requests: who the token is, and every view's data.
     pub fn start(&mut self) -> Vec<Request> {
-        self.refresh_all()
+        let mut requests = vec![Request::LoadMe];
+        requests.extend(self.refresh_all());
+        requests
     }
 
     /// Whether the operator asked to leave.
@@ -147,10 +178,21 @@ impl App {
 
     /// Where keys are read now.
     pub fn context(&self) -> &'static Context {
+        if self.chooser.is_some() {
+            return &CHOOSER;
+        }
+        if self.find.is_open() {
+            return &crate::find::FIND;
+        }
         if self.palette.is_open() {
             return self.palette.context();
         }
         self.views.get(self.view).context()
+    }
+
+    /// The chooser open (copy, go to), if any.
+    pub fn chooser(&self) -> Option<&crate::widgets::Chooser> {
+        self.chooser.as_ref().map(|(c, _)| c)
     }
 
     /// Handles a key press; returns what to fetch or send.
@@ -161,6 +203,21 @@ impl App {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             self.quit = true;
             return Vec::new();
+        }
+        if self.chooser.is_some() {
+            let action = self.keymap.lookup(&CHOOSER, &key, false);
+            let (changed, requests) = self.chooser_action(action);
+            self.dirty |= changed;
+            return requests;
+        }
+        if self.find.is_open() {
+            let found = self.find.on_key(key);
+            self.dirty |= found.changed;
+            let mut requests: Vec<Request> = found.search.into_iter().collect();
+            if let Some(target) = found.open {
+                requests.extend(self.open_target(target).1);
+            }
+            return requests;
         }
         if self.palette.is_open() {
             return self.palette_key(key);
@@ -174,6 +231,7 @@ impl App {
         }
         let action = self.keymap.lookup(self.context(), &key, self.hides_writes());
         let (changed, mut requests) = match action {
+            Some(Action::Back) if self.at_crumb() => self.back(),
             Some(action) if is_global(action) => self.global_action(action),
             Some(action) => self.dispatch(self.view, |view, cx| view.on_action(action, cx)),
             None => self.dispatch(self.view, |view, cx| view.on_key(key, cx)),
@@ -196,7 +254,7 @@ impl App {
                 (true, Vec::new())
             }
             Action::NextView | Action::PrevView => {
-                let all = ViewId::ALL;
+                let all = ViewId::TABS;
                 let at = all.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextView { 1 } else { all.len() - 1 };
                 self.switch_to(all[(at + step) % all.len()])
@@ -212,9 +270,19 @@ impl App {
                 (true, Vec::new())
             }
             Action::Palette => {
-                let handled = self.palette.open();
+                // The palette fills a chosen command's fields from the
+                // selection, and offers loaded rows for its id fields.
+                let fills = self.views.get(self.view).values();
+                let fills = fills.into_iter().filter_map(|v| Some((v.field?.to_string(), v.value))).collect();
+                let handled = self.palette.open_with(fills, self.candidates());
                 (handled.changed, handled.requests)
             }
+            Action::GoToLink => self.go_to(),
+            Action::Find => {
+                self.find.open();
+                (true, Vec::new())
+            }
+            Action::Copy => self.copy_chooser(),
             _ => (false, Vec::new()),
         }
     }
@@ -239,6 +307,8 @@ impl App {
         if view == self.view {
             return (false, Vec::new());
         }
+        // A view picked by number or Tab starts a new path.
+        self.history.clear();
         self.view = view;
         let stale = !self.fresh(view);
         (true, if stale { self.refresh(view) } else { Vec::new() })
@@ -249,7 +319,7 @@ impl App {
         self.last_refresh.get(&view).is_some_and(|t| self.now - *t < FRESH_ENOUGH)
     }
 
-    fn refresh(&mut self, view: ViewId) -> Vec<Request> {
+    pub(super) fn refresh(&mut self, view: ViewId) -> Vec<Request> {
         self.last_refresh.insert(view, self.now);
         self.dispatch(view, |v, cx| {
             v.refresh(cx);
@@ -270,6 +340,7 @@ impl App {
             self.notice = None;
         }
         let (changed, mut requests) = self.broadcast(|view, cx| view.on_tick(cx));
+        requests.extend(self.find.on_tick());
         self.dirty |= changed || self.status_text() != status_before;
         let due = self.last_refresh.get(&self.view).is_none_or(|t| now - *t >= REFRESH_EVERY);
         if due {
@@ -287,11 +358,38 @@ impl App {
                 let (role, read_only) = (self.session.role, self.session.read_only);
                 crate::palette::render(frame, body, &self.palette, role, read_only, &self.theme);
             }
+            if self.find.is_open() {
+                crate::find::render(frame, body, &self.find, &self.theme);
+            }
+            if let Some(chooser) = self.chooser() {
+                crate::widgets::render_chooser(frame, body, chooser, &self.theme);
+            }
             if let Some(help) = &model.help {
                 crate::frame::render_help(frame, body, help, &self.theme);
             }
         }
         self.dirty = false;
+    }
+}
+
+impl App {
+    /// Loaded rows of every view whose ids fill a form's id fields, by kind.
+    fn candidates(&self) -> Vec<(ledgerdeck_client::FieldKind, Vec<(String, String)>)> {
+        use ledgerdeck_client::FieldKind;
+        [FieldKind::WalletId, FieldKind::HoldId, FieldKind::TransactionId]
+            .into_iter()
+            .map(|kind| {
+                let mut rows: Vec<(String, String)> = Vec::new();
+                for id in ViewId::ALL {
+                    for row in self.views.get(*id).candidates(kind) {
+                        if !rows.iter().any(|(known, _)| *known == row.0) {
+                            rows.push(row);
+                        }
+                    }
+                }
+                (kind, rows)
+            })
+            .collect()
     }
 }
 
@@ -306,6 +404,9 @@ fn is_global(action: Action) -> bool {
             | Action::GoTo(_)
             | Action::CycleTheme
             | Action::Palette
+            | Action::Find
+            | Action::GoToLink
+            | Action::Copy
     )
 }
 

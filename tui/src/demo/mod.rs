@@ -48,7 +48,8 @@ async fn demo(seed: u64, keymap: Keymap) -> Result<String, String> {
         let store = store.clone();
         async move { ledgerdeck_server::access::create_token(&store, name, role, "demo").await }
     };
-    let operator = token("demo-operator", Role::Operator).await.map_err(|e| e.to_string())?;
+    // An admin, so that the demo's own red gate can be fixed from the cockpit.
+    let operator = token("demo-operator", Role::Admin).await.map_err(|e| e.to_string())?;
     let admin = token("demo-admin", Role::Admin).await.map_err(|e| e.to_string())?;
 
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
@@ -131,7 +132,7 @@ fn session() -> Session {
         operator: "demo-operator".into(),
         read_only: false,
         production: false,
-        role: Role::Operator,
+        role: Role::Admin,
     }
 }
 

@@ -62,6 +62,15 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn render_tabs(frame: &mut Frame, area: Rect, model: &FrameModel, theme: &Theme) {
     let mut spans = vec![Span::styled(" ledgerdeck ", theme.title)];
+    if let Some(path) = &model.path {
+        spans.push(Span::styled("│ ", theme.border));
+        let room = usize::from(area.width).saturating_sub(12 + 12);
+        let text = path.iter().map(|p| sanitize::cell(p, 40)).collect::<Vec<_>>().join(" › ");
+        spans.push(Span::styled(sanitize::cell(&text, room), theme.selection));
+        spans.push(Span::styled("  Esc back", theme.muted));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     // Every title when they fit (with room for the read-only mark), else
     // numbers only except the current view's.
     let full: usize = 12 + model.tabs.iter().map(|t| t.title.chars().count() + 5).sum::<usize>() + 1;

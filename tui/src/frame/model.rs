@@ -10,6 +10,9 @@ pub struct FrameModel {
     pub banner: Option<String>,
     /// The tabs, in order.
     pub tabs: Vec<Tab>,
+    /// The path followed from a view to what it pointed to; drawn instead of
+    /// the tabs while there is one (Esc goes back along it).
+    pub path: Option<Vec<String>>,
     /// Whether the READ-ONLY mark is drawn (a read-only profile).
     pub read_only: bool,
     /// The status bar.

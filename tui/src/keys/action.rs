@@ -52,10 +52,28 @@ pub enum Action {
     CycleSort,
     /// The next field of a form.
     NextField,
+    /// Find anything by id or reference.
+    Find,
+    /// Go to what the selection points to (a chooser when it points to several).
+    GoToLink,
+    /// Copy a value of the selection to the clipboard (a chooser).
+    Copy,
+    /// Run only the selected gate (writes).
+    RunOne,
+    /// A routine run of every gate (writes).
+    RunRoutine,
+    /// Show resolved findings too, or only open ones.
+    ToggleResolved,
+    /// Show the gates' run history.
+    History,
+    /// Fix what a finding says, where the cockpit can (writes).
+    Fix,
+    /// Send a hold to manual review (writes, through its form).
+    ToReview,
 }
 
 /// Every action with a fixed name, in the order `ledgerdeck keys` lists them.
-const NAMED: [(Action, &str); 22] = [
+const NAMED: [(Action, &str); 31] = [
     (Action::Quit, "quit"),
     (Action::Help, "help"),
     (Action::NextView, "next_view"),
@@ -78,6 +96,15 @@ const NAMED: [(Action, &str); 22] = [
     (Action::Release, "release"),
     (Action::CycleStatus, "cycle_status"),
     (Action::CycleSort, "cycle_sort"),
+    (Action::Find, "find"),
+    (Action::GoToLink, "go_to"),
+    (Action::Copy, "copy"),
+    (Action::RunOne, "run_gate"),
+    (Action::RunRoutine, "run_routine"),
+    (Action::ToggleResolved, "toggle_resolved"),
+    (Action::History, "history"),
+    (Action::Fix, "fix"),
+    (Action::ToReview, "to_review"),
 ];
 
 impl Action {

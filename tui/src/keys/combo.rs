@@ -26,9 +26,9 @@ fn normal(combo: KeyCombination) -> KeyCombination {
     combo
 }
 
-/// A default binding's key in normal form.
-pub fn of_code(code: KeyCode) -> KeyCombination {
-    normal(KeyCombination::one_key(code, KeyModifiers::NONE))
+/// A default binding's key (with the entry's modifiers) in normal form.
+pub fn of_code(code: KeyCode, modifiers: KeyModifiers) -> KeyCombination {
+    normal(KeyCombination::one_key(code, modifiers))
 }
 
 /// A key as a config file writes it: `s`, `S` (Shift-s), `ctrl-s`, `F2`,
@@ -75,16 +75,16 @@ mod tests {
         assert_eq!(parse_combination("S").unwrap(), shift_s);
         assert_eq!(parse_combination("shift-s").unwrap(), shift_s);
         assert_ne!(parse_combination("s").unwrap(), shift_s);
-        assert_eq!(of_code(KeyCode::Char('S')), shift_s);
+        assert_eq!(of_code(KeyCode::Char('S'), KeyModifiers::NONE), shift_s);
         let question = combination(&key(KeyCode::Char('?'), KeyModifiers::SHIFT));
-        assert_eq!(question, of_code(KeyCode::Char('?')));
+        assert_eq!(question, of_code(KeyCode::Char('?'), KeyModifiers::NONE));
         assert_eq!(parse_combination("?").unwrap(), question);
         let back_tab = combination(&key(KeyCode::BackTab, KeyModifiers::SHIFT));
-        assert_eq!(back_tab, of_code(KeyCode::BackTab));
+        assert_eq!(back_tab, of_code(KeyCode::BackTab, KeyModifiers::NONE));
         assert_eq!(parse_combination("shift-tab").unwrap(), back_tab);
         assert_eq!(parse_combination("backtab").unwrap(), back_tab);
-        assert_ne!(parse_combination("ctrl-r").unwrap(), of_code(KeyCode::Char('r')));
-        assert_eq!(parse_combination("F2").unwrap(), of_code(KeyCode::F(2)));
+        assert_ne!(parse_combination("ctrl-r").unwrap(), of_code(KeyCode::Char('r'), KeyModifiers::NONE));
+        assert_eq!(parse_combination("F2").unwrap(), of_code(KeyCode::F(2), KeyModifiers::NONE));
         assert!(parse_combination("hyper-x").is_err());
         assert!(parse_combination("a-b").is_err(), "two keys at once");
     }

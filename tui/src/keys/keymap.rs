@@ -33,9 +33,9 @@ pub struct Binding {
 impl Binding {
     fn from_entry(e: &KeyEntry) -> Binding {
         Binding {
-            keys: e.keys.iter().copied().map(of_code).collect(),
+            keys: e.keys.iter().map(|k| of_code(*k, e.modifiers)).collect(),
             action: e.action,
-            reverse: e.reverse.map(|(a, keys)| (a, keys.iter().copied().map(of_code).collect())),
+            reverse: e.reverse.map(|(a, keys)| (a, keys.iter().map(|k| of_code(*k, e.modifiers)).collect())),
             label: e.label.to_string(),
             description: e.description,
             writes: e.writes,
@@ -89,7 +89,9 @@ impl Keymap {
         overrides: &Overrides,
     ) -> Result<Keymap, KeymapError> {
         let numbers = views.iter().map(|(n, title)| {
-            let keys = char::from_digit(u32::from(*n), 10).map(|c| vec![of_code(KeyCode::Char(c))]).unwrap_or_default();
+            let keys = char::from_digit(u32::from(*n), 10)
+                .map(|c| vec![of_code(KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)])
+                .unwrap_or_default();
             Binding {
                 keys,
                 action: Action::GoTo(*n),

@@ -16,7 +16,7 @@ pub use combo::{combination, label_of, parse_combination};
 pub use keymap::{Binding, Keymap, KeymapError};
 pub use overrides::{Overrides, OverridesError};
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 /// One default binding, as a context's table declares it.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,8 @@ pub struct KeyEntry {
     pub writes: bool,
     /// Whether the footer shows it.
     pub hint: bool,
+    /// The modifiers held with every one of `keys` (none for most).
+    pub modifiers: KeyModifiers,
 }
 
 /// A place where keys are read, with its default table.
@@ -69,7 +71,16 @@ pub const fn entry(
     description: &'static str,
     action: Action,
 ) -> KeyEntry {
-    KeyEntry { keys, label, description, action, reverse: None, writes: false, hint: true }
+    KeyEntry {
+        keys,
+        label,
+        description,
+        action,
+        reverse: None,
+        writes: false,
+        hint: true,
+        modifiers: KeyModifiers::NONE,
+    }
 }
 
 /// One line for two opposite actions: `down` on the first keys, `up` on the others.
@@ -88,12 +99,19 @@ pub const fn pair(
         reverse: Some((actions.1, up)),
         writes: false,
         hint: true,
+        modifiers: KeyModifiers::NONE,
     }
 }
 
 /// The same entry, kept out of the footer (help still lists it).
 pub const fn quiet(mut e: KeyEntry) -> KeyEntry {
     e.hint = false;
+    e
+}
+
+/// The same entry with Ctrl held (`ctrl-f`).
+pub const fn ctrl(mut e: KeyEntry) -> KeyEntry {
+    e.modifiers = KeyModifiers::CONTROL;
     e
 }
 
@@ -122,6 +140,9 @@ pub static GLOBAL: Context = Context {
         quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
         quiet(entry(&[Char('t')], "t", "switch theme", Action::CycleTheme)),
         quiet(entry(&[Char(':')], ":", "command palette", Action::Palette)),
+        quiet(ctrl(entry(&[Char('f')], "Ctrl-f", "find by id or reference", Action::Find))),
+        quiet(entry(&[Char('g')], "g", "go to what it points to", Action::GoToLink)),
+        quiet(entry(&[Char('y')], "y", "copy a value", Action::Copy)),
         entry(&[Char('?')], "?", "help", Action::Help),
         entry(&[Char('q')], "q", "quit", Action::Quit),
     ],
@@ -134,6 +155,15 @@ pub static FILTER_INPUT: Context = Context {
     name: "filter",
     title: "Filter",
     entries: &[entry(&[Enter], "Enter", "apply filter", Action::Open), entry(&[Esc], "Esc", "cancel", Action::Back)],
+    global: false,
+    fixed: false,
+};
+
+/// A chooser (copy a value, go to a link) has the keyboard.
+pub static CHOOSER: Context = Context {
+    name: "chooser",
+    title: "Choose",
+    entries: &[MOVE, entry(&[Enter], "Enter", "choose", Action::Open), entry(&[Esc], "Esc", "close", Action::Back)],
     global: false,
     fixed: false,
 };

@@ -12,32 +12,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
-use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 use tui_input::Input;
 
-/// The seeded currencies and their scales (digits after the point).
-pub const CURRENCIES: [(&str, u32); 10] = [
-    ("NGN", 2),
-    ("USD", 2),
-    ("EUR", 2),
-    ("GBP", 2),
-    ("KES", 2),
-    ("GHS", 2),
-    ("GEL", 2),
-    ("USDT", 6),
-    ("USDC", 6),
-    ("BTC", 8),
-];
-
-/// The scale of a known currency.
-pub fn scale(code: &str) -> Option<u32> {
-    CURRENCIES.iter().find(|(c, _)| *c == code).map(|(_, s)| *s)
-}
-
-/// The longest URL a form accepts.
-pub const MAX_URL: usize = 2048;
+use super::check::check;
 
 /// Where the form is in its life.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +64,21 @@ pub struct CommandForm {
     pub key: String,
     /// Where the form is.
     pub stage: Stage,
+    /// Loaded rows an id field may take, by kind.
+    pub candidates: Vec<(FieldKind, Vec<(String, String)>)>,
+    /// The picker open on an id field.
+    pub picking: Option<Picker>,
+}
+
+/// A picker of loaded rows open on one id field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    /// The field it fills, by position.
+    pub field: usize,
+    /// The rows offered: `(id, label)`.
+    pub rows: Vec<(String, String)>,
+    /// The selected row.
+    pub selected: usize,
 }
 
 impl CommandForm {
@@ -112,7 +105,50 @@ impl CommandForm {
             errors: BTreeMap::new(),
             key: uuid::Uuid::now_v7().to_string(),
             stage: Stage::Editing,
+            candidates: Vec::new(),
+            picking: None,
         }
+    }
+
+    /// The same form with loaded rows for its id fields' pickers.
+    pub fn with_candidates(mut self, candidates: Vec<(FieldKind, Vec<(String, String)>)>) -> CommandForm {
+        self.candidates = candidates;
+        self
+    }
+
+    /// Ctrl-p on an id field: a picker of the loaded rows of its kind.
+    /// Returns whether one opened.
+    pub fn pick(&mut self) -> bool {
+        let Some(spec) = self.spec.fields.get(self.focus) else { return false };
+        let rows = self.candidates.iter().find(|(k, _)| *k == spec.kind).map(|(_, r)| r.clone()).unwrap_or_default();
+        if rows.is_empty() {
+            let what = match spec.kind {
+                FieldKind::WalletId | FieldKind::HoldId | FieldKind::TransactionId => "no loaded rows to pick from",
+                _ => "only id fields have a picker",
+            };
+            self.errors.insert(spec.name.clone(), what.into());
+            return true;
+        }
+        self.picking = Some(Picker { field: self.focus, rows, selected: 0 });
+        true
+    }
+
+    /// A key while the picker is open: ↑/↓ choose, Enter takes, Esc closes.
+    pub fn picker_key(&mut self, key: KeyEvent) -> bool {
+        let Some(Picker { field, rows, selected }) = self.picking.as_mut() else { return false };
+        match key.code {
+            KeyCode::Down | KeyCode::Tab | KeyCode::Char('j') if *selected + 1 < rows.len() => *selected += 1,
+            KeyCode::Up | KeyCode::BackTab | KeyCode::Char('k') if *selected > 0 => *selected -= 1,
+            KeyCode::Enter => {
+                let (at, value) = (*field, rows[*selected].0.clone());
+                self.fields[at].input = Input::new(value);
+                self.errors.remove(&self.spec.fields[at].name);
+                self.picking = None;
+            }
+            KeyCode::Esc => self.picking = None,
+            _ => return false,
+        }
+        true
     }
 
     /// A field's value as typed, trimmed.
@@ -263,46 +299,6 @@ impl CommandForm {
     }
 }
 
-/// One field's typed check.
-pub fn check(
-    kind: FieldKind,
-    required: bool,
-    choices: &[String],
-    value: &str,
-    currency: Option<&str>,
-) -> Result<(), String> {
-    if value.is_empty() {
-        return if required || kind == FieldKind::Reason { Err("required".into()) } else { Ok(()) };
-    }
-    match kind {
-        FieldKind::Amount => {
-            let amount = Decimal::from_str(value).map_err(|_| "not a decimal amount, e.g. 1250.00".to_string())?;
-            if amount <= Decimal::ZERO {
-                return Err("must be more than zero".into());
-            }
-            if let Some(scale) = currency.and_then(scale)
-                && amount.scale() > scale
-            {
-                return Err(format!("at most {scale} decimals for {}", currency.unwrap_or_default()));
-            }
-            Ok(())
-        }
-        FieldKind::Currency if scale(value).is_none() => {
-            let codes: Vec<&str> = CURRENCIES.iter().map(|(c, _)| *c).collect();
-            Err(format!("one of {}", codes.join(" ")))
-        }
-        FieldKind::Timestamp => chrono::DateTime::parse_from_rfc3339(value)
-            .map(|_| ())
-            .map_err(|_| "an RFC 3339 time, e.g. 2026-01-31T09:30:00Z".into()),
-        FieldKind::Url if value.chars().count() > MAX_URL => Err(format!("at most {MAX_URL} characters")),
-        FieldKind::Url if !(value.starts_with("http://") || value.starts_with("https://")) => {
-            Err("must start with http:// or https://".into())
-        }
-        FieldKind::Choice if !choices.iter().any(|c| c == value) => Err(format!("one of {}", choices.join(", "))),
-        _ => Ok(()),
-    }
-}
-
 /// Draws the form (and its confirmation or card) over `area`.
 pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(100);
@@ -357,6 +353,21 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CommandForm, theme: &Theme) 
 }
 
 fn stage_lines(form: &CommandForm, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    if let Some(Picker { field, rows, selected }) = &form.picking {
+        let name = form.spec.fields.get(*field).map_or("", |f| f.name.as_str());
+        let mut out =
+            vec![Line::from(Span::styled(format!("pick {name}: j/k choose · Enter take · Esc close"), theme.accent))];
+        let skip = selected.saturating_sub(7);
+        for (i, (id, label)) in rows.iter().enumerate().skip(skip).take(8) {
+            let style = if i == *selected { theme.selection } else { theme.text };
+            out.push(Line::from(vec![
+                Span::styled(if i == *selected { "› " } else { "  " }, theme.accent),
+                Span::styled(sanitize::cell(id, 40), style),
+                Span::styled(format!("  {}", sanitize::cell(label, width.saturating_sub(46))), theme.muted),
+            ]));
+        }
+        return out;
+    }
     let keys = |pairs: &[(&'static str, &'static str)]| {
         Line::from(
             pairs
@@ -367,7 +378,17 @@ fn stage_lines(form: &CommandForm, theme: &Theme, width: usize) -> Vec<Line<'sta
     };
     match &form.stage {
         Stage::Editing if form.errors.is_empty() => {
-            vec![keys(&[("Enter", "check and confirm"), ("Tab", "next field"), ("←/→", "choice"), ("Esc", "close")])]
+            let mut hints = vec![("Enter", "check and confirm"), ("Tab", "next field"), ("←/→", "choice")];
+            if form
+                .spec
+                .fields
+                .iter()
+                .any(|f| matches!(f.kind, FieldKind::WalletId | FieldKind::HoldId | FieldKind::TransactionId))
+            {
+                hints.push(("Ctrl-p", "pick"));
+            }
+            hints.push(("Esc", "close"));
+            vec![keys(&hints)]
         }
         Stage::Editing => vec![
             Line::from(Span::styled("fix the fields marked ✖; nothing was sent", theme.error)),
@@ -417,36 +438,5 @@ fn stage_lines(form: &CommandForm, theme: &Theme, width: usize) -> Vec<Line<'sta
             Line::from(Span::styled(detail.clone(), theme.error)),
             keys(&[("Enter", "resubmit with the same key (replays)"), ("Esc", "close")]),
         ],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_checked_against_the_scale() {
-        let amount = |v: &str, c: Option<&str>| check(FieldKind::Amount, true, &[], v, c);
-        assert!(amount("1.23", Some("USD")).is_ok());
-        assert!(amount("1.234", Some("USD")).is_err());
-        assert!(amount("1.234", None).is_ok(), "no currency field: the server decides");
-        assert!(amount("0.00000001", Some("BTC")).is_ok());
-        assert!(amount("0", Some("USD")).is_err());
-        assert!(amount("-1", None).is_err());
-        assert!(amount("abc", None).is_err());
-        assert!(amount("", None).is_err());
-    }
-
-    #[test]
-    fn other_kinds_are_checked() {
-        assert!(check(FieldKind::Currency, true, &[], "XYZ", None).is_err());
-        assert!(check(FieldKind::Currency, true, &[], "USDT", None).is_ok());
-        assert!(check(FieldKind::Timestamp, true, &[], "2026-01-31T09:30:00Z", None).is_ok());
-        assert!(check(FieldKind::Timestamp, true, &[], "yesterday", None).is_err());
-        assert!(check(FieldKind::Url, true, &[], "ftp://x", None).is_err());
-        assert!(check(FieldKind::Url, true, &[], &format!("https://{}", "a".repeat(2048)), None).is_err());
-        assert!(check(FieldKind::Url, true, &[], "https://x.example/hook", None).is_ok());
-        assert!(check(FieldKind::Reason, true, &[], "", None).is_err());
-        assert!(check(FieldKind::Text, false, &[], "", None).is_ok());
     }
 }

@@ -5,17 +5,18 @@
 //! generated form ([`form`]). The palette reads its keys itself (they are
 //! fixed); its tables feed the footer and help.
 
+mod check;
 pub mod form;
 
 use crate::command::{Answer, Outgoing};
 use crate::data::Request;
-use crate::keys::{Action, Context, entry, pair, quiet};
+use crate::keys::{Action, Context, ctrl, entry, pair, quiet};
 use crate::sanitize;
 use crate::theme::Theme;
-use crossterm::event::KeyCode::{BackTab, Down, Enter, Esc, Tab, Up};
+use crossterm::event::KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 use crossterm::event::{KeyCode, KeyEvent};
 use form::{CommandForm, Stage};
-use ledgerdeck_client::{CommandSpec, Role};
+use ledgerdeck_client::{CommandSpec, FieldKind, Role};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -44,6 +45,7 @@ pub static COMMAND_FORM: Context = Context {
         quiet(entry(&[], "←/→", "cycle a choice", Action::Down)),
         entry(&[Enter], "Enter", "check and confirm", Action::Confirm),
         entry(&[Esc], "Esc", "close", Action::Back),
+        quiet(ctrl(entry(&[Char('p')], "Ctrl-p", "pick a loaded row", Action::Open))),
     ],
     global: false,
     fixed: true,
@@ -83,6 +85,11 @@ pub struct PaletteState {
     pub form: Option<CommandForm>,
     /// A form asked for (with its prefill) before the registry arrived.
     pub pending_form: Option<(String, Vec<(String, String)>)>,
+    /// Field values from the selection the palette opened on: a chosen
+    /// command's fields of these names are filled with them.
+    pub fills: Vec<(String, String)>,
+    /// Loaded rows whose ids a form's id fields may take, by kind.
+    pub candidates: Vec<(FieldKind, Vec<(String, String)>)>,
 }
 
 /// A subsequence match of `needle` in `hay` (case-insensitive): a score,
@@ -122,6 +129,18 @@ impl PaletteState {
         }
         self.requested = true;
         Handled::request(Request::LoadCommands)
+    }
+
+    /// Opens the palette on a selection: `fills` fill the chosen command's
+    /// fields by name, `candidates` feed its id fields' pickers.
+    pub fn open_with(
+        &mut self,
+        fills: Vec<(String, String)>,
+        candidates: Vec<(FieldKind, Vec<(String, String)>)>,
+    ) -> Handled {
+        self.fills = fills;
+        self.candidates = candidates;
+        self.open()
     }
 
     /// Takes the registry.
@@ -165,7 +184,7 @@ impl PaletteState {
         match spec {
             Some(spec) => {
                 self.query = None;
-                self.form = Some(CommandForm::new(spec, prefill));
+                self.form = Some(CommandForm::new(spec, prefill).with_candidates(self.candidates.clone()));
                 Handled::changed()
             }
             None => Handled::default(),
@@ -212,7 +231,13 @@ impl PaletteState {
                     return Handled::default();
                 };
                 self.query = None;
-                self.form = Some(CommandForm::new(spec, &[]));
+                let fills: Vec<(&str, &str)> = self
+                    .fills
+                    .iter()
+                    .filter(|(name, _)| spec.fields.iter().any(|f| &f.name == name))
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                self.form = Some(CommandForm::new(spec, &fills).with_candidates(self.candidates.clone()));
                 Handled::changed()
             }
             _ => {
@@ -241,14 +266,16 @@ impl PaletteState {
     }
 
     /// Opens the form of `command` prefilled (a view's key), asking for the
-    /// registry first if it has not come yet.
+    /// registry first if it has not come yet; `candidates` feed its id
+    /// fields' pickers.
     pub fn open_prefilled(
         &mut self,
         command: &str,
         prefill: &[(String, String)],
-        role: Role,
-        read_only: bool,
+        (role, read_only): (Role, bool),
+        candidates: Vec<(FieldKind, Vec<(String, String)>)>,
     ) -> Handled {
+        self.candidates = candidates;
         if self.specs.is_none() {
             let mut handled = self.open();
             self.query = None;
@@ -278,7 +305,12 @@ fn form_key(
     read_only: bool,
 ) -> Option<Handled> {
     let form = slot.as_mut()?;
+    if form.picking.is_some() {
+        return Some(Handled { changed: form.picker_key(key), requests: Vec::new() });
+    }
+    let ctrl_p = key.code == KeyCode::Char('p') && key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL);
     let effect = match (&form.stage, key.code) {
+        (Stage::Editing, _) if ctrl_p => Handled { changed: form.pick(), requests: Vec::new() },
         (Stage::Editing, KeyCode::Esc) => {
             *slot = None;
             Handled::changed()

@@ -4,6 +4,10 @@
 //! the only place that names them all: tab order, number keys, titles.
 //! Adding a view is adding its folder and one line there.
 
+mod target;
+
+pub use target::{Link, Target, Value};
+
 use crate::command::{Answer, Outgoing, Tracker};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, Context};
@@ -51,6 +55,41 @@ pub trait View {
     }
     /// Draws the view into `area`.
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme);
+    /// Opens `target` (one of the kinds [`Target::view`] sends here).
+    fn open(&mut self, _target: &Target, _cx: &mut Cx) -> bool {
+        false
+    }
+    /// What the view shows now, as segments of the title path
+    /// (`wallet_drift`, `wallet m-acme USD`); empty at its top level.
+    fn crumbs(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Where the view stands (its selection, what is open), to come back to.
+    fn save(&self) -> Nav {
+        Box::new(())
+    }
+    /// Goes back to where [`View::save`] said the view stood.
+    fn restore(&mut self, _nav: Nav) {}
+    /// What the selection (or the open thing) points to.
+    fn links(&self) -> Vec<Link> {
+        Vec::new()
+    }
+    /// The values of the selection: to copy, and to fill a command's fields.
+    fn values(&self) -> Vec<Value> {
+        Vec::new()
+    }
+    /// Loaded rows whose id fills a field of this kind, as `(id, label)`.
+    fn candidates(&self, _kind: ledgerdeck_client::FieldKind) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// Where a view stands, as [`View::save`] keeps it (each view its own type).
+pub type Nav = Box<dyn std::any::Any + Send>;
+
+/// Takes a view's saved place back, if it is of the view's type.
+pub fn nav<T: 'static + Default>(nav: Nav) -> T {
+    nav.downcast::<T>().map(|b| *b).unwrap_or_default()
 }
 
 /// Moves a list's selection one row for [`Action::Down`] / [`Action::Up`],
@@ -62,6 +101,15 @@ pub fn step(selected: &mut usize, len: usize, action: Action) -> bool {
         _ => return false,
     }
     true
+}
+
+/// A filter's time token (`from:2026-01-31`, `to:2026-01-31T12:00:00Z`)
+/// as the RFC 3339 time the API takes (a bare day is its midnight, UTC).
+pub fn time_token(text: &str) -> Option<String> {
+    if chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+        return Some(text.to_string());
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|d| format!("{d}T00:00:00Z"))
 }
 
 /// Scrolls a detail one line for [`Action::Down`] / [`Action::Up`].
@@ -95,6 +143,8 @@ pub struct Effects {
     pub form: Option<(String, Vec<(String, String)>)>,
     /// Views to refresh.
     pub refresh: Vec<ViewId>,
+    /// Something to open in its own view, remembering where we came from.
+    pub open: Option<Target>,
 }
 
 /// A view's window on the app while it handles one thing.
@@ -107,6 +157,8 @@ pub struct Cx<'a> {
     pub shown: bool,
     /// Whether this view was refreshed a moment ago.
     pub fresh: bool,
+    /// The operator's role as the server knows it (narrowed by the profile).
+    pub role: ledgerdeck_client::Role,
     me: ViewId,
     tracker: &'a mut Tracker<Origin>,
     effects: &'a mut Effects,
@@ -115,7 +167,16 @@ pub struct Cx<'a> {
 impl<'a> Cx<'a> {
     /// A window for view `me` at `now`; the app sets the other fields.
     pub fn new(me: ViewId, now: DateTime<Utc>, tracker: &'a mut Tracker<Origin>, effects: &'a mut Effects) -> Cx<'a> {
-        Cx { now, hides_writes: false, shown: false, fresh: false, me, tracker, effects }
+        Cx {
+            now,
+            hides_writes: false,
+            shown: false,
+            fresh: false,
+            role: ledgerdeck_client::Role::Viewer,
+            me,
+            tracker,
+            effects,
+        }
     }
 
     /// Asks the network side for a read.
@@ -153,37 +214,48 @@ impl<'a> Cx<'a> {
     pub fn refresh_me(&mut self) {
         self.refresh(self.me);
     }
+
+    /// Opens `target` in its own view; Esc there comes back here.
+    pub fn open(&mut self, target: Target) {
+        self.effects.open = Some(target);
+    }
 }
 
-/// Lists the views: `number Id field: State "Title";`, in tab order. Makes
-/// each `field` module, [`ViewId`], and [`Views`] with the one dispatch site.
+/// Lists the views: `number Id field: State "Title";` in tab order, then
+/// the views reached only from what points to them, without a number.
+/// Makes each `field` module, [`ViewId`], and [`Views`] with the one
+/// dispatch site.
 macro_rules! views {
-    ($($number:literal $id:ident $field:ident: $state:ident $title:literal;)*) => {
-        $(pub mod $field;)*
-
-        /// The views, numbered as the number keys pick them.
+    (
+        tabs { $($number:literal $id:ident $field:ident: $state:ident $title:literal;)* }
+        others { $($oid:ident $ofield:ident: $ostate:ident $otitle:literal;)* }
+    ) => {
+        /// The views: the tabs, numbered as the number keys pick them, then the others.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum ViewId {
             $(#[doc = $title] $id,)*
+            $(#[doc = $otitle] $oid,)*
         }
 
         impl ViewId {
-            /// Every view, in tab order.
-            pub const ALL: &'static [ViewId] = &[$(ViewId::$id,)*];
+            /// Every view: the tabs in order, then the others.
+            pub const ALL: &'static [ViewId] = &[$(ViewId::$id,)* $(ViewId::$oid,)*];
+            /// The views with a tab and a number key, in tab order.
+            pub const TABS: &'static [ViewId] = &[$(ViewId::$id,)*];
 
-            /// The view's number key.
+            /// The view's number key (0 for a view without a tab).
             pub fn number(self) -> u8 {
-                match self { $(ViewId::$id => $number,)* }
+                match self { $(ViewId::$id => $number,)* $(ViewId::$oid => 0,)* }
             }
 
-            /// The view's name in tabs and help.
+            /// The view's name in tabs, paths and help.
             pub fn title(self) -> &'static str {
-                match self { $(ViewId::$id => $title,)* }
+                match self { $(ViewId::$id => $title,)* $(ViewId::$oid => $otitle,)* }
             }
 
-            /// The view with this number key, if any.
+            /// The tab with this number key, if any.
             pub fn from_number(n: u8) -> Option<ViewId> {
-                ViewId::ALL.iter().copied().find(|v| v.number() == n)
+                ViewId::TABS.iter().copied().find(|v| v.number() == n)
             }
         }
 
@@ -191,29 +263,47 @@ macro_rules! views {
         #[derive(Debug, Default)]
         pub struct Views {
             $(#[doc = $title] pub $field: $field::$state,)*
+            $(#[doc = $otitle] pub $ofield: $ofield::$ostate,)*
         }
 
         impl Views {
             /// The view `id`.
             pub fn get(&self, id: ViewId) -> &dyn View {
-                match id { $(ViewId::$id => &self.$field,)* }
+                match id { $(ViewId::$id => &self.$field,)* $(ViewId::$oid => &self.$ofield,)* }
             }
 
             /// The view `id`, to change.
             pub fn get_mut(&mut self, id: ViewId) -> &mut dyn View {
-                match id { $(ViewId::$id => &mut self.$field,)* }
+                match id { $(ViewId::$id => &mut self.$field,)* $(ViewId::$oid => &mut self.$ofield,)* }
             }
         }
     };
 }
 
+// The views' modules are declared here, outside the list, so that rustfmt
+// (which does not look inside macros) formats them.
+pub mod audit;
+pub mod controls;
+pub mod gates;
+pub mod ledger;
+pub mod merchant;
+pub mod outbox;
+pub mod overview;
+pub mod payouts;
+pub mod wallets;
+
 views! {
-    1 Overview overview: OverviewState "Overview";
-    2 Gates gates: GatesState "Gates";
-    3 Payouts payouts: PayoutsState "Payouts";
-    4 Outbox outbox: OutboxState "Outbox";
-    5 Wallets wallets: WalletsState "Wallets";
-    6 Ledger ledger: LedgerState "Ledger";
-    7 Controls controls: ControlsState "Controls";
-    8 Audit audit: AuditState "Audit";
+    tabs {
+        1 Overview overview: OverviewState "Overview";
+        2 Gates gates: GatesState "Gates";
+        3 Payouts payouts: PayoutsState "Payouts";
+        4 Outbox outbox: OutboxState "Outbox";
+        5 Wallets wallets: WalletsState "Wallets";
+        6 Ledger ledger: LedgerState "Ledger";
+        7 Controls controls: ControlsState "Controls";
+        8 Audit audit: AuditState "Audit";
+    }
+    others {
+        Merchant merchant: MerchantState "Merchant";
+    }
 }

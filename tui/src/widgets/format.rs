@@ -1,16 +1,7 @@
-//! Times, durations and amounts as every view writes them.
+//! Times and durations as every view writes them (amounts: `crate::money`).
 
 use crate::sanitize;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
-
-/// An RFC 3339 time as `HH:MM:SS` (UTC); anything else shown inert as sent.
-pub fn clock(rfc3339: &str) -> String {
-    match DateTime::parse_from_rfc3339(rfc3339) {
-        Ok(t) => t.with_timezone(&Utc).format("%H:%M:%S").to_string(),
-        Err(_) => sanitize::cell(rfc3339, 8),
-    }
-}
 
 /// Seconds as a short age: `42s`, `3m 20s`, `5h 02m`, `2d 04h`.
 pub fn age(secs: i64) -> String {
@@ -32,21 +23,20 @@ pub fn took(micros: i64) -> String {
     }
 }
 
-/// An amount with thousands separators: `1,250.00`.
-pub fn money(amount: Decimal) -> String {
-    let text = amount.abs().to_string();
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
+/// An RFC 3339 time as a list shows it, with its day: `31 Jan 09:30:05`
+/// (UTC, which the column's header says); anything else shown inert.
+pub fn stamp(rfc3339: &str) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(&Utc).format("%d %b %H:%M:%S").to_string(),
+        Err(_) => sanitize::cell(rfc3339, 15),
     }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
+}
+
+/// An RFC 3339 time in full: `2026-01-31 09:30:05 UTC`.
+pub fn datetime(rfc3339: &str) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(&Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => sanitize::cell(rfc3339, 23),
     }
 }
 
@@ -66,16 +56,10 @@ mod tests {
     }
 
     #[test]
-    fn clock_shows_utc_time_or_the_text_inert() {
-        assert_eq!(clock("2026-01-31T09:30:05.123456Z"), "09:30:05");
-        assert_eq!(clock("\x1b[2Jlater"), "later");
-    }
-
-    #[test]
-    fn money_groups_thousands() {
-        assert_eq!(money(Decimal::new(125000, 2)), "1,250.00");
-        assert_eq!(money(Decimal::new(30, 0)), "30");
-        assert_eq!(money(Decimal::new(123456789, 2)), "1,234,567.89");
-        assert_eq!(money(Decimal::new(-99, 2)), "-0.99");
+    fn list_stamps_carry_the_day_and_full_times_say_utc() {
+        assert_eq!(stamp("2026-01-31T09:30:05.123456Z"), "31 Jan 09:30:05");
+        assert_eq!(stamp("2026-01-31T11:30:05+02:00"), "31 Jan 09:30:05");
+        assert_eq!(datetime("2026-01-31T09:30:05Z"), "2026-01-31 09:30:05 UTC");
+        assert_eq!(stamp("\x1b[2Jlater"), "later");
     }
 }

@@ -15,6 +15,19 @@ pub fn gate_status(status: GateStatus, theme: &Theme) -> Span<'static> {
     Span::styled(mark, style)
 }
 
+/// An age against the limit it answers to (a review SLA, a stuck
+/// threshold): red once past it, amber past half of it.
+pub fn age_against(secs: i64, limit: i64, theme: &Theme) -> Span<'static> {
+    let style = if secs >= limit {
+        theme.error
+    } else if secs * 2 >= limit {
+        theme.warn
+    } else {
+        theme.text
+    };
+    Span::styled(super::age(secs), style)
+}
+
 /// A component state as a coloured word with a mark.
 pub fn component_state(state: ComponentState, theme: &Theme) -> Span<'static> {
     match state {

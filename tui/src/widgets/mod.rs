@@ -2,13 +2,15 @@
 //! Every server string goes through [`crate::sanitize::cell`] before it
 //! reaches a cell.
 
+mod chooser;
 mod format;
 mod list;
 mod marks;
 
-pub use format::{age, clock, money, took};
-pub use list::{filter_input, paged_list, paged_title, take_page};
-pub use marks::{component_state, gate_status, yes_no};
+pub use chooser::{Chooser, render_chooser};
+pub use format::{age, datetime, stamp, took};
+pub use list::{filter_input, filter_line, filtered_list, paged_title, take_page};
+pub use marks::{age_against, component_state, gate_status, yes_no};
 
 use crate::sanitize;
 use crate::theme::Theme;
@@ -16,7 +18,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType, Paragraph, Row, Table};
 
 /// A bordered block with a title, in the theme's colours.
 pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
@@ -25,6 +27,47 @@ pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
         .border_style(theme.border)
         .title(Span::styled(format!(" {title} "), theme.title))
         .style(theme.text)
+}
+
+/// A table of `rows` under `header`, its columns `widths` cells wide, the
+/// selected row (set on the `TableState` it is drawn with) marked `› ` in
+/// `highlight`.
+pub fn selectable_table<'a>(
+    header: Row<'a>,
+    rows: impl IntoIterator<Item = Row<'a>>,
+    widths: &[u16],
+    highlight: Style,
+) -> Table<'a> {
+    Table::new(rows, widths.iter().map(|&n| Constraint::Length(n)))
+        .header(header)
+        .row_highlight_style(highlight)
+        .highlight_symbol("› ")
+}
+
+/// A yes/no question over the view, `width` cells wide: `body`, then the
+/// keys (`y` and what it does, `n/Esc` cancel).
+pub fn confirm_box(
+    frame: &mut Frame,
+    area: Rect,
+    (title, yes): (&str, &str),
+    body: Vec<Line<'_>>,
+    width: u16,
+    theme: &Theme,
+) {
+    let mut lines = body;
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled("y", theme.accent),
+        Span::styled(format!(" {yes}   "), theme.muted),
+        Span::styled("n/Esc", theme.accent),
+        Span::styled(" cancel", theme.muted),
+    ]));
+    let rect = centred(area, width, lines.len() as u16 + 2);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }).block(block(title, theme)),
+        rect,
+    );
 }
 
 /// The exact widths of columns laid out in `total` cells with one space between.

@@ -1,9 +1,9 @@
 //! Audit: the audit log, newest first (cursor-paged, `n` for more); `/`
-//! filters by actor on the server.
+//! filters on the server by actor, action, outcome, reference and dates.
 
 mod render;
 
-use super::{Cx, View, step};
+use super::{Cx, Link, Nav, Target, Value, View, nav, step, time_token};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, Context, FILTER_INPUT, MORE, MOVE, entry};
 use crate::theme::Theme;
@@ -19,10 +19,13 @@ use tui_input::Input;
 pub static AUDIT: Context = Context {
     name: "audit",
     title: "Audit",
-    entries: &[MOVE, entry(&[Char('/')], "/", "filter by actor", Action::Filter), MORE],
+    entries: &[MOVE, entry(&[Char('/')], "/", "filter", Action::Filter), MORE],
     global: true,
     fixed: false,
 };
+
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 2] = [&AUDIT, &FILTER_INPUT];
 
 /// What the Audit view shows.
 #[derive(Debug, Default)]
@@ -33,10 +36,30 @@ pub struct AuditState {
     pub next: Option<String>,
     /// The selected row.
     pub selected: usize,
-    /// The actor filter applied (sent to the server).
-    pub actor: String,
-    /// The actor being typed, while `/` is open.
+    /// The filter applied (sent to the server): `actor:`, `action:`,
+    /// `outcome:`, `ref:`, `from:`, `to:`; a bare word is an actor.
+    pub filter: String,
+    /// The filter being typed, while `/` is open.
     pub editing: Option<Input>,
+}
+
+/// The filter's query: `actor:`, `action:`, `outcome:`, `ref:` (an
+/// idempotency key or subject id), `from:` and `to:` (a day or an RFC 3339
+/// time, UTC); a bare word is an actor.
+pub fn parse_filter(text: &str) -> AuditQuery {
+    let mut q = AuditQuery::default();
+    for token in text.split_whitespace() {
+        match token.split_once(':') {
+            Some(("actor", v)) => q.actor = Some(v.into()),
+            Some(("action", v)) => q.action = Some(v.into()),
+            Some(("outcome", v)) => q.outcome = Some(v.into()),
+            Some(("ref" | "reference", v)) => q.reference = Some(v.into()),
+            Some(("from", v)) if time_token(v).is_some() => q.from = time_token(v),
+            Some(("to", v)) if time_token(v).is_some() => q.to = time_token(v),
+            _ => q.actor = Some(token.into()),
+        }
+    }
+    q
 }
 
 impl AuditState {
@@ -46,13 +69,20 @@ impl AuditState {
     }
 
     fn query(&self, cursor: Option<String>) -> AuditQuery {
-        let actor = Some(self.actor.clone()).filter(|a| !a.is_empty());
-        AuditQuery { actor, cursor, ..AuditQuery::default() }
+        AuditQuery { cursor, ..parse_filter(&self.filter) }
+    }
+
+    fn current(&self) -> Option<&AuditEntry> {
+        self.entries.as_ref()?.get(self.selected)
     }
 }
 
-/// Every context the view reads keys in.
-static CONTEXTS: [&Context; 2] = [&AUDIT, &FILTER_INPUT];
+/// Where the Audit view stands, to come back to.
+#[derive(Debug, Default)]
+struct Place {
+    selected: usize,
+    filter: String,
+}
 
 impl View for AuditState {
     fn contexts(&self) -> &'static [&'static Context] {
@@ -71,7 +101,7 @@ impl View for AuditState {
         let n = self.entries.as_ref().map_or(0, Vec::len);
         match (self.editing.is_some(), action) {
             (true, Action::Open) => {
-                self.actor = self.editing.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
+                self.filter = self.editing.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
                 self.selected = 0;
                 cx.read(self.list_request());
                 true
@@ -81,7 +111,7 @@ impl View for AuditState {
                 true
             }
             (false, Action::Filter) => {
-                self.editing = Some(Input::new(self.actor.clone()));
+                self.editing = Some(Input::new(self.filter.clone()));
                 true
             }
             (false, Action::Down | Action::Up) => step(&mut self.selected, n, action),
@@ -111,5 +141,55 @@ impl View for AuditState {
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render::render(frame, area, self, theme);
+    }
+
+    /// An audit target is a reference (an idempotency key or a subject):
+    /// the log is filtered on it.
+    fn open(&mut self, target: &Target, cx: &mut Cx) -> bool {
+        let Target::Audit(reference) = target else { return false };
+        self.editing = None;
+        self.filter = format!("ref:{reference}");
+        self.selected = 0;
+        self.entries = None;
+        cx.read(self.list_request());
+        true
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        if self.filter.is_empty() { Vec::new() } else { vec![crate::sanitize::cell(&self.filter, 40)] }
+    }
+
+    fn save(&self) -> Nav {
+        Box::new(Place { selected: self.selected, filter: self.filter.clone() })
+    }
+
+    fn restore(&mut self, saved: Nav) {
+        let place: Place = nav(saved);
+        if place.filter != self.filter {
+            // Back to another filter: its rows are fetched again on the next refresh.
+            self.entries = None;
+            self.filter = place.filter;
+        }
+        self.selected = place.selected;
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let Some(e) = self.current() else { return Vec::new() };
+        let Some(subject) = &e.subject_id else { return Vec::new() };
+        Target::of_action(&e.action, subject)
+            .map(|t| vec![Link::new(format!("subject {subject}"), t)])
+            .unwrap_or_default()
+    }
+
+    fn values(&self) -> Vec<Value> {
+        let Some(e) = self.current() else { return Vec::new() };
+        let mut values = vec![Value::copy("audit id", e.id.clone())];
+        if let Some(k) = &e.idempotency_key {
+            values.push(Value::copy("idempotency key", k.clone()));
+        }
+        if let Some(s) = &e.subject_id {
+            values.push(Value::copy("subject id", s.clone()));
+        }
+        values
     }
 }

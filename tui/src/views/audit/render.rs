@@ -1,12 +1,12 @@
-//! Drawing the Audit view: the actor filter line and the paged log.
+//! Drawing the Audit view: the filter line and the paged log.
 
 use super::AuditState;
 use crate::theme::Theme;
-use crate::widgets::{block, cell, clock, paged_title, say, took, widths};
+use crate::widgets::{block, cell, paged_title, say, selectable_table, stamp, took, widths};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, TableState};
 
 /// Draws the Audit view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) {
@@ -24,11 +24,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) 
                 Span::raw(cell(input.value(), filter_area.width.saturating_sub(8))),
             ])
         }
-        None if state.actor.is_empty() => Line::from(Span::styled("/ to filter by actor", theme.muted)),
-        None => Line::from(vec![
-            Span::styled("actor: ", theme.muted),
-            Span::raw(cell(&state.actor, filter_area.width.saturating_sub(8))),
-        ]),
+        None if state.filter.is_empty() => Line::from(Span::styled(
+            "/ to filter: an actor, or actor: action: outcome: ref: from:2026-01-31 to:",
+            theme.muted,
+        )),
+        None => Line::from(shown_filter(&state.filter, filter_area.width, theme)),
     };
     frame.render_widget(Paragraph::new(filter), filter_area);
     let Some(entries) = &state.entries else {
@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) 
         return say(frame, list_area, "no records", theme);
     }
     let columns = [
-        Constraint::Length(8),
+        Constraint::Length(15),
         Constraint::Length(12),
         Constraint::Fill(1),
         Constraint::Length(9),
@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) 
         Constraint::Length(7),
     ];
     let w = widths(list_area.width.saturating_sub(2), &columns);
-    let header = Row::new(["at", "actor", "action", "outcome", "detail", "took"]).style(theme.muted);
+    let header = Row::new(["at UTC", "actor", "action", "outcome", "detail", "took"]).style(theme.muted);
     let rows = entries.iter().map(|e| {
         let style = match e.outcome.as_str() {
             "posted" => theme.ok,
@@ -60,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) 
             (None, d) => d.clone().or_else(|| e.subject_id.clone()).unwrap_or_default(),
         };
         Row::new(vec![
-            Line::from(clock(&e.at)),
+            Line::from(stamp(&e.at)),
             Line::from(cell(&e.actor, w[1])),
             Line::from(cell(&e.action, w[2])),
             Line::from(Span::styled(cell(&e.outcome, w[3]), style)),
@@ -68,10 +68,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AuditState, theme: &Theme) 
             Line::from(took(e.duration_micros)),
         ])
     });
-    let mut table_state = TableState::new().with_selected(Some(state.selected));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, list_area, &mut table_state);
+    let table = selectable_table(header, rows, &w, theme.highlight);
+    frame.render_stateful_widget(table, list_area, &mut TableState::new().with_selected(Some(state.selected)));
+}
+
+/// The filter in force as `name: value` pairs (a bare word shows as the actor).
+fn shown_filter(text: &str, width: u16, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for token in text.split_whitespace() {
+        let (name, value) = token.split_once(':').unwrap_or(("actor", token));
+        spans.push(Span::styled(format!("{name}: "), theme.muted));
+        spans.push(Span::raw(format!("{} ", cell(value, width / 2))));
+    }
+    spans
 }

@@ -3,7 +3,7 @@
 
 use super::ControlsState;
 use crate::theme::Theme;
-use crate::widgets::{block, cell, clock, paged_list, say, widths};
+use crate::widgets::{block, cell, filtered_list, say, selectable_table, stamp, widths};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -40,31 +40,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ControlsState, theme: &Them
                     Line::from(cell(&f.scope_value, w[2])),
                     Line::from(enabled),
                     Line::from(cell(f.mode.as_deref().unwrap_or("—"), w[4])),
-                    Line::from(format!("{} {}", cell(&f.updated_by, w[5].saturating_sub(9)), clock(&f.updated_at))),
+                    Line::from(format!("{} {}", cell(&f.updated_by, w[5].saturating_sub(16)), stamp(&f.updated_at))),
                 ])
             });
-            let mut table_state = TableState::new().with_selected(Some(state.selected));
-            let table = Table::new(body, w.iter().map(|&n| Constraint::Length(n)))
-                .header(header)
-                .row_highlight_style(theme.highlight)
-                .highlight_symbol("› ");
-            frame.render_stateful_widget(table, inner, &mut table_state);
+            let table = selectable_table(header, body, &w, theme.highlight);
+            frame.render_stateful_widget(table, inner, &mut TableState::new().with_selected(Some(state.selected)));
         }
     }
     let more = state.next.is_some();
-    let Some((inner, events)) = paged_list(
+    let filter = (&state.filter, "/ filter: provider:sandbox ref:evt-901");
+    let Some((inner, events)) = filtered_list(
         frame,
         events_area,
         "Provider events, newest first",
         more,
         state.events.as_ref(),
         "no provider events",
+        filter,
         theme,
     ) else {
         return;
     };
     let columns = [
-        Constraint::Length(8),
+        Constraint::Length(15),
         Constraint::Length(10),
         Constraint::Fill(1),
         Constraint::Fill(1),
@@ -72,10 +70,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ControlsState, theme: &Them
         Constraint::Length(14),
     ];
     let w = widths(inner.width, &columns);
-    let header = Row::new(["received", "provider", "event", "hold", "status", "outcome"]).style(theme.muted);
+    let header = Row::new(["received UTC", "provider", "event", "hold", "status", "outcome"]).style(theme.muted);
     let body = events.iter().map(|e| {
         Row::new(vec![
-            Line::from(clock(&e.received_at)),
+            Line::from(stamp(&e.received_at)),
             Line::from(cell(&e.provider, w[1])),
             Line::from(cell(&e.reference, w[2])),
             Line::from(cell(&e.hold_id, w[3])),

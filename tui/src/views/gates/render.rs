@@ -1,9 +1,10 @@
 //! Drawing the Gates view: the gate list, the selected gate's findings and
 //! the selected finding's detail.
 
-use super::GatesState;
+use super::{GatesState, hint};
+use crate::money::figure;
 use crate::theme::Theme;
-use crate::widgets::{block, cell, clock, gate_status, placeholder, say, took, widths};
+use crate::widgets::{block, cell, confirm_box, gate_status, placeholder, say, selectable_table, stamp, took, widths};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -12,10 +13,52 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 /// Draws the Gates view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
     let [list, findings, detail] =
-        Layout::vertical([Constraint::Length(7), Constraint::Fill(1), Constraint::Length(4)]).areas(area);
+        Layout::vertical([Constraint::Length(7), Constraint::Fill(1), Constraint::Length(5)]).areas(area);
     render_list(frame, list, state, theme);
-    render_findings(frame, findings, state, theme);
+    if state.show_history {
+        render_history(frame, findings, state, theme);
+    } else {
+        render_findings(frame, findings, state, theme);
+    }
     render_detail(frame, detail, state, theme);
+    if let Some(fix) = state.fix.as_ref().filter(|f| f.asking()) {
+        let [first, second] = fix.statement();
+        let body = vec![Line::from(Span::styled(first, theme.text)), Line::from(Span::styled(second, theme.text))];
+        confirm_box(frame, area, ("Fix", "rebuild and re-run"), body, 78, theme);
+    }
+}
+
+fn render_history(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    let outer = block("Gate runs, newest first (h: findings)", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let Some(page) = &state.history else { return say(frame, inner, "loading…", theme) };
+    if page.items.is_empty() {
+        return say(frame, inner, "no runs yet", theme);
+    }
+    let columns = [
+        Constraint::Length(15),
+        Constraint::Length(15),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(8),
+    ];
+    let w = widths(inner.width, &columns);
+    let header = Row::new(["started UTC", "gate", "status", "mode", "trigger", "open", "took"]).style(theme.muted);
+    let rows = page.items.iter().map(|r| {
+        Row::new(vec![
+            Line::from(stamp(&r.started_at)),
+            Line::from(cell(&r.gate, w[1])),
+            gate_status(r.status, theme).into(),
+            Line::from(cell(&r.mode, w[3])),
+            Line::from(cell(&r.trigger, w[4])),
+            Line::from(format!("{:>4}", r.open)),
+            Line::from(took(r.duration_micros)),
+        ])
+    });
+    frame.render_widget(Table::new(rows, w.iter().map(|&n| Constraint::Length(n))).header(header), inner);
 }
 
 fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
@@ -31,15 +74,15 @@ fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme)
         Constraint::Length(15),
         Constraint::Fill(1),
         Constraint::Length(5),
-        Constraint::Length(8),
+        Constraint::Length(15),
         Constraint::Length(8),
         Constraint::Length(7),
     ];
     let w = widths(inner.width.saturating_sub(2), &columns);
-    let header = Row::new(["status", "gate", "checks", "open", "last run", "took", "mode"]).style(theme.muted);
+    let header = Row::new(["status", "gate", "checks", "open", "last run UTC", "took", "mode"]).style(theme.muted);
     let rows = state.gates.iter().map(|g| {
         let (last, dur, mode) = match &g.last_run {
-            Some(run) => (clock(&run.started_at), took(run.duration_micros), cell(&run.mode, w[6])),
+            Some(run) => (stamp(&run.started_at), took(run.duration_micros), cell(&run.mode, w[6])),
             None => ("—".into(), "—".into(), "—".into()),
         };
         Row::new(vec![
@@ -52,18 +95,15 @@ fn render_list(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme)
             Line::from(mode),
         ])
     });
-    let mut table_state = TableState::new().with_selected(Some(state.selected));
     let selection = if state.findings_focused { theme.muted } else { theme.highlight };
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(selection)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, inner, &mut table_state);
+    let table = selectable_table(header, rows, &w, selection);
+    frame.render_stateful_widget(table, inner, &mut TableState::new().with_selected(Some(state.selected)));
 }
 
 fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    let which = if state.resolved { "All findings" } else { "Open findings" };
     let title = match &state.findings_gate {
-        Some(gate) => format!("Open findings: {}", cell(gate, 40)),
+        Some(gate) => format!("{which}: {}", cell(gate, 40)),
         None => "Findings".to_string(),
     };
     let outer = block(&title, theme);
@@ -90,35 +130,42 @@ fn render_findings(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Th
         Constraint::Length(7),
     ];
     if wide {
-        columns.extend([Constraint::Length(8), Constraint::Fill(3)]);
+        columns.extend([Constraint::Length(15), Constraint::Fill(3)]);
     }
     let w = widths(inner.width.saturating_sub(2), &columns);
     let mut head = vec!["sev", "subject", "code", "expected", "actual", "unit"];
     if wide {
-        head.extend(["opened", "detail"]);
+        head.extend(["opened UTC", "detail"]);
     }
     let rows = page.items.iter().map(|f| {
-        let sev = if f.severity == "red" { theme.error } else { theme.warn };
+        let sev = match (f.status.as_str(), f.severity.as_str()) {
+            ("RESOLVED", _) => theme.muted,
+            (_, "red") => theme.error,
+            _ => theme.warn,
+        };
         let mut cells = vec![
             Line::from(Span::styled(cell(&f.severity, w[0]), sev)),
             Line::from(cell(&f.subject, w[1])),
             Line::from(cell(&f.code, w[2])),
-            Line::from(format!("{:>width$}", cell(&f.expected, w[3]), width = usize::from(w[3]))),
-            Line::from(Span::styled(format!("{:>width$}", cell(&f.actual, w[4]), width = usize::from(w[4])), sev)),
+            Line::from(format!("{:>width$}", cell(&figure(&f.expected, &f.unit), w[3]), width = usize::from(w[3]))),
+            Line::from(Span::styled(
+                format!("{:>width$}", cell(&figure(&f.actual, &f.unit), w[4]), width = usize::from(w[4])),
+                sev,
+            )),
             Line::from(cell(&f.unit, w[5])),
         ];
         if wide {
-            cells.push(Line::from(clock(&f.opened_at)));
+            cells.push(Line::from(stamp(&f.opened_at)));
             cells.push(Line::from(Span::styled(cell(&f.detail, w[7]), theme.muted)));
         }
         Row::new(cells)
     });
-    let mut table_state = TableState::new().with_selected(state.findings_focused.then_some(state.finding));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(Row::new(head).style(theme.muted))
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, inner, &mut table_state);
+    let table = selectable_table(Row::new(head).style(theme.muted), rows, &w, theme.highlight);
+    frame.render_stateful_widget(
+        table,
+        inner,
+        &mut TableState::new().with_selected(state.findings_focused.then_some(state.finding)),
+    );
 }
 
 fn render_detail(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
@@ -127,12 +174,14 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Them
     frame.render_widget(outer, area);
     let Some(f) = state.findings.as_ref().and_then(|p| p.items.get(state.finding)) else { return };
     let width = inner.width;
+    let status = if f.status == "RESOLVED" { " · resolved" } else { "" };
     let lines = vec![
         Line::from(vec![
             Span::styled(cell(&f.subject, width / 2), theme.text),
-            Span::styled(format!("  {} · opened {}×", cell(&f.code, width / 3), f.times_opened), theme.muted),
+            Span::styled(format!("  {} · opened {}×{status}", cell(&f.code, width / 3), f.times_opened), theme.muted),
         ]),
         Line::from(Span::styled(cell(&f.detail, width), theme.text)),
+        Line::from(Span::styled(format!("▸ {}", cell(hint(&f.code), width.saturating_sub(2))), theme.accent)),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

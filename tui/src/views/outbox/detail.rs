@@ -1,8 +1,8 @@
 //! One outbox message: its payload, each delivery and every attempt.
 
 use super::OutboxState;
-use crate::widgets::{block, cell, clock, say};
 use crate::theme::Theme;
+use crate::widgets::{block, cell, datetime, say, stamp};
 use ledgerdeck_client::{DeliveryAttemptView, DeliveryView, OutboxMessageDetail};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -32,7 +32,7 @@ fn lines(d: &OutboxMessageDetail, width: u16, theme: &Theme) -> Vec<Line<'static
         Line::from(vec![
             label("status"),
             Span::styled(cell(&m.status, 14), theme.text),
-            Span::styled(format!("  created {}", clock(&m.created_at)), theme.muted),
+            Span::styled(format!("  created {}", datetime(&m.created_at)), theme.muted),
         ]),
         Line::from(vec![
             label("payload"),
@@ -67,7 +67,7 @@ fn delivery_line(d: &DeliveryView, width: u16, theme: &Theme) -> Line<'static> {
         "dead" => theme.error,
         _ => theme.warn,
     };
-    let next = d.next_attempt_at.as_deref().map_or(String::new(), |t| format!("  next {}", clock(t)));
+    let next = d.next_attempt_at.as_deref().map_or(String::new(), |t| format!("  next {} UTC", stamp(t)));
     Line::from(vec![
         Span::styled("▸ ", theme.accent),
         Span::styled(cell(&d.endpoint_id, width / 3), theme.text),
@@ -84,9 +84,9 @@ fn attempt_line(a: &DeliveryAttemptView, width: u16, theme: &Theme) -> Line<'sta
         (None, Some(e)) => (cell(e, 24), theme.error),
         (None, None) => ("—".into(), theme.muted),
     };
-    let used = 2 + 8 + 2 + 24 + 2 + 8 + 2;
+    let used = 2 + 15 + 2 + 24 + 2 + 8 + 2;
     Line::from(vec![
-        Span::styled(format!("  {}  ", clock(&a.at)), theme.muted),
+        Span::styled(format!("  {}  ", stamp(&a.at)), theme.muted),
         Span::styled(format!("{answer:<24}"), style),
         Span::styled(format!("  {:>5} ms  ", a.latency_ms), theme.muted),
         Span::styled(cell(&a.response_excerpt, width.saturating_sub(used)), theme.text),

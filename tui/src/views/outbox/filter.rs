@@ -15,6 +15,7 @@ pub fn parse_filter(text: &str) -> OutboxMessageQuery {
             Some(("delivery", v)) => q.delivery_status = Some(v.into()),
             Some(("type", v)) => q.event_type = Some(v.into()),
             Some(("endpoint", v)) => q.endpoint_id = Some(v.into()),
+            Some(("ref" | "subject", v)) => q.reference = Some(v.into()),
             _ if DELIVERY_STATUSES.contains(&token) => q.delivery_status = Some(token.into()),
             _ if MESSAGE_STATUSES.contains(&token) => q.status = Some(token.into()),
             _ => q.event_type = Some(token.into()),
@@ -39,6 +40,7 @@ pub(super) fn matches(m: &OutboxMessageView, text: &str) -> bool {
             Some(("delivery", v)) => deliveries(v),
             Some(("type", v)) => m.event_type.to_lowercase().contains(v),
             Some(("endpoint", _)) => true,
+            Some(("ref" | "subject", v)) => m.subject_id.to_lowercase() == v,
             _ => {
                 deliveries(&t)
                     || [&m.id, &m.event_type, &m.subject_id, &m.status].iter().any(|f| f.to_lowercase().contains(&t))
@@ -46,4 +48,3 @@ pub(super) fn matches(m: &OutboxMessageView, text: &str) -> bool {
         }
     })
 }
-

@@ -8,7 +8,7 @@ mod render;
 
 pub use filter::parse_filter;
 
-use super::{Cx, View, scroll, step};
+use super::{Cx, Link, Nav, Target, Value, View, nav, scroll, step};
 use crate::command::{Answer, Keys, Outgoing};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, writes};
@@ -99,6 +99,14 @@ impl OutboxState {
     /// The idempotency key kept for a message's retry, if one is outstanding.
     pub fn retry_key(&self, message_id: &str) -> Option<&str> {
         self.retry_keys.kept(&message_id.to_string())
+    }
+
+    /// The message the view is about: the open one, else the selected one.
+    fn current(&self) -> Option<&OutboxMessageView> {
+        match &self.open {
+            Some(id) => self.detail.as_ref().map(|d| &d.message).filter(|m| &m.id == id),
+            None => self.shown().get(self.selected).copied(),
+        }
     }
 
     fn set_stats(&mut self, stats: &OutboxSummary) -> bool {
@@ -265,7 +273,9 @@ impl View for OutboxState {
                     sanitize::cell(detail, 60)
                 ),
             ),
-            Answer::Refused { code, detail, .. } => cx.notify(Level::Error, problem_text("retry", code.as_deref(), detail)),
+            Answer::Refused { code, detail, .. } => {
+                cx.notify(Level::Error, problem_text("retry", code.as_deref(), detail))
+            }
         }
         true
     }
@@ -273,4 +283,57 @@ impl View for OutboxState {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render::render(frame, area, self, theme);
     }
+
+    fn open(&mut self, target: &Target, cx: &mut Cx) -> bool {
+        let Target::Message(id) = target else { return false };
+        self.editing = None;
+        self.confirm = None;
+        if self.detail.as_ref().is_none_or(|d| &d.message.id != id) {
+            self.detail = None;
+        }
+        self.open = Some(id.clone());
+        self.scroll = 0;
+        cx.read(Request::LoadOutboxMessage(id.clone()));
+        true
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        let Some(id) = &self.open else { return Vec::new() };
+        let name = self.current().map_or_else(|| id.clone(), |m| m.event_type.clone());
+        vec![format!("message {}", crate::sanitize::cell(&name, 24))]
+    }
+
+    fn save(&self) -> Nav {
+        Box::new(Place { selected: self.selected, open: self.open.clone(), scroll: self.scroll })
+    }
+
+    fn restore(&mut self, saved: Nav) {
+        let place: Place = nav(saved);
+        self.selected = place.selected.min(self.shown().len().saturating_sub(1));
+        self.open = place.open;
+        self.scroll = place.scroll;
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let Some(m) = self.current() else { return Vec::new() };
+        let subject = Target::of_event(&m.event_type, &m.subject_id);
+        subject.map(|t| vec![Link::new(format!("subject {}", m.subject_id), t)]).unwrap_or_default()
+    }
+
+    fn values(&self) -> Vec<Value> {
+        let Some(m) = self.current() else { return Vec::new() };
+        vec![
+            Value::field("message id", "message_id", m.id.clone()),
+            Value::copy("subject id", m.subject_id.clone()),
+            Value::copy("event type", m.event_type.clone()),
+        ]
+    }
+}
+
+/// Where the Outbox view stands, to come back to.
+#[derive(Debug, Default)]
+struct Place {
+    selected: usize,
+    open: Option<String>,
+    scroll: u16,
 }

@@ -3,12 +3,12 @@
 
 use super::OutboxState;
 use crate::theme::Theme;
-use crate::widgets::{age, block, cell, centred, clock, count, filter_input, say, widths};
+use crate::widgets::{age, block, cell, confirm_box, count, filter_input, say, selectable_table, stamp, widths};
 use ledgerdeck_client::OutboxSummary;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, TableState};
 
 /// Draws the Outbox view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
@@ -25,21 +25,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme)
 }
 
 fn render_confirm(frame: &mut Frame, area: Rect, message_id: &str, theme: &Theme) {
-    let lines = vec![
+    let body = vec![
         Line::from(vec![Span::styled("Retry message ", theme.text), Span::styled(cell(message_id, 40), theme.accent)]),
         Line::from(Span::styled("Its failing and dead deliveries to enabled endpoints", theme.text)),
         Line::from(Span::styled("become due now, with their attempt counts reset.", theme.text)),
-        Line::default(),
-        Line::from(vec![
-            Span::styled("y", theme.accent),
-            Span::styled(" retry   ", theme.muted),
-            Span::styled("n/Esc", theme.accent),
-            Span::styled(" cancel", theme.muted),
-        ]),
     ];
-    let rect = centred(area, 64, 7);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block("Confirm", theme)), rect);
+    confirm_box(frame, area, ("Confirm", "retry"), body, 64, theme);
 }
 
 fn render_stats(frame: &mut Frame, area: Rect, stats: Option<&OutboxSummary>, theme: &Theme) {
@@ -78,18 +69,18 @@ fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme
         return say(frame, list_area, "no messages match", theme);
     }
     let columns = [
-        Constraint::Length(8),
+        Constraint::Length(15),
         Constraint::Fill(2),
         Constraint::Fill(2),
         Constraint::Length(11),
         Constraint::Length(14),
     ];
     let w = widths(list_area.width.saturating_sub(2), &columns);
-    let header = Row::new(["created", "event", "subject", "status", "pend/ok/dead"]).style(theme.muted);
+    let header = Row::new(["created UTC", "event", "subject", "status", "pend/ok/dead"]).style(theme.muted);
     let rows = shown.iter().map(|m| {
         let dead = if m.deliveries_dead > 0 { theme.error } else { theme.text };
         Row::new(vec![
-            Line::from(clock(&m.created_at)),
+            Line::from(stamp(&m.created_at)),
             Line::from(cell(&m.event_type, w[1])),
             Line::from(cell(&m.subject_id, w[2])),
             Line::from(cell(&m.status, w[3])),
@@ -100,12 +91,8 @@ fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme
             ]),
         ])
     });
-    let mut table_state = TableState::new().with_selected(Some(state.selected));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, list_area, &mut table_state);
+    let table = selectable_table(header, rows, &w, theme.highlight);
+    frame.render_stateful_widget(table, list_area, &mut TableState::new().with_selected(Some(state.selected)));
 }
 
 fn render_filter(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {

@@ -1,16 +1,31 @@
-//! Overview: is the service ok and ready, is anything red? It follows the
-//! overview and health reads, and the live events that change them.
+//! Overview: is the service ok and ready, is anything red, what waits for a
+//! person? It follows the overview, health and system-account reads, and
+//! the live events that change them; Enter opens a recent transaction.
 
+mod panels;
 mod render;
 
-use super::{Cx, View};
+use super::{Cx, Link, Target, Value, View, step};
 use crate::data::{DataMsg, Request};
-use crate::keys::{Context, KeyEntry};
+use crate::keys::{Action, Context, MOVE, entry};
 use crate::theme::Theme;
+use crossterm::event::KeyCode::Enter;
 use ledgerdeck_client::events::LiveEvent;
-use ledgerdeck_client::{HealthReport, Overview};
+use ledgerdeck_client::{AccountQuery, AccountView, HealthReport, Overview, TransactionView};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+
+/// The Overview's keys: the recent transactions.
+pub static OVERVIEW: Context = Context {
+    name: "overview",
+    title: "Overview",
+    entries: &[MOVE, entry(&[Enter], "Enter", "open transaction", Action::Open)],
+    global: true,
+    fixed: false,
+};
+
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 1] = [&OVERVIEW];
 
 /// What the Overview shows.
 #[derive(Debug, Default)]
@@ -19,11 +34,11 @@ pub struct OverviewState {
     pub overview: Option<Overview>,
     /// `/healthz`.
     pub health: Option<HealthReport>,
+    /// The system accounts (treasury, clearing, equity, corrections, fees).
+    pub accounts: Option<Vec<AccountView>>,
+    /// The selected recent transaction.
+    pub selected: usize,
 }
-
-/// The Overview has no keys of its own.
-pub static OVERVIEW: Context =
-    Context { name: "overview", title: "Overview", entries: &[] as &[KeyEntry], global: true, fixed: false };
 
 fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, value: &T) -> bool {
     if slot.as_ref() == Some(value) {
@@ -33,8 +48,25 @@ fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, value: &T) -> bool {
     true
 }
 
-/// Every context the view reads keys in.
-static CONTEXTS: [&Context; 1] = [&OVERVIEW];
+impl OverviewState {
+    fn set_outbox(&mut self, stats: &ledgerdeck_client::OutboxSummary) -> bool {
+        match self.overview.as_mut() {
+            Some(o) if o.outbox != *stats => {
+                o.outbox = *stats;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn recent(&self) -> &[TransactionView] {
+        self.overview.as_ref().map_or(&[], |o| o.recent_transactions.as_slice())
+    }
+
+    fn selected_transaction(&self) -> Option<&TransactionView> {
+        self.recent().get(self.selected)
+    }
+}
 
 impl View for OverviewState {
     fn contexts(&self) -> &'static [&'static Context] {
@@ -48,16 +80,39 @@ impl View for OverviewState {
     fn refresh(&mut self, cx: &mut Cx) {
         cx.read(Request::LoadOverview);
         cx.read(Request::LoadHealth);
+        cx.read(Request::LoadAccounts(AccountQuery {
+            system: Some(true),
+            limit: Some(200),
+            ..AccountQuery::default()
+        }));
     }
 
-    fn on_action(&mut self, _action: crate::keys::Action, _cx: &mut Cx) -> bool {
-        false
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
+        match action {
+            Action::Down | Action::Up => {
+                let n = self.recent().len();
+                step(&mut self.selected, n, action)
+            }
+            Action::Open => match self.selected_transaction() {
+                Some(t) => {
+                    cx.open(Target::Transaction(t.id.clone()));
+                    false
+                }
+                None => false,
+            },
+            _ => false,
+        }
     }
 
     fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> bool {
         match msg {
-            DataMsg::Overview(o) => replace(&mut self.overview, o),
+            DataMsg::Overview(o) => {
+                let changed = replace(&mut self.overview, o);
+                self.selected = self.selected.min(self.recent().len().saturating_sub(1));
+                changed
+            }
             DataMsg::Health(h) => replace(&mut self.health, h),
+            DataMsg::Accounts(page) => replace(&mut self.accounts, &page.items),
             DataMsg::OutboxStats(stats) => self.set_outbox(stats),
             _ => false,
         }
@@ -84,16 +139,19 @@ impl View for OverviewState {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render::render(frame, area, self, theme);
     }
-}
 
-impl OverviewState {
-    fn set_outbox(&mut self, stats: &ledgerdeck_client::OutboxSummary) -> bool {
-        match self.overview.as_mut() {
-            Some(o) if o.outbox != *stats => {
-                o.outbox = *stats;
-                true
-            }
-            _ => false,
+    fn links(&self) -> Vec<Link> {
+        self.selected_transaction()
+            .map(|t| vec![Link::new(format!("transaction {}", t.id), Target::Transaction(t.id.clone()))])
+            .unwrap_or_default()
+    }
+
+    fn values(&self) -> Vec<Value> {
+        let Some(t) = self.selected_transaction() else { return Vec::new() };
+        let mut values = vec![Value::field("transaction id", "transaction_id", t.id.clone())];
+        if let Some(r) = &t.reference {
+            values.push(Value::copy("reference", r.clone()));
         }
+        values
     }
 }

@@ -1,25 +1,41 @@
-//! Drawing the Overview: health per component, command counts and a
-//! per-minute sparkline, the outbox backlog, open findings per gate, and
-//! the newest ledger transactions.
+//! Drawing the Overview: health per component, command counts, the outbox
+//! backlog and open findings per gate; the manual-review queue and the
+//! house's balances; a per-minute sparkline where there is room; and the
+//! newest ledger transactions.
 
 use super::OverviewState;
+use super::panels::{render_balances, render_payouts};
+use crate::money::amount;
 use crate::theme::Theme;
-use crate::widgets::{age, block, cell, clock, component_state, count, pair, say, widths, yes_no};
+use crate::widgets::{age, block, cell, component_state, count, pair, say, selectable_table, stamp, widths, yes_no};
 use ledgerdeck_client::{HealthReport, Overview, TransactionView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Paragraph, Row, Sparkline, TableState};
 use rust_decimal::Decimal;
 
 /// Draws the Overview into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Theme) {
     let components = state.health.as_ref().map_or(0, |h| h.components.len()) as u16;
     let top_height = (components + 3).clamp(7, 11);
-    let spark_height = if area.height >= 40 { 8 } else { 4 };
-    let [top, spark, recent] =
-        Layout::vertical([Constraint::Length(top_height), Constraint::Length(spark_height), Constraint::Fill(1)])
-            .areas(area);
+    let second_height = if area.height >= 40 { 8 } else { 6 };
+    let spark_height = if area.height >= 40 { 8 } else { 0 };
+    let [top, second, spark, recent] = Layout::vertical([
+        Constraint::Length(top_height),
+        Constraint::Length(second_height),
+        Constraint::Length(spark_height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let split = if area.width < 120 {
+        [Constraint::Fill(1), Constraint::Fill(1)]
+    } else {
+        [Constraint::Fill(2), Constraint::Fill(3)]
+    };
+    let [payouts, balances] = Layout::horizontal(split).areas(second);
+    render_payouts(frame, payouts, state, theme);
+    render_balances(frame, balances, state.accounts.as_ref(), theme);
     let [health, commands, outbox, findings] = Layout::horizontal([
         Constraint::Fill(1),
         Constraint::Length(21),
@@ -32,8 +48,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Them
     render_commands(frame, commands, ov, theme);
     render_outbox(frame, outbox, ov, theme);
     render_findings(frame, findings, ov, theme);
-    render_sparklines(frame, spark, ov, theme);
-    render_recent(frame, recent, ov, theme);
+    if spark_height > 0 {
+        render_sparklines(frame, spark, ov, theme);
+    }
+    render_recent(frame, recent, state, theme);
 }
 
 fn render_health(frame: &mut Frame, area: Rect, health: Option<&HealthReport>, theme: &Theme) {
@@ -155,30 +173,30 @@ fn moved(t: &TransactionView) -> String {
             None => sums.push((&p.currency, p.amount)),
         }
     }
-    sums.iter().map(|(c, s)| format!("{s} {c}")).collect::<Vec<_>>().join(", ")
+    sums.iter().map(|(c, s)| format!("{} {c}", amount(*s, c))).collect::<Vec<_>>().join(", ")
 }
 
-fn render_recent(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
-    let outer = block("Recent ledger transactions", theme);
+fn render_recent(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Theme) {
+    let outer = block("Recent ledger transactions (Enter opens)", theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let Some(ov) = ov else { return };
+    let Some(ov) = &state.overview else { return };
     if ov.recent_transactions.is_empty() {
         say(frame, inner, "no transactions yet", theme);
         return;
     }
     let columns = [
-        Constraint::Length(8),
-        Constraint::Length(16),
-        Constraint::Length(18),
+        Constraint::Length(15),
+        Constraint::Length(14),
+        Constraint::Length(15),
         Constraint::Fill(1),
         Constraint::Fill(2),
     ];
-    let w = widths(inner.width, &columns);
-    let header = Row::new(["booked", "kind", "amount", "reference", "description"]).style(theme.muted);
+    let w = widths(inner.width.saturating_sub(2), &columns);
+    let header = Row::new(["booked UTC", "kind", "amount", "reference", "description"]).style(theme.muted);
     let rows = ov.recent_transactions.iter().map(|t| {
         Row::new(vec![
-            clock(&t.booked_at),
+            stamp(&t.booked_at),
             cell(&t.kind, w[1]),
             cell(&moved(t), w[2]),
             cell(t.reference.as_deref().unwrap_or("—"), w[3]),
@@ -186,6 +204,6 @@ fn render_recent(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &T
         ])
         .style(if t.reversed_by.is_some() { theme.muted } else { theme.text })
     });
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n))).header(header);
-    frame.render_widget(table, inner);
+    let table = selectable_table(header, rows, &w, theme.highlight);
+    frame.render_stateful_widget(table, inner, &mut TableState::new().with_selected(Some(state.selected)));
 }

@@ -4,11 +4,11 @@
 use super::card::ResultCard;
 use super::form::{self, HoldAction, HoldForm, Step};
 use super::{Cx, PayoutsState, STATUSES};
-use crate::views::{scroll, step};
 use crate::command::{Answer, Outgoing};
 use crate::data::Request;
 use crate::keys::Action;
 use crate::notice::Level;
+use crate::views::{scroll, step};
 use ledgerdeck_client::{CommandResult, HoldDetail, WalletView};
 use tui_input::Input;
 
@@ -129,6 +129,24 @@ impl PayoutsState {
         true
     }
 
+    /// The server's thresholds, so the ages' colours follow its gates.
+    pub(super) fn set_thresholds(&mut self, sla: i64, stuck: i64) -> bool {
+        let changed = (self.sla_seconds, self.stuck_seconds) != (sla, stuck);
+        (self.sla_seconds, self.stuck_seconds) = (sla, stuck);
+        changed
+    }
+
+    /// Opens the hold `id` (in the list or not) and asks for it.
+    pub(super) fn open_hold(&mut self, id: String, cx: &mut Cx) {
+        if self.detail.as_ref().is_none_or(|d| d.hold.id != id) {
+            self.detail = None;
+            self.wallet = None;
+        }
+        self.open = Some(id.clone());
+        self.scroll = 0;
+        cx.read(Request::LoadHold(id));
+    }
+
     fn open_form(&mut self, action: HoldAction, cx: &mut Cx) -> bool {
         let Some(hold) = self.target() else { return false };
         let wallet = hold.wallet_id.clone();
@@ -155,7 +173,8 @@ impl PayoutsState {
                     true
                 }
                 Step::Send => {
-                    let command = Outgoing { command: form.action.command().into(), body: form.body(), key: form.key.clone() };
+                    let command =
+                        Outgoing { command: form.action.command().into(), body: form.body(), key: form.key.clone() };
                     form.request_id = Some(cx.send(command));
                     true
                 }
@@ -165,6 +184,13 @@ impl PayoutsState {
         match (context, action) {
             (_, Action::Settle) => self.open_form(HoldAction::Settle, cx),
             (_, Action::Release) => self.open_form(HoldAction::Release, cx),
+            (_, Action::ToReview) => match self.target() {
+                Some(hold) => {
+                    cx.open_form("mark_manual_review", &[("hold_id", &hold.id)]);
+                    false
+                }
+                None => false,
+            },
             ("filter", Action::Open) => {
                 self.filter = self.editing.take().map(|i| i.value().trim().to_string()).unwrap_or_default();
                 cx.read(self.reload());
@@ -201,13 +227,7 @@ impl PayoutsState {
             }
             ("payouts", Action::Open) => {
                 let Some(id) = self.selected_id() else { return false };
-                if self.detail.as_ref().is_none_or(|d| d.hold.id != id) {
-                    self.detail = None;
-                    self.wallet = None;
-                }
-                self.open = Some(id.clone());
-                self.scroll = 0;
-                cx.read(Request::LoadHold(id));
+                self.open_hold(id, cx);
                 true
             }
             ("hold", Action::Down | Action::Up) => scroll(&mut self.scroll, action),

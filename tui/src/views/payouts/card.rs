@@ -3,9 +3,10 @@
 //! rejection, a red card with the code and the reason.
 
 use crate::keys::{Action, Context, entry};
+use crate::money::amount;
 use crate::sanitize;
 use crate::theme::Theme;
-use crate::widgets::{block, money};
+use crate::widgets::block;
 use crossterm::event::KeyCode::{Enter, Esc};
 use ledgerdeck_client::CommandResult;
 use ratatui::Frame;
@@ -79,9 +80,9 @@ pub fn render(frame: &mut Frame, area: Rect, card: &ResultCard, theme: &Theme) {
                 lines.push(Line::from(vec![
                     label(""),
                     Span::styled("available ", theme.muted),
-                    Span::styled(format!("{} {}", money(b.available), clip(&b.currency, 8)), theme.text),
+                    Span::styled(format!("{} {}", amount(b.available, &b.currency), clip(&b.currency, 8)), theme.text),
                     Span::styled("  reserved ", theme.muted),
-                    Span::styled(format!("{} {}", money(b.reserved), clip(&b.currency, 8)), theme.text),
+                    Span::styled(format!("{} {}", amount(b.reserved, &b.currency), clip(&b.currency, 8)), theme.text),
                 ]));
             }
             (title.clone(), lines, theme.ok)

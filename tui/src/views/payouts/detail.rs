@@ -2,8 +2,9 @@
 //! changes, submissions to the provider, queries of it, provider events).
 
 use super::PayoutsState;
-use crate::widgets::{age, block, cell, clock, money, placeholder, say};
+use crate::money::amount;
 use crate::theme::Theme;
+use crate::widgets::{block, cell, placeholder, say, stamp};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -27,25 +28,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
     frame.render_widget(outer, fields_area);
     let vw = inner.width.saturating_sub(11);
     let label = |t: &str| Span::styled(format!("{t:<11}"), theme.muted);
-    let sla = state.sla_seconds;
-    let age_style = if h.age_seconds >= sla {
-        theme.error
-    } else if h.age_seconds * 2 >= sla {
-        theme.warn
-    } else {
-        theme.text
-    };
     let lines = vec![
         Line::from(vec![label("id"), Span::styled(cell(&h.id, vw), theme.text)]),
         Line::from(vec![
             label("status"),
             Span::styled(cell(&h.status, 16), theme.accent),
             Span::styled("  age ", theme.muted),
-            Span::styled(age(h.age_seconds), age_style),
+            super::ages::age_span(state, &h.status, h.age_seconds, theme),
         ]),
         Line::from(vec![
             label("amount"),
-            Span::styled(format!("{} {}", money(h.amount), cell(&h.currency, 8)), theme.text),
+            Span::styled(format!("{} {}", amount(h.amount, &h.currency), cell(&h.currency, 8)), theme.text),
         ]),
         Line::from(vec![label("provider"), Span::styled(cell(&h.provider, vw), theme.text)]),
         Line::from(vec![label("reference"), Span::styled(cell(&h.reference, vw), theme.text)]),
@@ -68,11 +61,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
             Line::from(vec![wl("label"), Span::styled(cell(w.label.as_deref().unwrap_or("—"), ww), theme.text)]),
             Line::from(vec![
                 wl("available"),
-                Span::styled(format!("{} {}", money(w.available), cell(&w.currency, 8)), theme.ok),
+                Span::styled(format!("{} {}", amount(w.available, &w.currency), cell(&w.currency, 8)), theme.ok),
             ]),
             Line::from(vec![
                 wl("reserved"),
-                Span::styled(format!("{} {}", money(w.reserved), cell(&w.currency, 8)), theme.warn),
+                Span::styled(format!("{} {}", amount(w.reserved, &w.currency), cell(&w.currency, 8)), theme.warn),
             ]),
         ],
         None => vec![
@@ -82,10 +75,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
     };
     frame.render_widget(Paragraph::new(lines), inner);
 
-    let outer = block("History, oldest first", theme);
+    let outer = block("History, oldest first (UTC)", theme);
     let inner = outer.inner(bottom);
     frame.render_widget(outer, bottom);
-    let dw = inner.width.saturating_sub(48);
+    let dw = inner.width.saturating_sub(55);
     let lines: Vec<Line> = detail
         .history
         .iter()
@@ -97,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme
             };
             let change = format!("{}→{}", e.from_status.as_deref().unwrap_or("·"), e.to_status);
             let mut spans = vec![
-                Span::styled(format!("{} ", clock(&e.at)), theme.muted),
+                Span::styled(format!("{} ", stamp(&e.at)), theme.muted),
                 Span::styled(format!("{:<15}", cell(&e.kind, 14)), kind_style),
                 Span::styled(format!("{:<24}", cell(&change, 23)), theme.text),
             ];

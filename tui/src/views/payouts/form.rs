@@ -3,10 +3,11 @@
 //! a confirmation step that says exactly what moves where, and (above a
 //! threshold) the amount typed to confirm.
 
-use crate::keys::{Action, Context, entry};
+use crate::keys::{Action, Context, ctrl, entry, quiet};
+use crate::money::{amount, grouped};
 use crate::sanitize;
 use crate::theme::Theme;
-use crate::widgets::{block, money};
+use crate::widgets::block;
 use crossterm::event::KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 use crossterm::event::KeyEvent;
 use ledgerdeck_client::HoldView;
@@ -29,6 +30,7 @@ pub static HOLD_FORM: Context = Context {
         entry(&[Enter], "Enter", "next / send", Action::Open),
         entry(&[Tab, BackTab, Down, Up], "Tab", "next field", Action::NextField),
         entry(&[Esc], "Esc", "cancel", Action::Back),
+        quiet(ctrl(entry(&[Char('y')], "Ctrl-y", "copy a value", Action::Copy))),
     ],
     global: false,
     fixed: false,
@@ -38,7 +40,10 @@ pub static HOLD_FORM: Context = Context {
 pub static HOLD_CONFIRM: Context = Context {
     name: "hold_confirm",
     title: "Confirm",
-    entries: &[entry(&[Char('y')], "y", "confirm", Action::Confirm), entry(&[Char('n'), Esc], "n/Esc", "back", Action::Back)],
+    entries: &[
+        entry(&[Char('y')], "y", "confirm", Action::Confirm),
+        entry(&[Char('n'), Esc], "n/Esc", "back", Action::Back),
+    ],
     global: false,
     fixed: false,
 };
@@ -193,7 +198,7 @@ impl HoldForm {
     /// Exactly what will move where.
     pub fn statement(&self) -> String {
         let h = &self.hold;
-        let what = format!("{} {}", money(h.amount), h.currency);
+        let what = format!("{} {}", amount(h.amount, &h.currency), h.currency);
         match self.action {
             HoldAction::Settle => format!(
                 "Settle: move {what} from wallet {} reserved to provider payout clearing ({}).",
@@ -287,7 +292,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &HoldForm, theme: &Theme) {
         Line::from(vec![label("hold"), Span::styled(clip(&h.id, value_w), theme.text)]),
         Line::from(vec![
             label("amount"),
-            Span::styled(format!("{} {}", money(h.amount), clip(&h.currency, 8)), theme.accent),
+            Span::styled(format!("{} {}", amount(h.amount, &h.currency), clip(&h.currency, 8)), theme.accent),
             Span::styled("  provider ", theme.muted),
             Span::styled(clip(&h.provider, 20), theme.text),
         ]),
@@ -325,7 +330,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &HoldForm, theme: &Theme) {
             lines.push(Line::from(Span::styled(clip(&form.statement(), 400), theme.warn)));
             if form.needs_typed_amount() {
                 lines.push(Line::from(Span::styled(
-                    format!("Above {}: type the amount to confirm, then Enter.", money(form.typed_above)),
+                    format!("Above {}: type the amount to confirm, then Enter.", grouped(form.typed_above)),
                     theme.text,
                 )));
                 lines.push(input_line("amount", &form.typed_amount, true));
@@ -359,8 +364,5 @@ pub fn render(frame: &mut Frame, area: Rect, form: &HoldForm, theme: &Theme) {
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - height) / 2, w, height);
     frame.render_widget(Clear, rect);
     let title = format!("{} hold", form.action.title());
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, theme)),
-        rect,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, theme)), rect);
 }

@@ -9,13 +9,14 @@
 //! dropped and fetched again when scrolled back to); only visible rows are drawn.
 
 mod actions;
+mod ages;
 pub mod card;
 mod detail;
 pub mod form;
 mod paging;
 mod render;
 
-use super::{Cx, View};
+use super::{Cx, Link, Nav, Target, Value, View, nav};
 use crate::command::Answer;
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, FILTER_INPUT, KeyEntry, MOVE, entry, pair, quiet, writes};
@@ -25,7 +26,7 @@ use crossterm::event::KeyCode::{Char, Down, Enter, Up};
 use crossterm::event::KeyEvent;
 use form::{HOLD_CONFIRM, HOLD_FORM, HoldForm};
 use ledgerdeck_client::events::LiveEvent;
-use ledgerdeck_client::{HoldDetail, HoldQuery, HoldView, WalletView};
+use ledgerdeck_client::{FieldKind, HoldDetail, HoldQuery, HoldView, WalletView};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
@@ -60,6 +61,7 @@ pub static HOLD_DETAIL: Context = Context {
         BACK,
         SETTLE,
         RELEASE,
+        writes(entry(&[Char('m')], "m", "to manual review", Action::ToReview)),
         quiet(pair(&[Char('j'), Down], &[Char('k'), Up], "j/k", "scroll", (Action::Down, Action::Up))),
     ],
     global: true,
@@ -72,8 +74,10 @@ pub const PAGE: i64 = 200;
 pub const MAX_PAGES: usize = 10;
 /// A page is fetched when the selection is this close to the end of what is loaded.
 const NEAR: usize = 50;
-/// The default payout SLA: amber past half, red past it.
+/// The default payout SLA (until the server says its own): amber past half, red past it.
 pub const SLA_SECONDS: i64 = 4 * 3600;
+/// The default stuck threshold of reserved and submitted holds (until the server says its own).
+pub const STUCK_SECONDS: i64 = 15 * 60;
 /// The status filters `S` cycles through (`None`: every status).
 pub const STATUSES: [Option<&str>; 6] =
     [Some("manual_review"), Some("submitted"), Some("reserved"), Some("settled"), Some("released"), None];
@@ -145,8 +149,10 @@ pub struct PayoutsState {
     pub form: Option<HoldForm>,
     /// The last command's card.
     pub card: Option<ResultCard>,
-    /// The SLA in seconds.
+    /// The manual-review SLA in seconds, as the server's gates use it.
     pub sla_seconds: i64,
+    /// How long a hold may stay reserved or submitted, as the server's gates count it.
+    pub stuck_seconds: i64,
     /// Above this amount the operator types the amount to confirm.
     pub typed_above: Decimal,
 }
@@ -170,13 +176,15 @@ impl Default for PayoutsState {
             form: None,
             card: None,
             sla_seconds: SLA_SECONDS,
+            stuck_seconds: STUCK_SECONDS,
             typed_above: form::CONFIRM_TYPED_ABOVE,
         }
     }
 }
 
 /// The filter's server part and the reference text matched on loaded rows:
-/// `merchant:`, `provider:`, `currency:` tokens (a bare three-letter upper-case
+/// `merchant:`, `provider:`, `currency:`, `wallet:` and `age:` (older than:
+/// `age:2h`, `age:30m`, `age:90s`) tokens (a bare three-letter upper-case
 /// word is a currency); other words match the reference.
 pub fn parse_filter(text: &str) -> (HoldQuery, Vec<String>) {
     let mut q = HoldQuery::default();
@@ -186,12 +194,29 @@ pub fn parse_filter(text: &str) -> (HoldQuery, Vec<String>) {
             Some(("merchant", v)) => q.merchant_id = Some(v.into()),
             Some(("provider", v)) => q.provider = Some(v.into()),
             Some(("currency", v)) => q.currency = Some(v.to_uppercase()),
+            Some(("wallet", v)) => q.wallet_id = Some(v.into()),
+            Some(("age", v)) if seconds(v).is_some() => q.older_than_seconds = seconds(v),
             Some(("ref" | "reference", v)) => words.push(v.to_lowercase()),
             _ if token.len() == 3 && token.chars().all(|c| c.is_ascii_uppercase()) => q.currency = Some(token.into()),
             _ => words.push(token.to_lowercase()),
         }
     }
     (q, words)
+}
+
+/// `90s`, `30m`, `2h`, `1d` (a leading `>` allowed) as seconds.
+fn seconds(text: &str) -> Option<i64> {
+    let text = text.trim_start_matches('>');
+    let (n, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok()?;
+    let per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return None,
+    };
+    n.checked_mul(per)
 }
 
 impl PayoutsState {
@@ -255,6 +280,10 @@ impl View for PayoutsState {
 
     fn on_data(&mut self, msg: &DataMsg, cx: &mut Cx) -> bool {
         let (changed, requests) = match msg {
+            DataMsg::Overview(o) => (
+                self.set_thresholds(o.thresholds.manual_review_sla_secs, o.thresholds.hold_stuck_after_secs),
+                Vec::new(),
+            ),
             DataMsg::Holds { query, page } => self.set_holds(query.clone(), page.clone()),
             DataMsg::Hold(detail) => self.set_detail(detail),
             DataMsg::Wallet(wallet) => (self.set_wallet(wallet), Vec::new()),
@@ -286,4 +315,92 @@ impl View for PayoutsState {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render::render(frame, area, self, theme);
     }
+
+    fn open(&mut self, target: &Target, cx: &mut Cx) -> bool {
+        let Target::Hold(id) = target else { return false };
+        self.card = None;
+        self.form = None;
+        self.editing = None;
+        self.open_hold(id.clone(), cx);
+        true
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        let Some(id) = &self.open else { return Vec::new() };
+        let reference = self.target().map(|h| h.reference).unwrap_or_else(|| id.clone());
+        vec![format!("hold {}", crate::sanitize::cell(&reference, 24))]
+    }
+
+    fn save(&self) -> Nav {
+        Box::new(Place { selected: self.selected, open: self.open.clone(), scroll: self.scroll })
+    }
+
+    fn restore(&mut self, saved: Nav) {
+        let place: Place = nav(saved);
+        self.selected = place.selected.min(self.shown().len().saturating_sub(1));
+        self.open = place.open;
+        self.scroll = place.scroll;
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let Some(h) = self.target() else { return Vec::new() };
+        let mut links = vec![
+            Link::new(format!("wallet {}", h.wallet_id), Target::Wallet { id: h.wallet_id.clone(), line: None }),
+            Link::new(format!("merchant {}", h.merchant_id), Target::Merchant(h.merchant_id.clone())),
+            Link::new(
+                format!("reserve transaction {}", h.reserve_txn_id),
+                Target::Transaction(h.reserve_txn_id.clone()),
+            ),
+        ];
+        if let Some(t) = &h.final_txn_id {
+            links.push(Link::new(format!("final transaction {t}"), Target::Transaction(t.clone())));
+        }
+        links
+    }
+
+    fn values(&self) -> Vec<Value> {
+        let Some(h) = self.target() else { return Vec::new() };
+        let mut values =
+            vec![Value::field("hold id", "hold_id", h.id.clone()), Value::copy("reference", h.reference.clone())];
+        if let Some(p) = &h.provider_reference {
+            values.push(Value::copy("provider reference", p.clone()));
+        }
+        values.push(Value::field("wallet id", "wallet_id", h.wallet_id.clone()));
+        values.push(Value::field("merchant id", "merchant_id", h.merchant_id.clone()));
+        values.push(Value::field("currency", "currency", h.currency.clone()));
+        values.push(Value::copy("reserve transaction", h.reserve_txn_id.clone()));
+        if let Some(form) = &self.form {
+            values.push(Value::copy("form's idempotency key", form.key.clone()));
+        }
+        values
+    }
+
+    fn candidates(&self, kind: FieldKind) -> Vec<(String, String)> {
+        match kind {
+            FieldKind::HoldId => self
+                .rows()
+                .map(|h| {
+                    (
+                        h.id.clone(),
+                        format!(
+                            "{} {} {} {}",
+                            h.reference,
+                            crate::money::amount(h.amount, &h.currency),
+                            h.currency,
+                            h.status
+                        ),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Where the Payouts view stands, to come back to.
+#[derive(Debug, Default)]
+struct Place {
+    selected: usize,
+    open: Option<String>,
+    scroll: u16,
 }

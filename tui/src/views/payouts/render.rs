@@ -1,25 +1,15 @@
 //! Drawing the Payouts view: the queue (only its visible rows), the filter
 //! line, and the hold, form or result card on top.
 
+use super::ages::age_span;
 use super::{PayoutsState, card, detail, form};
+use crate::money::amount;
 use crate::theme::Theme;
-use crate::widgets::{age, block, cell, filter_input, money, say, widths};
+use crate::widgets::{block, cell, filter_input, say, selectable_table, widths};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
-
-/// The SLA colour of an age.
-fn age_span(secs: i64, sla: i64, theme: &Theme) -> Span<'static> {
-    let style = if secs >= sla {
-        theme.error
-    } else if secs * 2 >= sla {
-        theme.warn
-    } else {
-        theme.text
-    };
-    Span::styled(age(secs), style)
-}
+use ratatui::widgets::{Paragraph, Row, TableState};
 
 /// Draws the Payouts view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
@@ -67,8 +57,8 @@ fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Them
     let offset = state.selected.saturating_sub(visible - 1);
     let rows = shown.iter().skip(offset).take(visible).map(|h| {
         Row::new(vec![
-            Line::from(age_span(h.age_seconds, state.sla_seconds, theme)),
-            Line::from(format!("{:>14}", money(h.amount))),
+            Line::from(age_span(state, &h.status, h.age_seconds, theme)),
+            Line::from(format!("{:>14}", amount(h.amount, &h.currency))),
             Line::from(cell(&h.currency, w[2])),
             Line::from(cell(&h.provider, w[3])),
             Line::from(cell(&h.merchant_id, w[4])),
@@ -76,19 +66,15 @@ fn render_list(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Them
             Line::from(cell(&h.status, w[6])),
         ])
     });
-    let mut table_state = TableState::new().with_selected(Some(state.selected - offset));
-    let table = Table::new(rows, w.iter().map(|&n| Constraint::Length(n)))
-        .header(header)
-        .row_highlight_style(theme.highlight)
-        .highlight_symbol("› ");
-    frame.render_stateful_widget(table, list_area, &mut table_state);
+    let table = selectable_table(header, rows, &w, theme.highlight);
+    frame.render_stateful_widget(table, list_area, &mut TableState::new().with_selected(Some(state.selected - offset)));
 }
 
 fn render_filter(frame: &mut Frame, area: Rect, state: &PayoutsState, theme: &Theme) {
     let line = match &state.editing {
         Some(input) => filter_input(frame, area, input, theme),
         None if state.filter.is_empty() => Line::from(Span::styled(
-            "/ filter: merchant:m1 provider:sandbox USD ref-text · S status · o sort",
+            "/ filter: merchant: wallet: provider: USD age:2h ref · S status · o sort",
             theme.muted,
         )),
         None => Line::from(vec![

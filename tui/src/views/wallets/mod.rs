@@ -1,15 +1,18 @@
 //! Wallets: every wallet with its balances (cursor-paged, `n` for the next
-//! page); Enter opens a wallet's statement.
+//! page, `/` by merchant and currency); Enter opens a wallet's statement,
+//! paged too, from its newest line or from the line a link names.
 
 mod render;
 
-use super::{Cx, View, step};
+use super::{Cx, Link, Nav, Target, Value, View, nav, step};
 use crate::data::{DataMsg, Request};
-use crate::keys::{Action, BACK, Context, MORE, MOVE, entry};
+use crate::input::FilterLine;
+use crate::keys::{Action, BACK, Context, FILTER_INPUT, MORE, MOVE, entry};
 use crate::theme::Theme;
 use crate::widgets::take_page;
-use crossterm::event::KeyCode::Enter;
-use ledgerdeck_client::{Page, StatementLine, WalletQuery, WalletView};
+use crossterm::event::KeyCode::{Char, Enter};
+use crossterm::event::KeyEvent;
+use ledgerdeck_client::{FieldKind, Page, StatementLine, WalletQuery, WalletView};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -17,14 +20,22 @@ use ratatui::layout::Rect;
 pub static WALLETS: Context = Context {
     name: "wallets",
     title: "Wallets",
-    entries: &[MOVE, entry(&[Enter], "Enter", "statement", Action::Open), MORE],
+    entries: &[
+        MOVE,
+        entry(&[Enter], "Enter", "statement", Action::Open),
+        entry(&[Char('/')], "/", "filter", Action::Filter),
+        MORE,
+    ],
     global: true,
     fixed: false,
 };
 
 /// One wallet's statement is open.
 pub static WALLET_STATEMENT: Context =
-    Context { name: "statement", title: "Statement", entries: &[BACK], global: true, fixed: false };
+    Context { name: "statement", title: "Statement", entries: &[MOVE, BACK, MORE], global: true, fixed: false };
+
+/// Every context the view reads keys in.
+static CONTEXTS: [&Context; 3] = [&WALLETS, &WALLET_STATEMENT, &FILTER_INPUT];
 
 /// What the Wallets view shows.
 #[derive(Debug, Default)]
@@ -35,29 +46,102 @@ pub struct WalletsState {
     pub next: Option<String>,
     /// The selected row.
     pub selected: usize,
+    /// The `/` filter: `merchant:`, `currency:` (a bare three-letter code is a currency, another word a merchant).
+    pub filter: FilterLine,
     /// The wallet whose statement is open.
     pub open: Option<String>,
-    /// Its statement's first page.
+    /// That wallet, once known (for its currency and merchant).
+    pub wallet: Option<WalletView>,
+    /// Its statement's lines loaded so far, newest first.
     pub statement: Option<Page<StatementLine>>,
+    /// The selected statement line.
+    pub line: usize,
+    /// The posting whose line a link asked to show.
+    pub focus: Option<i64>,
+}
+
+/// The filter's query: `merchant:`, `currency:`; a bare three-letter
+/// upper-case word is a currency, another bare word a merchant.
+pub fn parse_filter(text: &str) -> WalletQuery {
+    let mut q = WalletQuery::default();
+    for token in text.split_whitespace() {
+        match token.split_once(':') {
+            Some(("merchant", v)) => q.merchant_id = Some(v.into()),
+            Some(("currency", v)) => q.currency = Some(v.to_uppercase()),
+            _ if token.len() == 3 && token.chars().all(|c| c.is_ascii_uppercase()) => q.currency = Some(token.into()),
+            _ => q.merchant_id = Some(token.into()),
+        }
+    }
+    q
 }
 
 impl WalletsState {
-    /// Takes a statement if it is the open wallet's.
-    fn set_statement(&mut self, wallet_id: &str, page: &Page<StatementLine>) -> bool {
-        if self.open.as_deref() != Some(wallet_id) || self.statement.as_ref() == Some(page) {
+    fn query(&self, cursor: Option<String>) -> WalletQuery {
+        WalletQuery { cursor, ..parse_filter(&self.filter.applied) }
+    }
+
+    /// Takes a statement if it is the open wallet's (more lines follow the ones held).
+    fn set_statement(&mut self, wallet_id: &str, page: &Page<StatementLine>, append: bool) -> bool {
+        if self.open.as_deref() != Some(wallet_id) {
             return false;
         }
-        self.statement = Some(page.clone());
+        let mut lines = if append { self.statement.clone().map(|p| p.items).unwrap_or_default() } else { Vec::new() };
+        lines.extend(page.items.iter().cloned());
+        let next = Page { items: lines, next_cursor: page.next_cursor.clone() };
+        if self.statement.as_ref() == Some(&next) {
+            return false;
+        }
+        if let Some(at) = self.focus.and_then(|seq| next.items.iter().position(|l| l.posting_seq == seq)) {
+            self.line = at;
+        }
+        self.line = self.line.min(next.items.len().saturating_sub(1));
+        self.statement = Some(next);
         true
     }
 
     fn len(&self) -> usize {
         self.wallets.as_ref().map_or(0, Vec::len)
     }
+
+    fn selected_wallet(&self) -> Option<&WalletView> {
+        self.wallets.as_ref().and_then(|w| w.get(self.selected))
+    }
+
+    /// The wallet the view is about: the open one, else the selected one.
+    fn current(&self) -> Option<&WalletView> {
+        match &self.open {
+            Some(id) => self.wallet.as_ref().filter(|w| &w.id == id),
+            None => self.selected_wallet(),
+        }
+    }
+
+    fn open_statement(&mut self, id: String, focus: Option<i64>, cx: &mut Cx) {
+        self.statement = None;
+        self.line = 0;
+        self.focus = focus;
+        self.wallet = self.wallets.iter().flatten().find(|w| w.id == id).cloned();
+        self.open = Some(id.clone());
+        if self.wallet.is_none() {
+            cx.read(Request::LoadWallet(id.clone()));
+        }
+        cx.read(match focus {
+            Some(through) => Request::LoadStatementAt { wallet_id: id, through_seq: through },
+            None => Request::LoadStatement(id),
+        });
+    }
+
+    fn selected_line(&self) -> Option<&StatementLine> {
+        self.statement.as_ref()?.items.get(self.line)
+    }
 }
 
-/// Every context the view reads keys in.
-static CONTEXTS: [&Context; 2] = [&WALLETS, &WALLET_STATEMENT];
+/// Where the Wallets view stands, to come back to.
+#[derive(Debug, Default)]
+struct Place {
+    selected: usize,
+    open: Option<String>,
+    line: usize,
+}
 
 impl View for WalletsState {
     fn contexts(&self) -> &'static [&'static Context] {
@@ -65,39 +149,69 @@ impl View for WalletsState {
     }
 
     fn context(&self) -> &'static Context {
-        if self.open.is_some() { &WALLET_STATEMENT } else { &WALLETS }
+        match (self.filter.is_editing(), &self.open) {
+            (true, _) => &FILTER_INPUT,
+            (false, Some(_)) => &WALLET_STATEMENT,
+            (false, None) => &WALLETS,
+        }
     }
 
     fn refresh(&mut self, cx: &mut Cx) {
-        cx.read(Request::LoadWallets(WalletQuery::default()));
+        cx.read(Request::LoadWallets(self.query(None)));
         if let Some(id) = self.open.clone() {
-            cx.read(Request::LoadStatement(id));
+            cx.read(match self.focus {
+                Some(through) => Request::LoadStatementAt { wallet_id: id, through_seq: through },
+                None => Request::LoadStatement(id),
+            });
         }
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
-        match (self.open.is_some(), action) {
-            (false, Action::Down | Action::Up) => {
+        match (self.context().name, action) {
+            ("filter", Action::Open) => {
+                self.filter.apply();
+                self.selected = 0;
+                cx.read(Request::LoadWallets(self.query(None)));
+                true
+            }
+            ("filter", Action::Back) => {
+                self.filter.cancel();
+                true
+            }
+            ("wallets", Action::Filter) => {
+                self.filter.start();
+                true
+            }
+            ("wallets", Action::Down | Action::Up) => {
                 let n = self.len();
                 step(&mut self.selected, n, action)
             }
-            (false, Action::More) => match self.next.clone() {
+            ("wallets", Action::More) => match self.next.clone() {
                 Some(cursor) => {
-                    cx.read(Request::LoadWallets(WalletQuery { cursor: Some(cursor), ..WalletQuery::default() }));
+                    cx.read(Request::LoadWallets(self.query(Some(cursor))));
                     true
                 }
                 None => false,
             },
-            (false, Action::Open) => {
-                let Some(id) = self.wallets.as_ref().and_then(|w| w.get(self.selected)).map(|w| w.id.clone()) else {
-                    return false;
-                };
-                self.statement = None;
-                self.open = Some(id.clone());
-                cx.read(Request::LoadStatement(id));
+            ("wallets", Action::Open) => {
+                let Some(id) = self.selected_wallet().map(|w| w.id.clone()) else { return false };
+                self.open_statement(id, None, cx);
                 true
             }
-            (true, Action::Back) => {
+            ("statement", Action::Down | Action::Up) => {
+                let n = self.statement.as_ref().map_or(0, |p| p.items.len());
+                step(&mut self.line, n, action)
+            }
+            ("statement", Action::More) => {
+                let (Some(id), Some(cursor)) =
+                    (self.open.clone(), self.statement.as_ref().and_then(|p| p.next_cursor.clone()))
+                else {
+                    return false;
+                };
+                cx.read(Request::LoadStatementPage { wallet_id: id, cursor });
+                true
+            }
+            ("statement", Action::Back) => {
                 self.open = None;
                 true
             }
@@ -105,17 +219,103 @@ impl View for WalletsState {
         }
     }
 
+    fn on_key(&mut self, key: KeyEvent, _cx: &mut Cx) -> bool {
+        self.filter.key(key)
+    }
+
     fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> bool {
         match msg {
             DataMsg::Wallets { page, append } => {
                 take_page(&mut self.wallets, &mut self.next, &mut self.selected, page.clone(), *append)
             }
-            DataMsg::Statement { wallet_id, page } => self.set_statement(wallet_id, page),
+            DataMsg::Statement { wallet_id, page } => self.set_statement(wallet_id, page, false),
+            DataMsg::StatementMore { wallet_id, page } => self.set_statement(wallet_id, page, true),
+            DataMsg::Wallet(w) if self.open.as_deref() == Some(w.id.as_str()) && self.wallet.as_ref() != Some(w) => {
+                self.wallet = Some(w.clone());
+                true
+            }
             _ => false,
         }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render::render(frame, area, self, theme);
+    }
+
+    fn open(&mut self, target: &Target, cx: &mut Cx) -> bool {
+        let Target::Wallet { id, line } = target else { return false };
+        self.filter.cancel();
+        self.open_statement(id.clone(), *line, cx);
+        true
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        let Some(id) = &self.open else { return Vec::new() };
+        match self.current() {
+            Some(w) => vec![format!("wallet {} {}", w.merchant_id, w.currency)],
+            None => vec![format!("wallet {}", crate::sanitize::cell(id, 16))],
+        }
+    }
+
+    fn save(&self) -> Nav {
+        Box::new(Place { selected: self.selected, open: self.open.clone(), line: self.line })
+    }
+
+    fn restore(&mut self, saved: Nav) {
+        let place: Place = nav(saved);
+        self.selected = place.selected.min(self.len().saturating_sub(1));
+        if place.open != self.open {
+            self.statement = None;
+            self.focus = None;
+        }
+        self.open = place.open;
+        self.line = place.line;
+    }
+
+    fn links(&self) -> Vec<Link> {
+        let mut links = Vec::new();
+        if self.open.is_some() {
+            if let Some(l) = self.selected_line() {
+                links.push(Link::new(
+                    format!("transaction {}", l.transaction_id),
+                    Target::Transaction(l.transaction_id.clone()),
+                ));
+            }
+        } else if let Some(w) = self.selected_wallet() {
+            links.push(Link::new(format!("statement of {}", w.id), Target::Wallet { id: w.id.clone(), line: None }));
+        }
+        if let Some(w) = self.current() {
+            links.push(Link::new(format!("merchant {}", w.merchant_id), Target::Merchant(w.merchant_id.clone())));
+        }
+        links
+    }
+
+    fn values(&self) -> Vec<Value> {
+        let mut values = Vec::new();
+        if let Some(w) = self.current() {
+            values.push(Value::field("wallet id", "wallet_id", w.id.clone()));
+            values.push(Value::field("merchant id", "merchant_id", w.merchant_id.clone()));
+            values.push(Value::field("currency", "currency", w.currency.clone()));
+        } else if let Some(id) = &self.open {
+            values.push(Value::field("wallet id", "wallet_id", id.clone()));
+        }
+        if let (Some(_), Some(l)) = (&self.open, self.selected_line()) {
+            values.push(Value::field("transaction id", "transaction_id", l.transaction_id.clone()));
+        }
+        values
+    }
+
+    fn candidates(&self, kind: FieldKind) -> Vec<(String, String)> {
+        match kind {
+            FieldKind::WalletId => self
+                .wallets
+                .iter()
+                .flatten()
+                .map(|w| {
+                    (w.id.clone(), format!("{} {} {}", w.merchant_id, w.currency, w.label.as_deref().unwrap_or("")))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
