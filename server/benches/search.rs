@@ -362,7 +362,13 @@ async fn measure(database: Database, client: &ApiClient, sizes: &Sizes) -> Bench
     }
     let (p50, p99) = (percentile(&all, 50.0), percentile(&all, 99.0));
     println!("{database:?}  search {:<22} {:>5} queries  p50 {}  p99 {}", "overall", all.len(), ms(p50), ms(p99));
-    let verdict = if p99 < GOAL_P99 { "met" } else { "missed" };
+    // A short run (a test build, a small store, other tests alongside) checks
+    // the answers; only `cargo bench` measures against the goal.
+    let verdict = match (scratch::full_run(), p99 < GOAL_P99) {
+        (false, _) => "not judged in a short test run",
+        (true, true) => "met",
+        (true, false) => "missed",
+    };
     println!("{database:?}  goal search p99 < 20 ms: {verdict} (p99 {})", ms(p99));
     match failures.first() {
         None => Ok(()),
