@@ -358,10 +358,15 @@ pub struct Thresholds {
     pub manual_review_sla_secs: i64,
 }
 
+impl Thresholds {
+    /// The server's defaults (its `GateConfig` and flags start from these):
+    /// 15 minutes and 4 hours.
+    pub const DEFAULT: Thresholds = Thresholds { hold_stuck_after_secs: 900, manual_review_sla_secs: 14_400 };
+}
+
 impl Default for Thresholds {
-    /// The server's defaults: 15 minutes and 4 hours.
     fn default() -> Self {
-        Thresholds { hold_stuck_after_secs: 900, manual_review_sla_secs: 14_400 }
+        Thresholds::DEFAULT
     }
 }
 

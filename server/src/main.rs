@@ -81,10 +81,10 @@ struct GateArgs {
     #[arg(long, env = "LEDGERDECK_GATE_FULL_EVERY", default_value_t = 10)]
     gate_full_every: u32,
     /// Seconds a hold may stay reserved or submitted before it counts as stuck.
-    #[arg(long, env = "LEDGERDECK_HOLD_STUCK_AFTER_SECS", default_value_t = 900)]
+    #[arg(long, env = "LEDGERDECK_HOLD_STUCK_AFTER_SECS", default_value_t = GateConfig::default().hold_stuck_after.as_secs())]
     hold_stuck_after_secs: u64,
     /// Seconds a hold may wait in manual review before it is overdue.
-    #[arg(long, env = "LEDGERDECK_MANUAL_REVIEW_SLA_SECS", default_value_t = 14_400)]
+    #[arg(long, env = "LEDGERDECK_MANUAL_REVIEW_SLA_SECS", default_value_t = GateConfig::default().manual_review_sla.as_secs())]
     manual_review_sla_secs: u64,
 }
 

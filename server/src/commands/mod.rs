@@ -13,13 +13,12 @@ mod wallets;
 mod webhook_commands;
 mod writer;
 
-/// Who is asking; re-exported from [`crate::caller`], where it lives.
-pub use crate::caller::Caller;
 pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};
 pub use registry::{Body, CommandDef, RunFn, StandaloneFn, find, registry, specs};
 
 use crate::audit::Attempt;
+use crate::caller::Caller;
 use crate::error::{LedgerError, LedgerResult};
 use crate::gates::{GateConfig, Gates};
 use crate::store::{Store, now_micros};

@@ -22,8 +22,8 @@ use crate::error::{LedgerError, LedgerResult};
 use crate::events::EventHub;
 use crate::store::{Store, now_micros};
 use evaluate::GateResult;
-use ledgerdeck_client::GateRunSummary;
 use ledgerdeck_client::events::LiveEvent;
+use ledgerdeck_client::{GateRunSummary, Thresholds};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -113,8 +113,8 @@ impl Default for GateConfig {
     fn default() -> Self {
         GateConfig {
             scheduled: true,
-            hold_stuck_after: Duration::from_secs(15 * 60),
-            manual_review_sla: Duration::from_secs(4 * 3600),
+            hold_stuck_after: Duration::from_secs(Thresholds::DEFAULT.hold_stuck_after_secs.unsigned_abs()),
+            manual_review_sla: Duration::from_secs(Thresholds::DEFAULT.manual_review_sla_secs.unsigned_abs()),
             interval: Duration::from_secs(60),
             full_every: 10,
             history_retention: Duration::from_secs(30 * 24 * 3600),

@@ -41,12 +41,9 @@ pub async fn list_wallets(store: &Store, query: &WalletQuery) -> LedgerResult<Pa
 
 /// One wallet with its balances, or `NOT_FOUND`.
 pub async fn get_wallet(store: &Store, id: &str) -> LedgerResult<WalletView> {
-    let row = sqlx::query(concat!(wallet_select!(), "WHERE w.id = $1"))
-        .bind(id)
-        .fetch_optional(store.pool())
+    find_wallet(store.pool().acquire().await?.as_mut(), id)
         .await?
-        .ok_or_else(|| LedgerError::NotFound { what: "wallet", id: id.to_string() })?;
-    wallet_view(&row)
+        .ok_or_else(|| LedgerError::NotFound { what: "wallet", id: id.to_string() })
 }
 
 /// One wallet with its balances on `conn`, if it exists.

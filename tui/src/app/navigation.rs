@@ -55,18 +55,28 @@ impl App {
     }
 
     /// Esc along the path: the view gone to is put back as it was, and the
-    /// one left is shown where it stood; both are read again (what they
-    /// stand on may not be loaded any more, or may have moved on).
+    /// one left is shown where it stood; each asks again for what it stood
+    /// on that is no longer loaded.
     pub(super) fn back(&mut self) -> (bool, Vec<Request>) {
         let Some(crumb) = self.history.pop() else { return (false, Vec::new()) };
         let mut requests = Vec::new();
         if let Some(nav) = crumb.to_nav {
-            self.views.get_mut(crumb.to).restore(nav);
-            requests.extend(self.refresh(crumb.to));
+            requests.extend(
+                self.dispatch(crumb.to, |view, cx| {
+                    view.restore(nav, cx);
+                    false
+                })
+                .1,
+            );
         }
-        self.views.get_mut(crumb.from).restore(crumb.from_nav);
         self.view = crumb.from;
-        requests.extend(self.refresh(crumb.from));
+        requests.extend(
+            self.dispatch(crumb.from, |view, cx| {
+                view.restore(crumb.from_nav, cx);
+                false
+            })
+            .1,
+        );
         (true, requests)
     }
 

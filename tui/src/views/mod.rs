@@ -68,8 +68,9 @@ pub trait View {
     fn save(&self) -> Nav {
         Box::new(())
     }
-    /// Goes back to where [`View::save`] said the view stood.
-    fn restore(&mut self, _nav: Nav) {}
+    /// Goes back to where [`View::save`] said the view stood, asking again
+    /// for whatever it stood on that is no longer loaded.
+    fn restore(&mut self, _nav: Nav, _cx: &mut Cx) {}
     /// What the selection (or the open thing) points to.
     fn links(&self) -> Vec<Link> {
         Vec::new()
@@ -86,6 +87,18 @@ pub trait View {
 
 /// Where a view stands, as [`View::save`] keeps it (each view its own type).
 pub type Nav = Box<dyn std::any::Any + Send>;
+
+/// Where a list with one row open in a scrolled detail stands (Payouts,
+/// Outbox): the selected row, the row open and the detail's scroll.
+#[derive(Debug, Default)]
+pub struct OpenRow {
+    /// The selected row.
+    pub selected: usize,
+    /// The row open in detail, by id.
+    pub open: Option<String>,
+    /// The detail's scroll.
+    pub scroll: u16,
+}
 
 /// Takes a view's saved place back, if it is of the view's type.
 pub fn nav<T: 'static + Default>(nav: Nav) -> T {

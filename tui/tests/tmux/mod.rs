@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A tmux session that is killed when dropped.
@@ -17,7 +17,7 @@ pub struct Tmux {
 impl Tmux {
     pub fn start(name: &str, command: &str) -> Tmux {
         let tmux = Tmux { name: name.into() };
-        let _ = tmux.command().arg("kill-server").status();
+        let _ = tmux.command().arg("kill-server").stderr(Stdio::null()).status();
         let status = tmux
             .command()
             .args(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command])
@@ -123,7 +123,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.command().arg("kill-server").status();
+        let _ = self.command().arg("kill-server").stderr(Stdio::null()).status();
     }
 }
 

@@ -5,7 +5,7 @@
 use super::{Found, one_line};
 use crate::error::LedgerResult;
 use crate::queries::merchants::has_holds;
-use crate::queries::{money_at, rfc3339, wallets};
+use crate::queries::{money_at, time_at, wallets};
 use ledgerdeck_client::{HitKind, SearchHit};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
@@ -80,10 +80,6 @@ fn text(row: &AnyRow, col: &str) -> LedgerResult<String> {
     Ok(row.try_get(col)?)
 }
 
-fn time(row: &AnyRow, col: &str) -> LedgerResult<Option<String>> {
-    Ok(Some(rfc3339(row.try_get(col)?)?))
-}
-
 /// `hold 125.50 USD manual_review · m-acme · sandbox`, in its wallet and merchant.
 fn hold(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
     let (merchant, wallet) = (text(row, "merchant_id")?, text(row, "wallet_id")?);
@@ -95,7 +91,7 @@ fn hold(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
         text(row, "provider")?
     );
     let id = text(row, "id")?;
-    let mut hit = hit(HitKind::Hold, id.clone(), matched, &summary, time(row, "created_at")?);
+    let mut hit = hit(HitKind::Hold, id.clone(), matched, &summary, Some(time_at(row, "created_at")?));
     (hit.merchant_id, hit.wallet_id, hit.hold_id) = (Some(merchant), Some(wallet), Some(id));
     Ok(Found::new(hit))
 }
@@ -104,7 +100,7 @@ fn hold(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
 fn transaction(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
     let id = text(row, "id")?;
     let summary = format!("transaction {}", text(row, "kind")?);
-    let mut hit = hit(HitKind::Transaction, id.clone(), matched, &summary, time(row, "booked_at")?);
+    let mut hit = hit(HitKind::Transaction, id.clone(), matched, &summary, Some(time_at(row, "booked_at")?));
     (hit.hold_id, hit.transaction_id) = (row.try_get("hold_id")?, Some(id));
     Ok(Found { reference: row.try_get("reference")?, ..Found::new(hit) })
 }
@@ -112,7 +108,7 @@ fn transaction(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
 /// `outbox payout.settled dispatched`, placed by its subject.
 fn outbox_message(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
     let summary = format!("outbox {} {}", text(row, "event_type")?, text(row, "status")?);
-    let hit = hit(HitKind::OutboxMessage, text(row, "id")?, matched, &summary, time(row, "created_at")?);
+    let hit = hit(HitKind::OutboxMessage, text(row, "id")?, matched, &summary, Some(time_at(row, "created_at")?));
     Ok(Found { subject: Some(text(row, "subject_id")?), ..Found::new(hit) })
 }
 
@@ -120,7 +116,7 @@ fn outbox_message(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
 fn finding(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
     let gate = text(row, "gate")?;
     let summary = format!("finding {gate} {} {} {}", text(row, "code")?, text(row, "severity")?, text(row, "status")?);
-    let mut hit = hit(HitKind::Finding, text(row, "id")?, matched, &summary, time(row, "opened_at")?);
+    let mut hit = hit(HitKind::Finding, text(row, "id")?, matched, &summary, Some(time_at(row, "opened_at")?));
     hit.gate = Some(gate);
     Ok(Found { subject: Some(text(row, "subject")?), ..Found::new(hit) })
 }
@@ -130,7 +126,7 @@ fn audit_entry(row: &AnyRow, matched: &str) -> LedgerResult<Found> {
     let code: Option<String> = row.try_get("error_code")?;
     let code = code.map(|c| format!(" {c}")).unwrap_or_default();
     let summary = format!("audit {} {}{code} · {}", text(row, "action")?, text(row, "outcome")?, text(row, "actor")?);
-    let hit = hit(HitKind::AuditEntry, text(row, "id")?, matched, &summary, time(row, "at")?);
+    let hit = hit(HitKind::AuditEntry, text(row, "id")?, matched, &summary, Some(time_at(row, "at")?));
     Ok(Found { subject: row.try_get("subject_id")?, ..Found::new(hit) })
 }
 

@@ -163,12 +163,13 @@ impl View for AuditState {
         Box::new(Place { selected: self.selected, filter: self.filter.clone() })
     }
 
-    fn restore(&mut self, saved: Nav) {
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
         let place: Place = nav(saved);
         if place.filter != self.filter {
-            // Back to another filter: its rows are fetched again on the next refresh.
+            // Back to another filter: its rows are read again.
             self.entries = None;
             self.filter = place.filter;
+            cx.read(self.list_request());
         }
         self.selected = place.selected;
     }

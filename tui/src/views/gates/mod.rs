@@ -364,10 +364,11 @@ impl View for GatesState {
         })
     }
 
-    fn restore(&mut self, saved: Nav) {
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
         let place: Place = nav(saved);
-        if place.findings_gate != self.findings_gate || place.resolved != self.resolved {
-            // Other findings than those loaded: read again by the refresh that follows.
+        let reload = place.findings_gate != self.findings_gate || place.resolved != self.resolved;
+        if reload {
+            // Other findings than those loaded.
             self.findings = None;
         }
         self.selected = place.selected.min(self.gates.len().saturating_sub(1));
@@ -377,6 +378,12 @@ impl View for GatesState {
         self.findings_focused = place.findings_focused && self.findings_gate.is_some();
         let shown = self.findings.as_ref().map_or(usize::MAX, |p| p.items.len().saturating_sub(1));
         self.finding = place.finding.min(shown);
+        if let Some(r) = self.reload_findings().filter(|_| reload) {
+            cx.read(r);
+        }
+        if self.show_history && self.history.is_none() {
+            cx.read(Request::LoadGateRuns(GateRunQuery::default()));
+        }
     }
 
     fn links(&self) -> Vec<Link> {

@@ -221,14 +221,13 @@ impl View for LedgerState {
         Box::new(Place { selected: self.selected, open: self.open.clone() })
     }
 
-    fn restore(&mut self, saved: Nav) {
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
         let place: Place = nav(saved);
         self.selected = place.selected.min(self.len().saturating_sub(1));
-        if place.open != self.open {
-            self.detail =
-                place.open.as_ref().and_then(|id| self.transactions.iter().flatten().find(|t| &t.id == id).cloned());
+        match place.open {
+            Some(id) if self.open.as_ref() != Some(&id) => self.open_transaction(id, cx),
+            open => self.open = open,
         }
-        self.open = place.open;
     }
 
     /// A transaction points to the wallets of its postings, the hold it

@@ -130,10 +130,13 @@ impl View for MerchantState {
         Box::new(Place { open: self.open.clone(), selected: self.selected })
     }
 
-    fn restore(&mut self, saved: Nav) {
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
         let place: Place = nav(saved);
         if place.open != self.open {
             self.summary = None;
+            if let Some(id) = place.open.clone() {
+                cx.read(Request::LoadMerchant(id));
+            }
         }
         self.open = place.open;
         self.selected = place.selected;

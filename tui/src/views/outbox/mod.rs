@@ -8,7 +8,7 @@ mod render;
 
 pub use filter::parse_filter;
 
-use super::{Cx, Link, Nav, Target, Value, View, nav, scroll, step};
+use super::{Cx, Link, Nav, OpenRow, Target, Value, View, nav, scroll, step};
 use crate::command::{Answer, Keys, Outgoing};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, writes};
@@ -304,12 +304,15 @@ impl View for OutboxState {
     }
 
     fn save(&self) -> Nav {
-        Box::new(Place { selected: self.selected, open: self.open.clone(), scroll: self.scroll })
+        Box::new(OpenRow { selected: self.selected, open: self.open.clone(), scroll: self.scroll })
     }
 
-    fn restore(&mut self, saved: Nav) {
-        let place: Place = nav(saved);
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
+        let place: OpenRow = nav(saved);
         self.selected = place.selected.min(self.shown().len().saturating_sub(1));
+        if let Some(id) = place.open.as_ref().filter(|id| self.open.as_ref() != Some(id)) {
+            cx.read(Request::LoadOutboxMessage(id.clone()));
+        }
         self.open = place.open;
         self.scroll = place.scroll;
     }
@@ -328,12 +331,4 @@ impl View for OutboxState {
             Value::copy("event type", m.event_type.clone()),
         ]
     }
-}
-
-/// Where the Outbox view stands, to come back to.
-#[derive(Debug, Default)]
-struct Place {
-    selected: usize,
-    open: Option<String>,
-    scroll: u16,
 }

@@ -16,7 +16,7 @@ pub mod form;
 mod paging;
 mod render;
 
-use super::{Cx, Link, Nav, Target, Value, View, nav};
+use super::{Cx, Link, Nav, OpenRow, Target, Value, View, nav};
 use crate::command::Answer;
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, FILTER_INPUT, KeyEntry, MOVE, entry, pair, quiet, writes};
@@ -26,7 +26,7 @@ use crossterm::event::KeyCode::{Char, Down, Enter, Up};
 use crossterm::event::KeyEvent;
 use form::{HOLD_CONFIRM, HOLD_FORM, HoldForm};
 use ledgerdeck_client::events::LiveEvent;
-use ledgerdeck_client::{FieldKind, HoldDetail, HoldQuery, HoldView, WalletView};
+use ledgerdeck_client::{FieldKind, HoldDetail, HoldQuery, HoldView, Thresholds, WalletView};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
@@ -74,10 +74,6 @@ pub const PAGE: i64 = 200;
 pub const MAX_PAGES: usize = 10;
 /// A page is fetched when the selection is this close to the end of what is loaded.
 const NEAR: usize = 50;
-/// The default payout SLA (until the server says its own): amber past half, red past it.
-pub const SLA_SECONDS: i64 = 4 * 3600;
-/// The default stuck threshold of reserved and submitted holds (until the server says its own).
-pub const STUCK_SECONDS: i64 = 15 * 60;
 /// The status filters `S` cycles through (`None`: every status).
 pub const STATUSES: [Option<&str>; 6] =
     [Some("manual_review"), Some("submitted"), Some("reserved"), Some("settled"), Some("released"), None];
@@ -175,8 +171,9 @@ impl Default for PayoutsState {
             scroll: 0,
             form: None,
             card: None,
-            sla_seconds: SLA_SECONDS,
-            stuck_seconds: STUCK_SECONDS,
+            // The server's defaults until it says its own.
+            sla_seconds: Thresholds::DEFAULT.manual_review_sla_secs,
+            stuck_seconds: Thresholds::DEFAULT.hold_stuck_after_secs,
             typed_above: form::CONFIRM_TYPED_ABOVE,
         }
     }
@@ -332,13 +329,16 @@ impl View for PayoutsState {
     }
 
     fn save(&self) -> Nav {
-        Box::new(Place { selected: self.selected, open: self.open.clone(), scroll: self.scroll })
+        Box::new(OpenRow { selected: self.selected, open: self.open.clone(), scroll: self.scroll })
     }
 
-    fn restore(&mut self, saved: Nav) {
-        let place: Place = nav(saved);
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
+        let place: OpenRow = nav(saved);
         self.selected = place.selected.min(self.shown().len().saturating_sub(1));
-        self.open = place.open;
+        match place.open {
+            Some(id) if self.open.as_ref() != Some(&id) => self.open_hold(id, cx),
+            open => self.open = open,
+        }
         self.scroll = place.scroll;
     }
 
@@ -395,12 +395,4 @@ impl View for PayoutsState {
             _ => Vec::new(),
         }
     }
-}
-
-/// Where the Payouts view stands, to come back to.
-#[derive(Debug, Default)]
-struct Place {
-    selected: usize,
-    open: Option<String>,
-    scroll: u16,
 }

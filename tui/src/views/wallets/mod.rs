@@ -140,6 +140,7 @@ impl WalletsState {
 struct Place {
     selected: usize,
     open: Option<String>,
+    focus: Option<i64>,
     line: usize,
 }
 
@@ -258,17 +259,23 @@ impl View for WalletsState {
     }
 
     fn save(&self) -> Nav {
-        Box::new(Place { selected: self.selected, open: self.open.clone(), line: self.line })
+        Box::new(Place { selected: self.selected, open: self.open.clone(), focus: self.focus, line: self.line })
     }
 
-    fn restore(&mut self, saved: Nav) {
+    fn restore(&mut self, saved: Nav, cx: &mut Cx) {
         let place: Place = nav(saved);
         self.selected = place.selected.min(self.len().saturating_sub(1));
-        if place.open != self.open {
+        if (&place.open, place.focus) != (&self.open, self.focus) {
             self.statement = None;
-            self.focus = None;
+            if let Some(id) = place.open.clone() {
+                cx.read(match place.focus {
+                    Some(through) => Request::LoadStatementAt { wallet_id: id, through_seq: through },
+                    None => Request::LoadStatement(id),
+                });
+            }
         }
         self.open = place.open;
+        self.focus = place.focus;
         self.line = place.line;
     }
 
