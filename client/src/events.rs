@@ -25,6 +25,9 @@ pub const OUTBOX_STATS: &str = "outbox.stats";
 pub const HEALTH_CHANGED: &str = "health.changed";
 /// A feature flag row was set (`data`: `{name, scope, scope_value}`).
 pub const FLAG_CHANGED: &str = "flag.changed";
+/// The stream's token was revoked or expired (`data`: `{reason}`); it is the
+/// stream's last event, and reconnecting with the same token is pointless.
+pub const ACCESS_REVOKED: &str = "access.revoked";
 /// Sent periodically so a client can tell a quiet stream from a dead one.
 pub const HEARTBEAT: &str = "heartbeat";
 /// The server cannot resume from the given `Last-Event-ID` (too old, or
@@ -53,6 +56,9 @@ pub enum LiveEvent {
     /// A feature flag row was set.
     #[serde(rename = "flag.changed")]
     FlagChanged(FlagChange),
+    /// The stream's access ended; the stream ends after this event.
+    #[serde(rename = "access.revoked")]
+    AccessRevoked(AccessEnded),
     /// The stream is alive.
     #[serde(rename = "heartbeat")]
     Heartbeat(Quiet),
@@ -89,6 +95,13 @@ pub struct FlagChange {
     pub scope: String,
     /// The merchant id, currency code or provider (empty for global).
     pub scope_value: String,
+}
+
+/// `access.revoked`: why the stream's access ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEnded {
+    /// Why, for people (e.g. "the token was revoked").
+    pub reason: String,
 }
 
 /// An event that carries nothing (`{}`).
@@ -137,6 +150,7 @@ impl LiveEvent {
             LiveEvent::OutboxStats(_) => OUTBOX_STATS,
             LiveEvent::HealthChanged(_) => HEALTH_CHANGED,
             LiveEvent::FlagChanged(_) => FLAG_CHANGED,
+            LiveEvent::AccessRevoked(_) => ACCESS_REVOKED,
             LiveEvent::Heartbeat(_) => HEARTBEAT,
             LiveEvent::Reset(_) => RESET,
             LiveEvent::Unknown { kind, .. } => kind,

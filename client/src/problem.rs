@@ -42,6 +42,8 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The caller's role is too low.
     Forbidden,
+    /// The token already has as many open event streams as the server allows.
+    TooManyStreams,
     /// The storage is busy or unreachable; safe to retry with the same key.
     StorageUnavailable,
     /// The request body is not well-formed JSON of the expected shape.
@@ -80,6 +82,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::TooManyStreams => "TOO_MANY_STREAMS",
             ErrorCode::StorageUnavailable => "STORAGE_UNAVAILABLE",
             ErrorCode::MalformedRequest => "MALFORMED_REQUEST",
             ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",

@@ -4,6 +4,7 @@
 
 use crate::audit;
 use crate::caller::Caller;
+use crate::changes;
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Store, now_micros};
 use ledgerdeck_client::Role;
@@ -70,16 +71,27 @@ pub async fn create_token(store: &Store, name: &str, role: Role, by: &str) -> Le
 }
 
 /// Revokes every live token of operator `name_or_id` (a name, or a token id);
-/// returns how many.
+/// returns how many. Each revocation is a change row on the same
+/// transaction, so every instance ends that token's event streams before
+/// any change made after it; other processes are told before this returns.
 pub async fn revoke_token(store: &Store, name_or_id: &str, by: &str) -> LedgerResult<u64> {
-    let revoked =
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND revoked_at IS NULL")
-            .bind(now_micros())
-            .bind(name_or_id)
-            .execute(store.pool())
-            .await?
-            .rows_affected();
+    let now = now_micros();
+    let mut tx = store.begin_write().await?;
+    let ids: Vec<String> = sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND revoked_at IS NULL RETURNING id",
+    )
+    .bind(now)
+    .bind(name_or_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for id in &ids {
+        let data = serde_json::json!({"token_id": id, "reason": "the token was revoked"});
+        changes::record_parts(&mut tx, changes::TOKEN_REVOKED, &data, now).await?;
+    }
+    tx.commit().await?;
+    let revoked = ids.len() as u64;
     if revoked > 0 {
+        store.changes().committed_and_flushed().await;
         audit::record_access_change(store, by, "token.revoke", name_or_id, &format!("{revoked} revoked")).await;
     }
     Ok(revoked)
@@ -112,15 +124,17 @@ pub async fn live_token_count(store: &Store) -> LedgerResult<i64> {
         .await?)
 }
 
+/// The id part of a bearer token (`ldk_<id>_<secret>`), if it has one.
+pub fn token_id(token: &str) -> Option<&str> {
+    let (id, _) = token.strip_prefix("ldk_")?.split_once('_')?;
+    (id.len() == 12 && id.chars().all(|c| c.is_ascii_hexdigit())).then_some(id)
+}
+
 /// The caller a bearer token stands for, or `None` for a malformed, unknown
 /// or revoked token.
 pub async fn authenticate(store: &Store, token: &str) -> LedgerResult<Option<Caller>> {
-    let Some((id, secret)) = token.strip_prefix("ldk_").and_then(|rest| rest.split_once('_')) else {
-        return Ok(None);
-    };
-    if id.len() != 12 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
+    let Some(id) = token_id(token) else { return Ok(None) };
+    let secret = &token[4 + id.len() + 1..];
     let row = sqlx::query("SELECT name, role, secret_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
         .bind(id)
         .fetch_optional(store.pool())

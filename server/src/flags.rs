@@ -52,6 +52,7 @@ use crate::ledger::Wallet;
 use crate::store::{Store, placeholders};
 use crate::time::rfc3339;
 use ledgerdeck_client::FeatureFlag;
+use ledgerdeck_client::events::{FlagChange, LiveEvent};
 use sqlx::{AnyConnection, Row};
 
 /// Gates every money-moving command.
@@ -282,7 +283,8 @@ pub struct FlagSetting<'a> {
 /// Inserts or updates one flag row on the caller's transaction. The caller
 /// has checked the setting; the table's constraints back the checks. A
 /// `None` mode keeps a global row's stored mode (a new row gets none, which
-/// reads as `fail_open`).
+/// reads as `fail_open`). The change is announced (`flag.changed`) on the
+/// same transaction.
 pub async fn set(conn: &mut AnyConnection, setting: &FlagSetting<'_>, by: &str, now: i64) -> LedgerResult<()> {
     sqlx::query(
         "INSERT INTO feature_flags (name, scope, scope_value, enabled, mode, updated_at, updated_by) \
@@ -300,7 +302,12 @@ pub async fn set(conn: &mut AnyConnection, setting: &FlagSetting<'_>, by: &str, 
     .bind(by)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    let change = FlagChange {
+        name: setting.name.to_string(),
+        scope: setting.scope.to_string(),
+        scope_value: setting.scope_value.to_string(),
+    };
+    crate::changes::record(conn, LiveEvent::FlagChanged(change), now).await
 }
 
 /// The columns of a flag row as [`flag_rows`] reads them, and its order: by

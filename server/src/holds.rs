@@ -6,6 +6,7 @@
 use crate::error::{LedgerError, LedgerResult};
 use crate::ledger::accounts::{SystemAccount, WalletAccount};
 use crate::ledger::{Leg, NewTransaction, Wallet, post_transaction};
+use ledgerdeck_client::events::{HoldChange, LiveEvent};
 use sqlx::{AnyConnection, Row};
 
 /// Statuses in which a hold still holds money.
@@ -14,6 +15,16 @@ pub const OPEN_STATUSES: [&str; 3] = ["reserved", "submitted", "manual_review"];
 pub const SAGA_STATUSES: [&str; 2] = ["reserved", "submitted"];
 /// The status from which only an operator may end a hold.
 pub const REVIEW_STATUSES: [&str; 1] = ["manual_review"];
+
+/// Who moves a hold and why: the actor its history records, and the cause
+/// its `hold.changed` event names (the command, `saga` or `provider_event`).
+#[derive(Debug, Clone, Copy)]
+pub struct MovedBy<'a> {
+    /// The operator's name, `saga:<worker>` or `provider:<name>`.
+    pub actor: &'a str,
+    /// What moved it.
+    pub cause: &'a str,
+}
 
 /// How a hold ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +82,7 @@ pub async fn reserve(
     amount: i64,
     provider: &str,
     reference: &str,
-    actor: &str,
+    by: MovedBy<'_>,
     now: i64,
 ) -> LedgerResult<Reserved> {
     let hold_id = uuid::Uuid::now_v7().to_string();
@@ -112,7 +123,7 @@ pub async fn reserve(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    record_history(conn, &hold_id, None, "reserved", actor, None, now).await?;
+    record_history(conn, &hold_id, None, "reserved", by, None, now).await?;
     Ok(Reserved { hold_id, transaction_id })
 }
 
@@ -193,13 +204,13 @@ pub async fn change_status(
     hold_id: &str,
     from: &[&str],
     to: &str,
-    actor: &str,
+    by: MovedBy<'_>,
     detail: &str,
     now: i64,
 ) -> LedgerResult<HoldRecord> {
     let hold = load_hold(conn, hold_id).await?;
     move_status(conn, &hold, from, to, None, None, now).await?;
-    record_history(conn, hold_id, Some(&hold.status), to, actor, Some(detail), now).await?;
+    record_history(conn, hold_id, Some(&hold.status), to, by, Some(detail), now).await?;
     Ok(HoldRecord { status: to.to_string(), ..hold })
 }
 
@@ -211,7 +222,7 @@ pub async fn finish(
     hold_id: &str,
     end: HoldEnd,
     from: &[&str],
-    actor: &str,
+    by: MovedBy<'_>,
     reason: &str,
     provider_reference: Option<&str>,
     now: i64,
@@ -247,7 +258,7 @@ pub async fn finish(
         .bind(hold_id)
         .execute(&mut *conn)
         .await?;
-    record_history(conn, hold_id, Some(&hold.status), verb, actor, Some(reason), now).await?;
+    record_history(conn, hold_id, Some(&hold.status), verb, by, Some(reason), now).await?;
     Ok((HoldRecord { status: verb.to_string(), ..hold }, transaction_id))
 }
 
@@ -267,18 +278,22 @@ pub async fn record_provider_call(
     insert_history(conn, hold_id, &entry, now).await
 }
 
-/// Appends a state change to a hold's history.
-pub async fn record_history(
+/// Appends a state change to a hold's history and announces it
+/// (`hold.changed`) in the change log, on the same transaction: every
+/// status change of a hold passes here.
+async fn record_history(
     conn: &mut AnyConnection,
     hold_id: &str,
     from: Option<&str>,
     to: &str,
-    actor: &str,
+    by: MovedBy<'_>,
     detail: Option<&str>,
     now: i64,
 ) -> LedgerResult<()> {
-    let entry = HistoryEntry { kind: "state_change", from, to, actor, detail, provider_status: None };
-    insert_history(conn, hold_id, &entry, now).await
+    let entry = HistoryEntry { kind: "state_change", from, to, actor: by.actor, detail, provider_status: None };
+    insert_history(conn, hold_id, &entry, now).await?;
+    let change = HoldChange { hold_id: hold_id.to_string(), status: to.to_string(), command: by.cause.to_string() };
+    crate::changes::record(conn, LiveEvent::HoldChanged(change), now).await
 }
 
 /// One row of a hold's history.
@@ -344,14 +359,14 @@ pub async fn finish_on_provider_word(
     hold_id: &str,
     end: HoldEnd,
     from: &[&str],
-    actor: &str,
+    by: MovedBy<'_>,
     reason: &str,
     provider_reference: Option<&str>,
     now: i64,
 ) -> LedgerResult<HoldRecord> {
-    let (record, transaction_id) = finish(conn, hold_id, end, from, actor, reason, provider_reference, now).await?;
+    let (record, transaction_id) = finish(conn, hold_id, end, from, by, reason, provider_reference, now).await?;
     let event = if end == HoldEnd::Settle { "payout.settled" } else { "payout.released" };
-    let payload = serde_json::json!({"type": event, "actor": actor, "data": {
+    let payload = serde_json::json!({"type": event, "actor": by.actor, "data": {
         "hold_id": record.id, "reference": record.reference, "status": end.status(),
         "transaction_id": transaction_id, "provider_reference": provider_reference,
     }});

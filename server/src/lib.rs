@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod caller;
+pub mod changes;
 pub mod commands;
 pub mod delivery;
 pub mod error;

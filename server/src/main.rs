@@ -203,6 +203,13 @@ enum Command {
         /// Seconds between heartbeats on the event stream.
         #[arg(long, env = "LEDGERDECK_HEARTBEAT_SECS", default_value_t = 10)]
         heartbeat_secs: u64,
+        /// How long changes are kept for event-stream resumption, in minutes;
+        /// a client further behind is told to refetch (`reset`).
+        #[arg(long, env = "LEDGERDECK_EVENTS_RETENTION_MINS", default_value_t = 60)]
+        events_retention_mins: u64,
+        /// Most event streams one token may hold open on this instance.
+        #[arg(long, env = "LEDGERDECK_STREAMS_PER_TOKEN", default_value_t = 8)]
+        streams_per_token: usize,
         /// Log format.
         #[arg(long, env = "LEDGERDECK_LOG_FORMAT", value_enum, default_value = "text")]
         log_format: LogFormat,
@@ -344,7 +351,7 @@ async fn run_worker(database: &DatabaseArg, providers: Providers, config: SagaCo
     let store = open(database).await?;
     let stop = CancellationToken::new();
     cancel_on_signal(stop.clone());
-    let saga = Saga { store: store.clone(), providers: Arc::new(providers), config: Arc::new(config), events: None };
+    let saga = Saga { store: store.clone(), providers: Arc::new(providers), config: Arc::new(config) };
     saga.run(stop).await;
     store.close().await;
     Ok(())
@@ -362,6 +369,8 @@ async fn main() -> ExitCode {
             body_limit_bytes,
             request_timeout_secs,
             heartbeat_secs,
+            events_retention_mins,
+            streams_per_token,
             log_format,
             provider_secrets,
             saga,
@@ -391,6 +400,8 @@ async fn main() -> ExitCode {
                     body_limit: body_limit_bytes,
                     request_timeout: Duration::from_secs(request_timeout_secs),
                     heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
+                    events_retention: Duration::from_secs(events_retention_mins.max(1) * 60),
+                    streams_per_token: streams_per_token.max(1),
                     provider_secrets: secrets,
                     ..ApiConfig::default()
                 },

@@ -68,6 +68,7 @@ pub async fn apply(
         return Err(LedgerError::field("hold_id", format!("this hold is paid out through {}", hold.provider)));
     }
     let actor = format!("provider:{provider}");
+    let by = holds::MovedBy { actor: &actor, cause: "provider_event" };
     holds::record_provider_call(&mut tx, &hold.id, "provider_event", &hold.status, &actor, &event.status, now).await?;
     let reason = format!("provider event {} reported {}", event.reference, event.status);
     let end = match event.status.as_str() {
@@ -81,8 +82,7 @@ pub async fn apply(
     let (outcome, status) = match (end, hold.status.as_str()) {
         (Some(end), current) if SAGA_STATUSES.contains(&current) && recordable => {
             let reference = event.provider_reference.as_deref();
-            holds::finish_on_provider_word(&mut tx, &hold.id, end, &SAGA_STATUSES, &actor, &reason, reference, now)
-                .await?;
+            holds::finish_on_provider_word(&mut tx, &hold.id, end, &SAGA_STATUSES, by, &reason, reference, now).await?;
             (end.status(), end.status().to_string())
         }
         (Some(end), current) if current == end.status() => ("already_final", hold.status.clone()),
@@ -102,5 +102,6 @@ pub async fn apply(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    store.changes().committed();
     Ok(ProviderEventReceipt { outcome: outcome.into(), hold_id: hold.id, hold_status: status })
 }

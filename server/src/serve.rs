@@ -81,7 +81,6 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
         store,
         providers: Arc::new(providers),
         config: Arc::new(config),
-        events: Some(state.events.clone()),
     });
     serve_on(listener, state, saga, delivery)
         .await
@@ -110,6 +109,13 @@ pub async fn serve_on(
     let scheduler =
         gates.config().scheduled.then(|| tokio::spawn(crate::gates::scheduler::run(gates, workers.clone())));
     let purger = tokio::spawn(purge_idempotency_keys(state.clone(), workers.clone()));
+    let tailer = tokio::spawn(crate::events::tail::run(
+        state.ledger.store().clone(),
+        state.events.clone(),
+        state.config.tail.clone(),
+        workers.clone(),
+    ));
+    let pruner = tokio::spawn(prune_changes(state.clone(), workers.clone()));
     let monitor = tokio::spawn(crate::api::monitor::watch(state.clone(), workers.clone()));
     let shutdown = state.shutdown.clone();
     let served = axum::serve(listener, router(state.clone()))
@@ -119,7 +125,7 @@ pub async fn serve_on(
         })
         .await;
     workers.cancel();
-    let _ = tokio::join!(purger, monitor);
+    let _ = tokio::join!(purger, monitor, tailer, pruner);
     if let Some(task) = scheduler {
         let _ = task.await;
     }
@@ -147,6 +153,31 @@ async fn purge_idempotency_keys(state: AppState, stop: CancellationToken) {
                     Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
                 }
             }
+        }
+    }
+}
+
+/// Deletes change rows past their retention, every minute, a bounded number
+/// at a time so no delete holds the log for long. Every instance prunes;
+/// two doing it at once delete the same rows once.
+async fn prune_changes(state: AppState, stop: CancellationToken) {
+    const AT_A_TIME: i64 = 10_000;
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    let retention = i64::try_from(state.config.events_retention.as_micros()).unwrap_or(i64::MAX / 4);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let before = now_micros().saturating_sub(retention);
+        loop {
+            match crate::changes::prune(state.ledger.store(), before, AT_A_TIME).await {
+                Ok(n) if n as i64 >= AT_A_TIME && !stop.is_cancelled() => continue,
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(pruned = n, "old change rows removed"),
+                Err(e) => tracing::warn!(error = %e, "change-log prune failed"),
+            }
+            break;
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The database: one pool over SQLite or PostgreSQL (sqlx's `Any` driver),
 //! migrations, and write transactions that lock correctly on each.
 
+pub mod signal;
+
+use signal::ChangeSignal;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::str::FromStr;
@@ -23,6 +26,8 @@ pub type WriteTx = Transaction<'static, Any>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: std::sync::Arc<str>,
+    changes: ChangeSignal,
 }
 
 /// The settings of every SQLite connection. WAL: readers never block the
@@ -76,7 +81,8 @@ impl Store {
                     .await?
             }
         };
-        let store = Store { pool, backend };
+        let notify_pool = (backend == Backend::Postgres).then(|| pool.clone());
+        let store = Store { pool, backend, url: url.into(), changes: ChangeSignal::new(notify_pool) };
         store.migrate().await?;
         Ok(store)
     }
@@ -109,6 +115,17 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The URL the store was opened with (for a PostgreSQL `LISTEN`
+    /// connection of its own).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The signal to give after committing change rows.
+    pub fn changes(&self) -> &ChangeSignal {
+        &self.changes
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write

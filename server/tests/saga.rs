@@ -35,7 +35,6 @@ fn saga(ledger: &Ledger, providers: Providers, worker: &str) -> Saga {
             poll: Duration::from_millis(2),
             ..SagaConfig::default()
         }),
-        events: None,
     }
 }
 

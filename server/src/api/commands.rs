@@ -46,9 +46,6 @@ async fn run_command(
         None => None,
     };
     let result = state.ledger.execute(&auth.0, def.name, body.0, key).await?;
-    if !result.replayed {
-        state.events.command_posted(&result);
-    }
     let replayed = result.replayed;
     let mut response = axum::Json(result).into_response();
     if replayed {

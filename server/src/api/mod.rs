@@ -17,6 +17,7 @@ pub mod search;
 
 use crate::Ledger;
 use crate::events::EventHub;
+use crate::events::tail::TailConfig;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -43,6 +44,15 @@ pub struct ApiConfig {
     pub monitor_interval: Duration,
     /// Each payout provider's `whsec_` secret for the events it posts.
     pub provider_secrets: std::collections::HashMap<String, String>,
+    /// Most event streams one token may hold open on this instance.
+    pub streams_per_token: usize,
+    /// How many recent changes each instance keeps in memory for a cheap
+    /// resume (older ones are read from the change log).
+    pub replay_memory: usize,
+    /// How long change rows are kept for resumption.
+    pub events_retention: Duration,
+    /// How the change log is tailed.
+    pub tail: TailConfig,
 }
 
 impl Default for ApiConfig {
@@ -53,6 +63,10 @@ impl Default for ApiConfig {
             heartbeat: Duration::from_secs(10),
             monitor_interval: Duration::from_secs(5),
             provider_secrets: Default::default(),
+            streams_per_token: 8,
+            replay_memory: 1024,
+            events_retention: Duration::from_secs(3600),
+            tail: TailConfig::default(),
         }
     }
 }
@@ -74,8 +88,7 @@ pub struct AppState {
 impl AppState {
     /// State for a ledger with the given limits.
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
-        let events = EventHub::new(1024);
-        ledger.gates().announce_to(events.clone());
+        let events = EventHub::new(config.replay_memory);
         AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config) }
     }
 

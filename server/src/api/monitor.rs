@@ -27,13 +27,13 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
         }
         let report = health(&state).await;
         if last_health.as_ref() != Some(&report) {
-            state.events.publish(LiveEvent::HealthChanged(report.clone()));
+            state.events.announce(LiveEvent::HealthChanged(report.clone()));
             last_health = Some(report);
         }
         match outbox_stats(state.ledger.store()).await {
             Ok(stats) if last_pending != Some(changes(&stats)) => {
                 last_pending = Some(changes(&stats));
-                state.events.publish(LiveEvent::OutboxStats(stats));
+                state.events.announce(LiveEvent::OutboxStats(stats));
             }
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "outbox stats unavailable"),

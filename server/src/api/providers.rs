@@ -11,7 +11,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use ledgerdeck_client::events::{HoldChange, LiveEvent};
 use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventQuery, ProviderEventReceipt, ProviderEventView};
 use ledgerdeck_client::{ErrorCode, Page, Problem, Role};
 use utoipa_axum::router::OpenApiRouter;
@@ -57,14 +56,6 @@ async fn receive_event(
         .map_err(|e| ApiError::new(ErrorCode::MalformedRequest, format!("the event is not valid JSON: {e}")))?;
     let payload = String::from_utf8_lossy(&body);
     let receipt = provider_events::apply(state.ledger.store(), &provider, &event, &payload).await?;
-    if matches!(receipt.outcome.as_str(), "settled" | "released") {
-        let change = HoldChange {
-            hold_id: receipt.hold_id.clone(),
-            status: receipt.hold_status.clone(),
-            command: "provider_event".into(),
-        };
-        state.events.publish(LiveEvent::HoldChanged(change));
-    }
     Ok(Json(receipt))
 }
 

@@ -24,6 +24,8 @@ use crate::gates::{GateConfig, Gates};
 use crate::store::{Store, now_micros};
 use idempotency::{Claim, KeyedRequest};
 use ledgerdeck_client::CommandResult;
+use ledgerdeck_client::events::LiveEvent;
+use sqlx::AnyConnection;
 use std::sync::Arc;
 use std::time::Duration;
 use writer::{Durability, Job, Step, Writer};
@@ -37,6 +39,13 @@ pub struct CommandContext<'a> {
     pub command: &'static str,
     /// When it runs, in microseconds since the epoch.
     pub now: i64,
+}
+
+impl CommandContext<'_> {
+    /// The caller moving a hold by this command.
+    pub fn moved_by(&self) -> crate::holds::MovedBy<'_> {
+        crate::holds::MovedBy { actor: &self.caller.name, cause: self.command }
+    }
 }
 
 /// Tunables of the command layer.
@@ -291,11 +300,7 @@ impl Call {
                 };
                 let ctx = CommandContext { caller: &call.attempt.caller, command: call.name, now: now_micros() };
                 let result = run(&mut *conn, &call.params, &ctx).await?;
-                if let (Some(keyed), Some(token)) = (&call.keyed, &token) {
-                    keyed.complete(&mut *conn, token, &result).await?;
-                }
-                call.attempt.record_on(conn, Ok(&result)).await?;
-                Ok(Step::Posted(result))
+                call.posted(conn, token.as_deref(), result).await
             })
         })
     }
@@ -304,15 +309,19 @@ impl Call {
     /// write its audit row.
     fn completion(&self, result: CommandResult, token: Option<String>) -> Job {
         let call = self.clone();
-        Box::new(move |conn| {
-            Box::pin(async move {
-                if let (Some(keyed), Some(token)) = (&call.keyed, &token) {
-                    keyed.complete(&mut *conn, token, &result).await?;
-                }
-                call.attempt.record_on(conn, Ok(&result)).await?;
-                Ok(Step::Posted(result))
-            })
-        })
+        Box::new(move |conn| Box::pin(async move { call.posted(conn, token.as_deref(), result).await }))
+    }
+
+    /// What every posted command writes after its work, on its
+    /// transaction: its key completed, its audit row, and its
+    /// `command.posted` change row.
+    async fn posted(&self, conn: &mut AnyConnection, token: Option<&str>, result: CommandResult) -> LedgerResult<Step> {
+        if let (Some(keyed), Some(token)) = (&self.keyed, token) {
+            keyed.complete(&mut *conn, token, &result).await?;
+        }
+        self.attempt.record_on(conn, Ok(&result)).await?;
+        crate::changes::record(conn, LiveEvent::CommandPosted(result.clone()), now_micros()).await?;
+        Ok(Step::Posted(result))
     }
 
     fn in_progress(&self) -> LedgerError {

@@ -23,7 +23,7 @@ pub async fn reserve_payout(
     let reference =
         p.text("reference").map(str::to_string).unwrap_or_else(|| format!("payout-{}", uuid::Uuid::now_v7()));
     let reserved =
-        holds::reserve(conn, &wallet, amount, p.required("provider")?, &reference, &cx.caller.name, cx.now).await?;
+        holds::reserve(conn, &wallet, amount, p.required("provider")?, &reference, cx.moved_by(), cx.now).await?;
     Outcome {
         status: CommandStatus::Posted,
         event: "payout.reserved",
@@ -61,7 +61,7 @@ async fn end_hold(
         p.required("hold_id")?,
         end,
         &holds::REVIEW_STATUSES,
-        &cx.caller.name,
+        cx.moved_by(),
         p.required("reason")?,
         p.text("provider_reference"),
         cx.now,
@@ -85,7 +85,7 @@ pub async fn mark_manual_review(
         p.required("hold_id")?,
         &holds::SAGA_STATUSES,
         "manual_review",
-        &cx.caller.name,
+        cx.moved_by(),
         reason,
         cx.now,
     )

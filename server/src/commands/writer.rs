@@ -17,6 +17,7 @@
 //! not wait forever.
 
 use crate::error::{LedgerError, LedgerResult};
+use crate::store::signal::ChangeSignal;
 use crate::store::{Backend, Store};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -119,7 +120,10 @@ impl Writer {
         let mut tx = self.store.pool().begin_with(sqlx::AssertSqlSafe(begin)).await?;
         let step = job(&mut tx).await;
         match &step {
-            Ok(step) if step.keeps_writes() => tx.commit().await?,
+            Ok(step) if step.keeps_writes() => {
+                tx.commit().await?;
+                self.store.changes().committed();
+            }
             // Nothing to keep: a failed rollback only closes the connection,
             // and the job's own answer (a refusal, a replay) still stands.
             _ => {
@@ -155,14 +159,14 @@ async fn run_batch(store: &Store, batch: Vec<Queued>) {
     };
     let relaxed = batch.iter().all(|q| q.durability == Durability::Relaxed)
         && conn.execute("PRAGMA synchronous = NORMAL").await.is_ok();
-    run_batch_on(&mut conn, batch).await;
+    run_batch_on(&mut conn, batch, store.changes()).await;
     // Never hand a relaxed connection back to the pool.
     if relaxed && conn.execute("PRAGMA synchronous = FULL").await.is_err() {
         conn.close_on_drop();
     }
 }
 
-async fn run_batch_on(conn: &mut AnyConnection, batch: Vec<Queued>) {
+async fn run_batch_on(conn: &mut AnyConnection, batch: Vec<Queued>, signal: &ChangeSignal) {
     let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(e) => return fail_all(batch.into_iter().map(|q| q.reply), &e),
@@ -196,6 +200,7 @@ async fn run_batch_on(conn: &mut AnyConnection, batch: Vec<Queued>) {
     match tx.commit().await {
         Ok(()) => {
             tracing::debug!(jobs, commit_micros = committing.elapsed().as_micros() as u64, "group commit");
+            signal.committed();
             for (reply, step) in done {
                 // The requester may have gone (its client hung up): the
                 // command stands regardless.

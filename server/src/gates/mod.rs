@@ -19,12 +19,9 @@ pub mod scheduler;
 pub use lock::{ADVISORY_KEY, GateLock};
 
 use crate::error::{LedgerError, LedgerResult};
-use crate::events::EventHub;
 use crate::store::{Store, now_micros};
 use evaluate::GateResult;
-use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::{GateRunSummary, Thresholds};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// One of the four gates.
@@ -130,19 +127,12 @@ pub struct Gates {
     store: Store,
     config: GateConfig,
     lock: GateLock,
-    announcer: Arc<OnceLock<EventHub>>,
 }
 
 impl Gates {
     /// Gates over `store`.
     pub fn new(store: Store, config: GateConfig) -> Self {
-        Gates { store, config, lock: GateLock::default(), announcer: Arc::default() }
-    }
-
-    /// Announces every finished run on `hub` as `gate.run_finished` (the
-    /// first hub given stays).
-    pub fn announce_to(&self, hub: EventHub) {
-        let _ = self.announcer.set(hub);
+        Gates { store, config, lock: GateLock::default() }
     }
 
     /// The thresholds and cadence.
@@ -178,12 +168,8 @@ impl Gates {
         let results: Vec<GateResult> = gates.iter().map(|&gate| evaluate::gate(gate, mode, &scan)).collect();
         let run_id = uuid::Uuid::now_v7().to_string();
         let header = record::RunHeader { run_id: &run_id, mode, trigger, started_at };
-        let views = record::record(&self.store, &header, &results, &scan).await?;
+        let summary = record::record(&self.store, &header, &results, &scan).await?;
         tracing::debug!(run_id, mode = mode.name(), micros = clock.elapsed().as_micros() as u64, "gate run recorded");
-        let summary = GateRunSummary { run_id, mode: mode.name().into(), trigger: trigger.into(), gates: views };
-        if let Some(hub) = self.announcer.get() {
-            hub.publish(LiveEvent::GateRunFinished(summary.clone()));
-        }
         Ok(summary)
     }
 }

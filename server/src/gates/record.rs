@@ -12,7 +12,8 @@ use super::{Gate, Mode};
 use crate::error::LedgerResult;
 use crate::store::{Backend, Store, now_micros};
 use crate::time::rfc3339;
-use ledgerdeck_client::{GateRunView, GateStatus};
+use ledgerdeck_client::events::LiveEvent;
+use ledgerdeck_client::{GateRunSummary, GateRunView, GateStatus};
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 
@@ -27,13 +28,14 @@ pub(super) struct RunHeader<'a> {
     pub started_at: i64,
 }
 
-/// Records `results` and the checkpoints `scan` reached; returns the run rows.
+/// Records `results` and the checkpoints `scan` reached, and announces the
+/// run (`gate.run_finished`) on the same transaction; returns its summary.
 pub(super) async fn record(
     store: &Store,
     header: &RunHeader<'_>,
     results: &[GateResult],
     scan: &Scan,
-) -> LedgerResult<Vec<GateRunView>> {
+) -> LedgerResult<GateRunSummary> {
     let mut tx = store.begin_write().await?;
     let now = now_micros();
     let mut views = Vec::with_capacity(results.len());
@@ -87,8 +89,16 @@ pub(super) async fn record(
         });
     }
     save_checkpoints(&mut tx, store.backend(), scan).await?;
+    let summary = GateRunSummary {
+        run_id: header.run_id.into(),
+        mode: header.mode.name().into(),
+        trigger: header.trigger.into(),
+        gates: views,
+    };
+    crate::changes::record(&mut tx, LiveEvent::GateRunFinished(summary.clone()), now).await?;
     tx.commit().await?;
-    Ok(views)
+    store.changes().committed();
+    Ok(summary)
 }
 
 struct OpenFinding {

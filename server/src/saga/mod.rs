@@ -16,7 +16,6 @@ mod step;
 pub use claim::{ClaimedHold, claim_due};
 pub use step::run_step;
 
-use crate::events::EventHub;
 use crate::provider::PayoutProvider;
 use crate::store::Store;
 use std::collections::HashMap;
@@ -81,8 +80,6 @@ pub struct Saga {
     pub providers: Arc<Providers>,
     /// Its tunables.
     pub config: Arc<SagaConfig>,
-    /// Where hold changes are announced, if anywhere.
-    pub events: Option<EventHub>,
 }
 
 impl Saga {

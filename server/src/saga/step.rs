@@ -4,10 +4,9 @@
 use super::{ClaimedHold, Saga};
 use crate::error::LedgerResult;
 use crate::flags::{self, FlagScope};
-use crate::holds::{self, HoldEnd, SAGA_STATUSES};
+use crate::holds::{self, HoldEnd, MovedBy, SAGA_STATUSES};
 use crate::provider::{PayoutRequest, PayoutState, ProviderAnswer, ProviderError};
 use crate::store::now_micros;
-use ledgerdeck_client::events::{HoldChange, LiveEvent};
 use sqlx::AnyConnection;
 
 /// What a step decided.
@@ -65,6 +64,7 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
         decision = Decision::Wait { attempts: hold.attempts };
     }
     let actor = format!("saga:{}", saga.config.worker_id);
+    let by = MovedBy { actor: &actor, cause: "saga" };
     let raw = match &answer {
         Ok(a) => a.raw_status.clone(),
         Err(e) => format!("no answer: {e}"),
@@ -73,8 +73,8 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
     holds::record_provider_call(&mut tx, &hold.id, kind, &hold.status, &actor, &raw, now).await?;
     let provider_reference = answer.as_ref().ok().and_then(|a: &ProviderAnswer| a.provider_reference.clone());
 
-    // The hold's new status, when this step changed it.
-    let changed_to: Option<&str> = match decision {
+    // Whether this step changed the hold's status (and so wrote a change row).
+    let changed = match decision {
         Decision::Settle | Decision::Release => {
             let end = if decision == Decision::Settle { HoldEnd::Settle } else { HoldEnd::Release };
             let reason = format!("provider {} reported {raw}", hold.provider);
@@ -83,13 +83,13 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
                 &hold.id,
                 end,
                 &SAGA_STATUSES,
-                &actor,
+                by,
                 &reason,
                 provider_reference.as_deref(),
                 now,
             )
             .await?;
-            Some(end.status())
+            true
         }
         Decision::ManualReview => {
             let why = if configured {
@@ -98,27 +98,25 @@ pub async fn run_step(saga: &Saga, hold: ClaimedHold) -> LedgerResult<()> {
                 raw.clone()
             };
             let record =
-                holds::change_status(&mut tx, &hold.id, &SAGA_STATUSES, "manual_review", &actor, &why, now).await?;
+                holds::change_status(&mut tx, &hold.id, &SAGA_STATUSES, "manual_review", by, &why, now).await?;
             holds::alert_manual_review(&mut tx, &record, &why, now).await?;
             let payload = serde_json::json!({"type": "payout.manual_review", "actor": actor,
                 "data": {"hold_id": record.id, "reference": record.reference, "reason": why}});
             crate::outbox::enqueue(&mut tx, "payout.manual_review", &hold.id, &payload, now).await?;
-            Some("manual_review")
+            true
         }
         Decision::Wait { attempts } => {
             if submitting {
-                holds::change_status(&mut tx, &hold.id, &["reserved"], "submitted", &actor, &raw, now).await?;
+                holds::change_status(&mut tx, &hold.id, &["reserved"], "submitted", by, &raw, now).await?;
             }
             schedule(&mut tx, &hold.id, attempts, now + saga.config.backoff_micros(attempts)).await?;
-            submitting.then_some("submitted")
+            submitting
         }
     };
     release_lease(&mut tx, &hold.id).await?;
     tx.commit().await?;
-
-    if let (Some(events), Some(status)) = (&saga.events, changed_to) {
-        let change = HoldChange { hold_id: hold.id.clone(), status: status.into(), command: "saga".into() };
-        events.publish(LiveEvent::HoldChanged(change));
+    if changed {
+        saga.store.changes().committed();
     }
     Ok(())
 }

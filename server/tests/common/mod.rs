@@ -8,6 +8,8 @@
 //! loud SKIPPED line instead of passing silently.
 #![allow(dead_code)]
 
+pub mod sse;
+
 use ledgerdeck_client::{CommandResult, Role};
 use ledgerdeck_server::{Caller, Ledger, LedgerConfig, LedgerError, Store};
 use serde_json::{Value, json};

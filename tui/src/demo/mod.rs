@@ -73,7 +73,6 @@ async fn demo(seed: u64, keymap: Keymap) -> Result<String, String> {
             call_timeout: Duration::from_secs(2),
             ..SagaConfig::default()
         }),
-        events: Some(state.events.clone()),
     };
     let delivery = Delivery::new(
         store.clone(),

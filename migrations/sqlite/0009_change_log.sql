@@ -1,0 +1,20 @@
+-- The change log: one row per change the live stream announces (a hold
+-- moved, a command posted, a gate run finished, a flag set, a token
+-- revoked), written on the same transaction as the change. `seq` is the
+-- stream's event id, global to the database: every instance tails this
+-- table, so a client resumes on any of them. Rows older than the retention
+-- are pruned; `change_log_horizon` remembers the highest seq pruned, below
+-- which a resume answers `reset`. Tailer: server/src/events/tail.rs.
+
+CREATE TABLE change_log (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE change_log_horizon (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    pruned_through BIGINT NOT NULL
+);
+INSERT INTO change_log_horizon (id, pruned_through) VALUES (1, 0);
