@@ -158,3 +158,40 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
     };
     Some(msg)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledgerdeck_client::Problem;
+    use std::time::Duration;
+
+    fn reconnecting(error: ClientError) -> ConnectionState {
+        let delay = Duration::from_secs(3);
+        ConnectionState::Reconnecting { attempt: 1, delay, retry_at: Instant::now() + delay, error }
+    }
+
+    fn refused(code: ErrorCode, status: u16) -> ClientError {
+        let problem = Problem {
+            type_uri: "about:blank".into(),
+            title: code.as_str().into(),
+            status,
+            detail: "no".into(),
+            code,
+            errors: Vec::new(),
+        };
+        ClientError::Problem { status, problem }
+    }
+
+    /// A stream turned away for too many streams keeps that reason for the
+    /// status bar; other outages are plain reconnecting; an ended access
+    /// keeps the server's reason.
+    #[test]
+    fn the_clients_states_keep_their_reasons() {
+        let state = conn_state(reconnecting(refused(ErrorCode::TooManyStreams, 429)));
+        assert_eq!(state, ConnState::TooManyStreams { retry_in_secs: 3 });
+        let state = conn_state(reconnecting(refused(ErrorCode::Unavailable, 503)));
+        assert_eq!(state, ConnState::Reconnecting { retry_in_secs: 3 });
+        let state = conn_state(ConnectionState::AccessEnded { reason: "the token expired".into() });
+        assert_eq!(state, ConnState::AccessEnded { reason: "the token expired".into() });
+    }
+}

@@ -84,3 +84,16 @@ fn too_many_streams_is_said_in_words() {
     app.on_tick(fixtures::now() + TimeDelta::seconds(31));
     assert!(screen(&mut app).contains("✖ stale since 09:30:00 · too many streams · retry in 0 s"));
 }
+
+/// The reconnect key is remappable by its name, `reconnect`, like any
+/// other action, and the hint follows the new key.
+#[test]
+fn the_reconnect_key_can_be_remapped() {
+    let overrides = ledgerdeck_tui::keys::Overrides::parse("[keys]\nreconnect = \"F5\"\n").expect("overrides");
+    let keymap = ledgerdeck_tui::app::keymap(&overrides).expect("a keymap");
+    let mut app = fixtures::app("terminal", false, false).with_keymap(keymap);
+    app.on_data(DataMsg::Connection(ConnState::Reconnecting { retry_in_secs: 8 }));
+    assert!(ctrl_r(&mut app).is_empty(), "Ctrl-r no longer reconnects");
+    assert_eq!(app.on_key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)), [Request::ReconnectNow]);
+    assert!(screen(&mut app).contains("F5 reconnect now"));
+}
