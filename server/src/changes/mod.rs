@@ -11,7 +11,7 @@
 
 mod read;
 
-pub use read::{Batch, Change, Snapshot, head, horizon, prune, read_after, read_range};
+pub use read::{Batch, Change, Snapshot, head, horizon, prune, read_after, read_range, xid_bound};
 
 use crate::error::LedgerResult;
 use ledgerdeck_client::events::LiveEvent;
@@ -28,9 +28,21 @@ pub async fn record(conn: &mut AnyConnection, event: LiveEvent, now: i64) -> Led
     record_parts(conn, &kind, &data, now).await
 }
 
+/// The insert on SQLite.
+const INSERT: &str = "INSERT INTO change_log (kind, data, created_at) VALUES ($1, $2, $3)";
+
+/// The insert on PostgreSQL: the transaction takes its id (the filter runs
+/// first) before the row takes its seq. The tailer relies on it: a seq it
+/// cannot see yet belongs to a transaction with an id below any id taken
+/// after the seq was (see `events::tail`).
+const INSERT_WITH_XID: &str = "INSERT INTO change_log (kind, data, created_at) \
+     SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT) WHERE pg_current_xact_id() IS NOT NULL";
+
 /// Appends a change of `kind` with `data` on the caller's transaction.
 pub async fn record_parts(conn: &mut AnyConnection, kind: &str, data: &Value, now: i64) -> LedgerResult<()> {
-    sqlx::query("INSERT INTO change_log (kind, data, created_at) VALUES ($1, $2, $3)")
+    let postgres = conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME;
+    let insert = if postgres { INSERT_WITH_XID } else { INSERT };
+    sqlx::query(insert)
         .bind(kind)
         .bind(data.to_string())
         .bind(now)

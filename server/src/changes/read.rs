@@ -91,6 +91,13 @@ pub async fn read_range(store: &Store, after: i64, through: i64, limit: i64) -> 
     Ok(rows.iter().map(change).collect::<Result<_, _>>()?)
 }
 
+/// A transaction id taken now (PostgreSQL), on its own transaction, which
+/// ends at once: every transaction that had an id before this call has a
+/// smaller one.
+pub async fn xid_bound(store: &Store) -> LedgerResult<i64> {
+    Ok(sqlx::query_scalar("SELECT CAST(CAST(pg_current_xact_id() AS TEXT) AS BIGINT)").fetch_one(store.pool()).await?)
+}
+
 /// The highest seq committed (0 for an empty log).
 pub async fn head(store: &Store) -> LedgerResult<i64> {
     let head: Option<i64> =

@@ -8,12 +8,18 @@
 //! Why it holds back: on PostgreSQL a seq is taken when a row is inserted
 //! and seen when its transaction commits, so seq 8 can become visible
 //! before seq 7. Handing 8 on first would lose 7 for everyone resuming
-//! after 8. So behind a missing seq the tailer waits until every
-//! transaction that was running when it first saw the gap has ended (the
-//! snapshot's `xmin` has passed that read's `xmax`): then the missing seq
-//! was rolled back and is skipped. A transaction left open for long (an
-//! idle session holding `xmin` back) is waited out at most `gap_limit`. On
-//! SQLite one writer at a time means a missing seq is already final.
+//! after 8. So behind a missing seq the tailer waits until the writer that
+//! took it has ended; if the seq is still not visible, it was rolled back
+//! and is skipped. Which writer is unknown, but not its age: a change row
+//! takes its transaction's id before its seq (`changes::record`), so right
+//! after the read that first saw the gap the tailer takes a fresh
+//! transaction id (the gap's *bound*), above the writer's. Once a read's
+//! snapshot has `xmin` past the bound, every transaction up to it has
+//! ended. (The snapshot's own `xmax` is no such bound: a running
+//! transaction whose id is at or above it is not in the snapshot at all.)
+//! A transaction left open for long (an idle session holding `xmin` back)
+//! is waited out at most `gap_limit`. On SQLite one writer at a time means
+//! a missing seq is already final.
 
 use super::hub::EventHub;
 use crate::changes::{self, Batch, Change};
@@ -88,6 +94,9 @@ async fn drain(store: &Store, hub: &EventHub, cursor: &mut Cursor, config: &Tail
         for change in ready {
             hub.deliver(change);
         }
+        if cursor.needs_bound() {
+            cursor.bound_gaps(changes::xid_bound(store).await?);
+        }
         if let Some(waiting_since) = waiting {
             hub.tailed(now_micros().saturating_sub(waiting_since));
             return Ok(true);
@@ -110,8 +119,9 @@ struct Cursor {
 #[derive(Debug)]
 struct Gap {
     seen_at: Instant,
-    /// The `xmax` of the read that first saw it (PostgreSQL).
-    xmax: Option<i64>,
+    /// A transaction id taken after the read that first saw it, above the
+    /// id of the writer that took the seq (PostgreSQL; `None` until taken).
+    bound: Option<i64>,
 }
 
 impl Cursor {
@@ -128,14 +138,22 @@ impl Cursor {
             if change.seq <= self.at {
                 continue;
             }
+            if self.at + 1 < change.seq && batch.snapshot.is_some() {
+                // Every seq missing below a visible one is seen now, so one
+                // bound taken after this read covers them all.
+                for missing in self.at + 1..change.seq {
+                    self.gaps.entry(missing).or_insert(Gap { seen_at: now, bound: None });
+                }
+            }
             while self.at + 1 < change.seq {
                 let missing = self.at + 1;
-                let gap =
-                    self.gaps.entry(missing).or_insert(Gap { seen_at: now, xmax: batch.snapshot.map(|s| s.xmax) });
-                let ended = match (batch.snapshot, gap.xmax) {
-                    (Some(snapshot), Some(xmax)) => snapshot.xmin >= xmax,
+                let gap = self.gaps.entry(missing).or_insert(Gap { seen_at: now, bound: None });
+                let ended = match (batch.snapshot, gap.bound) {
+                    (Some(snapshot), Some(bound)) => snapshot.xmin > bound,
+                    // Just seen: its bound is taken after this read.
+                    (Some(_), None) => false,
                     // One writer at a time: a missing seq was rolled back.
-                    _ => true,
+                    (None, _) => true,
                 };
                 let waited_out = now.duration_since(gap.seen_at) >= gap_limit;
                 if !ended && !waited_out {
@@ -152,6 +170,19 @@ impl Cursor {
             ready.push(change);
         }
         (ready, None)
+    }
+
+    /// Whether a gap seen on PostgreSQL still lacks its bound.
+    fn needs_bound(&self) -> bool {
+        self.gaps.values().any(|gap| gap.bound.is_none())
+    }
+
+    /// Bounds the gaps seen so far with `xid`, a transaction id taken after
+    /// the reads that saw them.
+    fn bound_gaps(&mut self, xid: i64) {
+        for gap in self.gaps.values_mut().filter(|gap| gap.bound.is_none()) {
+            gap.bound = Some(xid);
+        }
     }
 }
 
@@ -232,38 +263,63 @@ mod tests {
     }
 
     #[test]
-    fn a_gap_holds_back_until_the_transactions_running_then_have_ended() {
+    fn a_gap_holds_back_until_its_writer_could_have_ended() {
         let start = Instant::now();
         let mut cursor = Cursor::new(4);
         // Seq 6 is visible, 5 is not, and transactions 90..100 still run.
         let (ready, waiting) = cursor.advance(batch(&[6], Some((90, 100))), start, LIMIT);
         assert_eq!((seqs(&ready), waiting), (vec![], Some(60)), "6 waits behind 5");
+        assert!(cursor.needs_bound(), "the read that saw the gap asks for a bound");
+        cursor.bound_gaps(105);
+        assert!(!cursor.needs_bound());
         // Later: 5 committed and is visible now; both pass, in order.
-        let (ready, _) = cursor.advance(batch(&[5, 6], Some((95, 103))), start, LIMIT);
+        let (ready, _) = cursor.advance(batch(&[5, 6], Some((95, 106))), start, LIMIT);
         assert_eq!(seqs(&ready), [5, 6]);
     }
 
     #[test]
-    fn a_rolled_back_seq_is_skipped_once_its_writers_have_ended() {
+    fn a_rolled_back_seq_is_skipped_once_every_transaction_up_to_its_bound_has_ended() {
         let start = Instant::now();
         let mut cursor = Cursor::new(4);
         let (ready, _) = cursor.advance(batch(&[6, 7], Some((90, 100))), start, LIMIT);
         assert!(ready.is_empty());
-        // Still a transaction older than 100 running: keep waiting.
-        let (ready, _) = cursor.advance(batch(&[6, 7], Some((99, 104))), start, LIMIT);
-        assert!(ready.is_empty());
-        // Every transaction running at the first read has ended and 5 never
-        // appeared: it was rolled back.
-        let (ready, waiting) = cursor.advance(batch(&[6, 7], Some((100, 104))), start, LIMIT);
+        cursor.bound_gaps(104);
+        // A transaction up to the bound may still run: keep waiting.
+        for snapshot in [(99, 105), (104, 105)] {
+            let (ready, _) = cursor.advance(batch(&[6, 7], Some(snapshot)), start, LIMIT);
+            assert!(ready.is_empty(), "xmin {} has not passed the bound", snapshot.0);
+        }
+        // Every transaction up to the bound has ended and 5 never appeared:
+        // it was rolled back.
+        let (ready, waiting) = cursor.advance(batch(&[6, 7], Some((105, 106))), start, LIMIT);
         assert_eq!((seqs(&ready), waiting), (vec![6, 7], None));
         assert!(cursor.gaps.is_empty());
     }
 
     #[test]
-    fn a_gap_seen_with_nothing_running_is_skipped_at_once() {
+    fn a_gap_seen_with_nothing_listed_as_running_still_waits_for_its_writer() {
+        // The writer of 5 holds transaction id 100, the snapshot's xmax: a
+        // snapshot does not list it, so `xmin == xmax` proves nothing.
         let mut cursor = Cursor::new(4);
         let (ready, _) = cursor.advance(batch(&[6], Some((100, 100))), Instant::now(), LIMIT);
-        assert_eq!(seqs(&ready), [6]);
+        assert!(ready.is_empty(), "6 must not pass while 5's writer may run");
+        cursor.bound_gaps(101);
+        let (ready, _) = cursor.advance(batch(&[6], Some((100, 102))), Instant::now(), LIMIT);
+        assert!(ready.is_empty(), "transaction 100 still runs");
+        let (ready, _) = cursor.advance(batch(&[5, 6], Some((102, 102))), Instant::now(), LIMIT);
+        assert_eq!(seqs(&ready), [5, 6], "5 committed: both, in order");
+    }
+
+    #[test]
+    fn one_bound_covers_every_seq_missing_below_a_visible_one() {
+        let start = Instant::now();
+        let mut cursor = Cursor::new(4);
+        assert!(cursor.advance(batch(&[8], Some((90, 100))), start, LIMIT).0.is_empty());
+        cursor.bound_gaps(100);
+        // 5 committed; 6 and 7 rolled back, all writers ended.
+        let (ready, _) = cursor.advance(batch(&[5, 8], Some((101, 101))), start, LIMIT);
+        assert_eq!(seqs(&ready), [5, 8]);
+        assert!(!cursor.needs_bound(), "no second bound was needed for 6 and 7");
     }
 
     #[test]
