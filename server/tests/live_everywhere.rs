@@ -270,9 +270,13 @@ async fn a_stream_whose_token_is_revoked_by_the_cli_ends_and_sees_nothing_later(
         .expect("the revocation is a change row");
 
     let mut tail = Vec::new();
-    while let Some(event) = revoked.next_or_end().await {
-        tail.push(event);
-    }
+    let reading = async {
+        while let Some(event) = revoked.next_or_end().await {
+            tail.push(event);
+        }
+    };
+    let ended_in_time = tokio::time::timeout(HEARTBEAT * 5, reading).await.is_ok();
+    assert!(ended_in_time, "the revoked token's stream still flows: {tail:?}");
     let ended = revoked_at.elapsed();
     let last = tail.last().expect("the stream says why it ends");
     assert_eq!(last.event, "access.revoked", "{tail:?}");
