@@ -129,7 +129,12 @@ fn percentile(values: &[Duration], p: f64) -> Duration {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Transfers of 0.01 between random wallets at `plan.rate` a second, each
@@ -148,7 +153,8 @@ async fn post_transfers(api: &Api, wallets: &Arc<Vec<String>>, plan: &Plan) -> (
             let body = json!({"from_wallet_id": wallets[from], "to_wallet_id": wallets[to], "amount": "0.01"});
             let result = api.command("transfer", &body).await?;
             let answered = Instant::now();
-            let transaction = result["transaction_ids"][0].as_str().ok_or("transfer without a transaction")?.to_string();
+            let transaction =
+                result["transaction_ids"][0].as_str().ok_or("transfer without a transaction")?.to_string();
             Ok::<_, String>(Posted { answered, transaction })
         });
     }
@@ -231,7 +237,8 @@ async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<
     let logged = logged_posts(scratch, start).await?;
     let by_transaction: HashMap<&str, &Posted> = posted.iter().map(|p| (p.transaction.as_str(), p)).collect();
     let expected: Vec<i64> = {
-        let mut seqs: Vec<i64> = logged.iter().filter(|(_, (t, _))| by_transaction.contains_key(t.as_str())).map(|(s, _)| *s).collect();
+        let mut seqs: Vec<i64> =
+            logged.iter().filter(|(_, (t, _))| by_transaction.contains_key(t.as_str())).map(|(s, _)| *s).collect();
         seqs.sort_unstable();
         seqs
     };
@@ -317,10 +324,7 @@ async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<
     if !problems.is_empty() {
         return Err(format!("{} delivery problems, first: {}", problems.len(), problems[0]).into());
     }
-    println!(
-        "{database:?}  every subscriber got all {} events, in order, with no reset",
-        expected.len()
-    );
+    println!("{database:?}  every subscriber got all {} events, in order, with no reset", expected.len());
     if plan.judged {
         let p99 = percentile(&from_answer, 99.0);
         let verdict = if p99 < GOAL_P99 { "met" } else { "NOT met" };

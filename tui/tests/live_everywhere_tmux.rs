@@ -53,7 +53,8 @@ impl Database {
 
     async fn drop_now(self) {
         if let Ok(mut admin) = PgConnection::connect(&self.admin_url).await {
-            let _ = admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))).await;
+            let _ =
+                admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))).await;
         }
     }
 }
@@ -68,7 +69,8 @@ struct Instance {
 impl Instance {
     async fn start(url: &str) -> Instance {
         let store = Store::open(url).await.expect("open the store");
-        let config = LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..Default::default() };
+        let config =
+            LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..Default::default() };
         let state = AppState::new(Ledger::new(store, config), ApiConfig::default());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

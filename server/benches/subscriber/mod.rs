@@ -66,7 +66,11 @@ impl Subscriber {
     }
 }
 
-async fn read(response: reqwest::Response, tell: watch::Sender<i64>, stop: tokio_util::sync::CancellationToken) -> Seen {
+async fn read(
+    response: reqwest::Response,
+    tell: watch::Sender<i64>,
+    stop: tokio_util::sync::CancellationToken,
+) -> Seen {
     let mut body = response.bytes_stream();
     let mut seen = Seen::default();
     let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);

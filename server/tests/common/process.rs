@@ -158,11 +158,7 @@ pub fn cli(database: &str, args: &[&str]) -> String {
         .env_remove("LEDGERDECK_DATABASE_URL")
         .output()
         .expect("run ledgerdeck-server");
-    assert!(
-        output.status.success(),
-        "ledgerdeck-server {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "ledgerdeck-server {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
