@@ -266,11 +266,11 @@ async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<
         if got.events.windows(2).any(|w| w[0].seq >= w[1].seq) {
             problems.push(format!("subscriber {n} saw events out of seq order or twice"));
         }
-        let mut missed = 0;
+        let mut missed = Vec::new();
         let at: HashMap<i64, &subscriber::Sight> = got.events.iter().map(|e| (e.seq, e)).collect();
         for seq in &expected {
             let Some(sight) = at.get(seq) else {
-                missed += 1;
+                missed.push(*seq);
                 continue;
             };
             let (transaction, written) = &logged[seq];
@@ -281,8 +281,10 @@ async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<
             from_answer.push(sight.at.saturating_duration_since(answered));
             from_write.push(Duration::from_micros(sight.wall_micros.saturating_sub(*written).max(0) as u64));
         }
-        if missed > 0 {
-            problems.push(format!("subscriber {n} missed {missed} of {} events", expected.len()));
+        if !missed.is_empty() {
+            let first: Vec<i64> = missed.iter().take(10).copied().collect();
+            let count = missed.len();
+            problems.push(format!("subscriber {n} missed {count} of {} events (seqs {first:?})", expected.len()));
         }
         if let Some(error) = &got.error {
             problems.push(format!("subscriber {n}: {error}"));
@@ -322,6 +324,7 @@ async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<
     );
     println!("{database:?}  load average after: {}", load_average());
     if !problems.is_empty() {
+        println!("{database:?}  server log tail:\n{}", server.log_tail());
         return Err(format!("{} delivery problems, first: {}", problems.len(), problems[0]).into());
     }
     println!("{database:?}  every subscriber got all {} events, in order, with no reset", expected.len());
