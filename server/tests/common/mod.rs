@@ -8,6 +8,7 @@
 //! loud SKIPPED line instead of passing silently.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod sse;
 
 use ledgerdeck_client::{CommandResult, Role};
