@@ -109,10 +109,10 @@ async fn a_stale_worker_is_gone_and_due_holds_without_a_worker_are_down(ledger: 
     fresh.round().await.unwrap();
     let health = report(&ledger).await;
     assert_eq!(part(&health, "saga").state, ComponentState::Ok, "{health:?}");
-    assert_eq!(health.workers.iter().map(|w| (w.worker_id.as_str(), w.live)).collect::<Vec<_>>(), [
-        ("w-new", true),
-        ("w-old", false)
-    ]);
+    assert_eq!(
+        health.workers.iter().map(|w| (w.worker_id.as_str(), w.live)).collect::<Vec<_>>(),
+        [("w-new", true), ("w-old", false)]
+    );
 }
 
 /// How far behind: a beat measures how long the oldest due hold nobody has
@@ -206,7 +206,10 @@ async fn an_unreachable_provider_is_down_without_unreadying() {
     let health = ledgerdeck_server::api::probes::health(&state).await;
     let provider = part(&health, "provider");
     assert_eq!(provider.state, ComponentState::Down, "{health:?}");
-    assert_eq!(provider.detail, "acme unreachable (provider unavailable: connection to acme refused): payouts cannot be submitted");
+    assert_eq!(
+        provider.detail,
+        "acme unreachable (provider unavailable: connection to acme refused): payouts cannot be submitted"
+    );
     assert_eq!(health.providers[0].error.as_deref(), Some("provider unavailable: connection to acme refused"));
     assert!(!health.providers[0].reachable && health.providers[1].reachable);
     assert!(health.ready, "{health:?}");
@@ -233,7 +236,7 @@ async fn probes_time_out_and_are_cached() {
 
     let acme = Arc::new(SandboxProvider::new("acme", 1, Mix::default()));
     let cached = AppState::new(db.ledger.clone(), ApiConfig::default()).with_providers(probe_of(
-        &[acme.clone()],
+        std::slice::from_ref(&acme),
         Duration::from_secs(1),
         Duration::from_millis(400),
     ));

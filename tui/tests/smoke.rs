@@ -10,9 +10,9 @@ use ledgerdeck_server::provider::sandbox::{Mix, SandboxProvider};
 use ledgerdeck_server::saga::{Providers, Saga, SagaConfig};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::smoke::{self, Expectations, Options, Outcome};
-use std::sync::Arc;
 use std::net::SocketAddr;
 use std::process::{Command, Output};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -38,7 +38,8 @@ impl Server {
         let token = ledgerdeck_server::access::create_token(&store, "ops-alice", Role::Operator, "test").await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..LedgerConfig::default() };
+        let config =
+            LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..LedgerConfig::default() };
         let ledger = Ledger::new(store.clone(), config);
         let state = AppState::new(ledger, ApiConfig { heartbeat: Duration::from_millis(200), ..ApiConfig::default() });
         let saga = saga.then(|| {
@@ -213,12 +214,15 @@ async fn unmet_expectations_fail_with_one_plain_line_each() {
     assert!(!report.passed());
     let failed: Vec<&str> =
         report.checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.detail.as_str()).collect();
-    assert_eq!(failed, [
-        "expected provider `acme` to be reachable: it is not (provider unavailable: connection to acme refused)",
-        "expected provider `globex` to be reachable: it is not configured on this server (configured: acme, sandbox)",
-        "expected every gate to be green: ledger_balanced has never run, wallet_drift has never run, \
+    assert_eq!(
+        failed,
+        [
+            "expected provider `acme` to be reachable: it is not (provider unavailable: connection to acme refused)",
+            "expected provider `globex` to be reachable: it is not configured on this server (configured: acme, sandbox)",
+            "expected every gate to be green: ledger_balanced has never run, wallet_drift has never run, \
          holds_drift has never run, payout_finality has never run",
-    ]);
+        ]
+    );
     server.stop().await;
 }
 
@@ -228,14 +232,17 @@ async fn unmet_expectations_fail_with_one_plain_line_each() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_fails_on_a_missing_worker_and_provider() {
     let server = Server::start().await;
-    let (output, text) = binary_with(&server.url(), &server.token, &["--expect-worker", "--expect-provider", "acme"]).await;
+    let (output, text) =
+        binary_with(&server.url(), &server.token, &["--expect-worker", "--expect-provider", "acme"]).await;
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
         text.contains("✗ worker   expected a live saga worker: no saga worker has run against this server's database"),
         "{text}"
     );
     assert!(
-        text.contains("✗ provider expected provider `acme` to be reachable: it is not configured on this server (no provider is)"),
+        text.contains(
+            "✗ provider expected provider `acme` to be reachable: it is not configured on this server (no provider is)"
+        ),
         "{text}"
     );
     assert!(text.contains("2 of 8 checks did not pass"), "{text}");

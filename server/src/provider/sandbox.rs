@@ -278,7 +278,8 @@ mod tests {
     /// back in reach; its probe takes its latency.
     #[tokio::test]
     async fn an_unreachable_sandbox_refuses_probes_and_calls() {
-        let sandbox = SandboxProvider::new("acme", 1, Mix::default()).with_latency(std::time::Duration::from_millis(20));
+        let sandbox =
+            SandboxProvider::new("acme", 1, Mix::default()).with_latency(std::time::Duration::from_millis(20));
         assert!(sandbox.reachable().await.unwrap() >= std::time::Duration::from_millis(20));
         sandbox.set_reachable(false);
         let refused = ProviderError::Unavailable("connection to acme refused".into());

@@ -25,7 +25,12 @@ impl Expectations {
 
 /// Adds one check per expectation to `report`; `authed` is the accepted
 /// token's client (the gates need one).
-pub(super) async fn check(expect: &Expectations, anonymous: &ApiClient, authed: Option<&ApiClient>, report: &mut Report) {
+pub(super) async fn check(
+    expect: &Expectations,
+    anonymous: &ApiClient,
+    authed: Option<&ApiClient>,
+    report: &mut Report,
+) {
     if !expect.any() {
         return;
     }
@@ -88,9 +93,7 @@ fn provider(health: &HealthReport, name: &str) -> (Outcome, String) {
             (Outcome::Pass, format!("provider `{name}` is reachable{took}"))
         }
         Some(p) => fail(format!("it is not ({})", p.error.as_deref().unwrap_or("no answer"))),
-        None if health.providers.is_empty() => {
-            fail("it is not configured on this server (no provider is)".into())
-        }
+        None if health.providers.is_empty() => fail("it is not configured on this server (no provider is)".into()),
         None => {
             let names: Vec<&str> = health.providers.iter().map(|p| p.name.as_str()).collect();
             fail(format!("it is not configured on this server (configured: {})", names.join(", ")))

@@ -23,8 +23,11 @@ pub const EVENTS_BEHIND_LIMIT: Duration = Duration::from_secs(5);
 pub(super) fn events_component(state: &AppState) -> ComponentHealth {
     let health = state.events.health();
     let limit = i64::try_from(EVENTS_BEHIND_LIMIT.as_micros()).unwrap_or(i64::MAX);
-    let streams =
-        if health.subscribers == 1 { "1 stream open".to_string() } else { format!("{} streams open", health.subscribers) };
+    let streams = if health.subscribers == 1 {
+        "1 stream open".to_string()
+    } else {
+        format!("{} streams open", health.subscribers)
+    };
     let since_read = health.last_read_at.map(|at| now_micros().saturating_sub(at));
     match since_read {
         None => component("events", ComponentState::Degraded, &format!("{streams}; the change log was not read yet")),

@@ -96,10 +96,7 @@ mod tests {
         assert_eq!(state(&[], none), ComponentState::Ok);
         assert_eq!(state(&[worker(true)], due), ComponentState::Ok);
         assert_eq!(state(&[worker(true), worker(false)], late), ComponentState::Degraded);
-        assert_eq!(
-            judge(&[], due).detail,
-            "3 holds due and no live saga worker: payouts are not moving"
-        );
+        assert_eq!(judge(&[], due).detail, "3 holds due and no live saga worker: payouts are not moving");
         assert_eq!(judge(&[worker(true), worker(false)], none).detail, "1 live worker, due holds current; 1 gone");
     }
 }
