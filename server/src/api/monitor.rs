@@ -48,3 +48,36 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::states;
+    use ledgerdeck_client::{ComponentHealth, ComponentState, HealthReport, WorkerHealth};
+
+    fn report(age_ms: i64, saga: ComponentState) -> HealthReport {
+        HealthReport {
+            ok: true,
+            ready: true,
+            components: vec![ComponentHealth { name: "saga".into(), state: saga, detail: "1 live worker".into() }],
+            workers: vec![WorkerHealth {
+                worker_id: "w".into(),
+                instance: "h:1".into(),
+                live: true,
+                started_at: String::new(),
+                last_round_at: String::new(),
+                last_round_age_ms: age_ms,
+                behind_ms: 0,
+                handled: 0,
+            }],
+            providers: vec![],
+        }
+    }
+
+    /// A worker's beat ages every second: that alone must not announce a
+    /// `health.changed`, while a component's change must.
+    #[test]
+    fn ages_alone_are_no_change_but_states_are() {
+        assert_eq!(states(&report(100, ComponentState::Ok)), states(&report(900, ComponentState::Ok)));
+        assert_ne!(states(&report(100, ComponentState::Ok)), states(&report(100, ComponentState::Down)));
+    }
+}

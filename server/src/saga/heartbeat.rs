@@ -70,6 +70,9 @@ impl Heartbeat {
             pace.beats += 1;
             (std::mem::take(&mut pace.handled), pace.beats % PRUNE_EVERY_BEATS == 1)
         };
+        // A write transaction: on SQLite the upsert reads `holds` before it
+        // writes, and only `BEGIN IMMEDIATE` makes that upgrade safe.
+        let mut tx = store.begin_write().await?;
         let now = now_micros();
         sqlx::query(UPSERT)
             .bind(&self.worker_id)
@@ -78,14 +81,15 @@ impl Heartbeat {
             .bind(now)
             .bind(handled)
             .bind(self.stale_after_micros)
-            .execute(store.pool())
+            .execute(&mut *tx)
             .await?;
         if prune {
             sqlx::query("DELETE FROM worker_heartbeats WHERE last_round_at < $1")
                 .bind(now - micros(PRUNE_AFTER))
-                .execute(store.pool())
+                .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
