@@ -24,8 +24,8 @@ pub use flags::FeatureFlag;
 pub use gates::{FindingQuery, FindingView, GateRunQuery, GateRunSummary, GateRunView, GateStatus, GateView};
 pub use health::{ComponentHealth, ComponentState, HealthReport, ProviderHealth, WorkerHealth};
 pub use http::{
-    ApiClient, ClientConfig, ClientError, ConnectionState, EventSubscription, ServerEvent, StreamItem,
-    new_idempotency_key,
+    ApiClient, ClientConfig, ClientError, ConnectionState, EventSubscription, Reconnector, ServerEvent, StreamItem,
+    StreamPart, new_idempotency_key,
 };
 pub use outbox::{
     DeliveryAttemptView, DeliveryView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView,

@@ -102,6 +102,9 @@ pub enum Request {
         /// kept across a transport failure, rotated after a definite answer.
         key: String,
     },
+    /// Skip the live stream's wait before it reconnects (nothing while it
+    /// is connected). Answered by the stream's state changing.
+    ReconnectNow,
 }
 
 impl Request {
@@ -141,12 +144,13 @@ impl Request {
             Request::LoadHolds(_) => "holds",
             Request::LoadHold(_) => "the hold",
             Request::Command { .. } => "data",
+            Request::ReconnectNow => "the live stream",
         }
     }
 }
 
 /// How the live event stream stands, as the status bar shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnState {
     /// The first connection is being made.
     Connecting,
@@ -157,11 +161,31 @@ pub enum ConnState {
         /// Seconds until the next try.
         retry_in_secs: u64,
     },
+    /// The server turned the stream away because this token has as many
+    /// streams open as it allows; the next try is this many seconds away.
+    TooManyStreams {
+        /// Seconds until the next try.
+        retry_in_secs: u64,
+    },
     /// The data shown stopped being current at this time.
     Stale {
         /// When the data was last current.
         since: DateTime<Utc>,
     },
+    /// The server ended the token's access (revoked or expired): the
+    /// stream has stopped for good; logging in again is the way back.
+    AccessEnded {
+        /// Why, as the server said it.
+        reason: String,
+    },
+}
+
+impl ConnState {
+    /// Whether the stream is down and will try again (so asking it to
+    /// reconnect now means something).
+    pub fn retrying(&self) -> bool {
+        matches!(self, ConnState::Reconnecting { .. } | ConnState::TooManyStreams { .. } | ConnState::Stale { .. })
+    }
 }
 
 /// What background tasks deliver to the app.

@@ -7,7 +7,7 @@ use crate::data::{ConnState, DataMsg, Request};
 use crate::runtime::Fetcher;
 use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::http::{ConnectionState, StreamItem};
-use ledgerdeck_client::{ApiClient, ClientError, FindingQuery, StatementQuery};
+use ledgerdeck_client::{ApiClient, ClientError, ErrorCode, FindingQuery, StatementQuery};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -26,30 +26,31 @@ impl ApiFetcher {
 
 impl Fetcher for ApiFetcher {
     async fn run(self, mut requests: mpsc::Receiver<Request>, data: mpsc::Sender<DataMsg>) {
-        let live = tokio::spawn(follow_events(self.client.clone(), data.clone()));
+        let events = self.client.events(None);
+        let reconnect = events.reconnector();
+        let live = tokio::spawn(follow_events(events, data.clone()));
         while let Some(request) = requests.recv().await {
+            if request == Request::ReconnectNow {
+                reconnect.reconnect_now();
+                continue;
+            }
             let (client, data) = (self.client.clone(), data.clone());
             tokio::spawn(async move {
-                let msg = answer(&client, request).await;
-                let _ = data.send(msg).await;
+                if let Some(msg) = answer(&client, request).await {
+                    let _ = data.send(msg).await;
+                }
             });
         }
         live.abort();
     }
 }
 
-/// Follows `GET /v1/events` (the client reconnects and resumes by itself)
-/// and reports its state and its events, typed.
-async fn follow_events(client: ApiClient, data: mpsc::Sender<DataMsg>) {
-    let mut events = client.events(None);
+/// Follows `GET /v1/events` (the client reconnects and resumes by itself,
+/// and stops when access ends) and reports its state and its events, typed.
+async fn follow_events(mut events: ledgerdeck_client::EventSubscription, data: mpsc::Sender<DataMsg>) {
     while let Some(item) = events.next().await {
         let msg = match item {
-            StreamItem::State(ConnectionState::Connecting) => DataMsg::Connection(ConnState::Connecting),
-            StreamItem::State(ConnectionState::Live) => DataMsg::Connection(ConnState::Live),
-            StreamItem::State(ConnectionState::Reconnecting { retry_at, .. }) => {
-                let retry_in_secs = retry_at.saturating_duration_since(Instant::now()).as_secs_f64().ceil() as u64;
-                DataMsg::Connection(ConnState::Reconnecting { retry_in_secs })
-            }
+            StreamItem::State(state) => DataMsg::Connection(conn_state(state)),
             StreamItem::Event(event) => DataMsg::Live(LiveEvent::from_parts(&event.kind, event.data)),
         };
         if data.send(msg).await.is_err() {
@@ -58,8 +59,26 @@ async fn follow_events(client: ApiClient, data: mpsc::Sender<DataMsg>) {
     }
 }
 
-/// What the server says to one request.
-async fn answer(client: &ApiClient, request: Request) -> DataMsg {
+/// The client's connection state as the status bar says it.
+fn conn_state(state: ConnectionState) -> ConnState {
+    match state {
+        ConnectionState::Connecting => ConnState::Connecting,
+        ConnectionState::Live => ConnState::Live,
+        ConnectionState::Reconnecting { retry_at, error, .. } => {
+            let retry_in_secs = retry_at.saturating_duration_since(Instant::now()).as_secs_f64().ceil() as u64;
+            if error.code() == Some(ErrorCode::TooManyStreams) {
+                ConnState::TooManyStreams { retry_in_secs }
+            } else {
+                ConnState::Reconnecting { retry_in_secs }
+            }
+        }
+        ConnectionState::AccessEnded { reason } => ConnState::AccessEnded { reason },
+    }
+}
+
+/// What the server says to one request (`None` for the stream's own,
+/// which the fetcher's loop handles).
+async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
     let read = |outcome: Result<DataMsg, ClientError>| {
         outcome.unwrap_or_else(|e| DataMsg::ReadFailed {
             request: request.clone(),
@@ -67,7 +86,8 @@ async fn answer(client: &ApiClient, request: Request) -> DataMsg {
             detail: e.to_string(),
         })
     };
-    match request.clone() {
+    let msg = match request.clone() {
+        Request::ReconnectNow => return None,
         Request::LoadOverview => read(client.overview().await.map(DataMsg::Overview)),
         Request::LoadHealth => read(client.healthz().await.map(DataMsg::Health)),
         Request::LoadGates => read(client.gates().await.map(DataMsg::Gates)),
@@ -135,5 +155,43 @@ async fn answer(client: &ApiClient, request: Request) -> DataMsg {
                 fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
             },
         },
+    };
+    Some(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledgerdeck_client::Problem;
+    use std::time::Duration;
+
+    fn reconnecting(error: ClientError) -> ConnectionState {
+        let delay = Duration::from_secs(3);
+        ConnectionState::Reconnecting { attempt: 1, delay, retry_at: Instant::now() + delay, error }
+    }
+
+    fn refused(code: ErrorCode, status: u16) -> ClientError {
+        let problem = Problem {
+            type_uri: "about:blank".into(),
+            title: code.as_str().into(),
+            status,
+            detail: "no".into(),
+            code,
+            errors: Vec::new(),
+        };
+        ClientError::Problem { status, problem }
+    }
+
+    /// A stream turned away for too many streams keeps that reason for the
+    /// status bar; other outages are plain reconnecting; an ended access
+    /// keeps the server's reason.
+    #[test]
+    fn the_clients_states_keep_their_reasons() {
+        let state = conn_state(reconnecting(refused(ErrorCode::TooManyStreams, 429)));
+        assert_eq!(state, ConnState::TooManyStreams { retry_in_secs: 3 });
+        let state = conn_state(reconnecting(refused(ErrorCode::Unavailable, 503)));
+        assert_eq!(state, ConnState::Reconnecting { retry_in_secs: 3 });
+        let state = conn_state(ConnectionState::AccessEnded { reason: "the token expired".into() });
+        assert_eq!(state, ConnState::AccessEnded { reason: "the token expired".into() });
     }
 }

@@ -293,6 +293,17 @@ async fn first_event(client: &ApiClient, wait: Duration) -> (Outcome, String) {
     let mut last_error: Option<ClientError> = None;
     loop {
         match tokio::time::timeout_at(deadline, subscription.next()).await {
+            Ok(Some(StreamItem::Event(event))) if event.kind == ledgerdeck_client::events::ACCESS_REVOKED => {}
+            Ok(Some(StreamItem::State(ConnectionState::AccessEnded { reason }))) => {
+                return (
+                    Outcome::Fail,
+                    format!(
+                        "the server ended the event stream's access ({reason}): the token was revoked or has \
+                         expired; {}",
+                        token_advice()
+                    ),
+                );
+            }
             Ok(Some(StreamItem::Event(event))) => {
                 return (
                     Outcome::Pass,

@@ -19,6 +19,8 @@ use serde::Deserialize;
 ///   the route returns. A command that got a 2xx here did execute.
 /// - [`ClientError::Invalid`]: the request could not be built (a base URL,
 ///   token or idempotency key that cannot go on the wire); nothing was sent.
+/// - [`ClientError::StreamTooLarge`]: the event stream sent a line or an
+///   event larger than the client takes; the stream is restarted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     /// An error answer, as the server's `application/problem+json` document.
@@ -56,6 +58,44 @@ pub enum ClientError {
         /// What is wrong with it.
         message: String,
     },
+    /// The event stream sent a line or an event's data over the limit set
+    /// by [`super::ClientConfig::stream_max_line`] or
+    /// [`super::ClientConfig::stream_max_event`]; it was not kept.
+    #[error("the event stream sent {what} over the limit of {}", size(*limit))]
+    StreamTooLarge {
+        /// What was too large.
+        what: StreamPart,
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+/// A part of the event stream that has a size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamPart {
+    /// One line (a field, a comment).
+    Line,
+    /// One event's data, its lines joined.
+    Event,
+}
+
+impl std::fmt::Display for StreamPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StreamPart::Line => "a line",
+            StreamPart::Event => "an event's data",
+        })
+    }
+}
+
+/// A byte count for people: `1 MiB`, `64 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    match bytes {
+        0 => "0 bytes".into(),
+        b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 impl ClientError {
@@ -244,5 +284,16 @@ mod tests {
         assert_eq!(error.to_string(), "no answer from the server: connection refused");
         let error = ClientError::Transport { message: "deadline".into(), timed_out: true };
         assert_eq!(error.to_string(), "no answer from the server (timed out): deadline");
+    }
+
+    /// An oversized stream says in words what was too large and the limit.
+    #[test]
+    fn a_stream_too_large_says_what_and_the_limit() {
+        let error = ClientError::StreamTooLarge { what: StreamPart::Line, limit: 1 << 20 };
+        assert_eq!(error.to_string(), "the event stream sent a line over the limit of 1 MiB");
+        assert!(!error.is_transport() && error.code().is_none() && error.status().is_none());
+        let error = ClientError::StreamTooLarge { what: StreamPart::Event, limit: 1000 };
+        assert_eq!(error.to_string(), "the event stream sent an event's data over the limit of 1000 bytes");
+        assert_eq!(size(64 << 10), "64 KiB");
     }
 }

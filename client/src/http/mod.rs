@@ -16,14 +16,15 @@
 //! - Every request has a deadline ([`ClientConfig::request_timeout`]) from
 //!   connecting until the body has been read; redirects are not followed.
 
+mod backoff;
 mod error;
 mod routes;
 mod sse;
 mod sse_parser;
 
-pub use error::{ClientError, synthesized_code};
+pub use error::{ClientError, StreamPart, synthesized_code};
 pub use routes::WebhookSignature;
-pub use sse::{ConnectionState, EventSubscription, ServerEvent, StreamItem};
+pub use sse::{ConnectionState, EventSubscription, Reconnector, ServerEvent, StreamItem};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, Request, RequestBuilder, Url};
@@ -63,7 +64,9 @@ pub struct ClientConfig {
     /// one. Default 200 ms.
     pub get_backoff: Duration,
     /// The first wait before the event stream reconnects, doubling up to
-    /// [`ClientConfig::stream_backoff_max`]. Default 250 ms.
+    /// [`ClientConfig::stream_backoff_max`]; each wait is drawn at random
+    /// from the upper half of that, so that clients do not all come back
+    /// at once. Default 250 ms.
     pub stream_backoff: Duration,
     /// The longest wait between reconnection attempts. Default 10 s.
     pub stream_backoff_max: Duration,
@@ -75,6 +78,13 @@ pub struct ClientConfig {
     /// them; past it, events are dropped and a `reset` event tells the
     /// consumer to refetch. Default 1,024.
     pub stream_buffer: usize,
+    /// The longest line the event stream may send, in bytes; a longer one
+    /// is [`ClientError::StreamTooLarge`] and the stream restarts. Default 1 MiB.
+    pub stream_max_line: usize,
+    /// The most data one event may carry, in bytes (its `data` lines
+    /// joined); more is [`ClientError::StreamTooLarge`] and the stream
+    /// restarts. Default 4 MiB.
+    pub stream_max_event: usize,
 }
 
 impl ClientConfig {
@@ -91,6 +101,8 @@ impl ClientConfig {
             stream_backoff_max: Duration::from_secs(10),
             stream_idle_timeout: Duration::from_secs(30),
             stream_buffer: 1024,
+            stream_max_line: 1 << 20,
+            stream_max_event: 4 << 20,
         }
     }
 
@@ -114,6 +126,8 @@ impl std::fmt::Debug for ClientConfig {
             .field("stream_backoff_max", &self.stream_backoff_max)
             .field("stream_idle_timeout", &self.stream_idle_timeout)
             .field("stream_buffer", &self.stream_buffer)
+            .field("stream_max_line", &self.stream_max_line)
+            .field("stream_max_event", &self.stream_max_event)
             .finish()
     }
 }

@@ -1,6 +1,8 @@
 //! Small local stub servers for the client's tests.
 #![allow(dead_code)]
 
+pub mod stream;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ledgerdeck_client::{ApiClient, ClientConfig, ErrorCode, FieldError, Problem};

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 fn sse_event(event: &StreamEvent) -> Event {
-    let sse = Event::default().event(&event.kind).data(event.data.to_string());
+    let sse = Event::default().event(&event.kind).data(&*event.text);
     match event.seq {
         Some(seq) => sse.id(seq.to_string()),
         None => sse,

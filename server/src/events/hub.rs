@@ -29,11 +29,21 @@ pub struct StreamEvent {
     pub kind: String,
     /// Its payload.
     pub data: Value,
+    /// Its payload as sent: serialised once here, not once per subscriber.
+    pub text: Arc<str>,
+}
+
+impl StreamEvent {
+    /// An event with its payload serialised for sending.
+    pub fn new(seq: Option<i64>, kind: String, data: Value) -> Self {
+        let text = Arc::from(data.to_string());
+        StreamEvent { seq, kind, data, text }
+    }
 }
 
 impl From<Change> for StreamEvent {
     fn from(change: Change) -> Self {
-        StreamEvent { seq: Some(change.seq), kind: change.kind, data: change.data }
+        StreamEvent::new(Some(change.seq), change.kind, change.data)
     }
 }
 
@@ -162,7 +172,7 @@ impl EventHub {
     /// Announces a derived state to this instance's subscribers.
     pub fn announce(&self, event: LiveEvent) {
         let (kind, data) = event.into_parts();
-        let event = Arc::new(StreamEvent { seq: None, kind, data });
+        let event = Arc::new(StreamEvent::new(None, kind, data));
         let mut ring = lock(&self.ring);
         if STATE_KINDS.contains(&event.kind.as_str()) {
             ring.states.retain(|e| e.kind != event.kind);

@@ -22,7 +22,7 @@ impl App {
             updated: self.updated_text(),
             notice: self.notice.as_ref().map(|n| (n.level, n.text.clone())),
         };
-        let hints = self.keymap.hints(context, hides_writes).map(line).collect();
+        let hints = self.keymap.hints(context, hides_writes).filter(|b| self.offered(b)).map(line).collect();
         FrameModel {
             banner: self.session.production.then(|| self.session.profile.clone()),
             tabs,
@@ -31,6 +31,7 @@ impl App {
             status,
             hints,
             help: self.help.then(|| self.help_model()),
+            alert: self.conn_alert(),
         }
     }
 
@@ -47,7 +48,8 @@ impl App {
             _ => numbers.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(" "),
         };
         let mut everywhere = vec![(label, "views by number".to_string())];
-        everywhere.extend(self.keymap.global().iter().filter(|b| !matches!(b.action, Action::GoTo(_))).map(line));
+        let global = self.keymap.global().iter().filter(|b| !matches!(b.action, Action::GoTo(_)) && self.offered(b));
+        everywhere.extend(global.map(line));
         everywhere.push(("Ctrl-C".into(), "quit".into()));
         Help {
             context: (!own.is_empty()).then(|| (context.title.to_string(), keys)),
@@ -55,6 +57,14 @@ impl App {
             writes_off: hides_writes
                 .then(|| if self.session.read_only { "read-only profile" } else { "viewer role" }.to_string()),
         }
+    }
+}
+
+impl App {
+    /// Whether a binding means anything now: reconnecting only while the
+    /// live stream is down and trying again.
+    fn offered(&self, binding: &Binding) -> bool {
+        binding.action != Action::Reconnect || self.conn.retrying()
     }
 }
 

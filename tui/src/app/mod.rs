@@ -283,6 +283,10 @@ impl App {
                 (true, Vec::new())
             }
             Action::Copy => self.copy_chooser(),
+            Action::Reconnect if self.conn.retrying() => {
+                self.notify(Level::Info, "reconnecting the live stream now".into());
+                (true, vec![Request::ReconnectNow])
+            }
             _ => (false, Vec::new()),
         }
     }
@@ -354,6 +358,9 @@ impl App {
         let model = self.frame_model();
         if let Some(body) = crate::frame::render(frame, &model, &self.theme) {
             self.views.get(self.view).render(frame, body, &self.theme);
+            if let Some(alert) = &model.alert {
+                crate::frame::render_alert(frame, body, alert, &self.theme);
+            }
             if self.palette.is_open() {
                 let (role, read_only) = (self.session.role, self.session.read_only);
                 crate::palette::render(frame, body, &self.palette, role, read_only, &self.theme);
@@ -407,6 +414,7 @@ fn is_global(action: Action) -> bool {
             | Action::Find
             | Action::GoToLink
             | Action::Copy
+            | Action::Reconnect
     )
 }
 

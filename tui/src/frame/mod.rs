@@ -1,6 +1,6 @@
 //! Everything around the views: the production banner, the tabs, the
-//! status bar, the footer hints, the help overlay and the too-small
-//! screen, drawn from a [`FrameModel`] the app builds.
+//! standing alert, the status bar, the footer hints, the help overlay and
+//! the too-small screen, drawn from a [`FrameModel`] the app builds.
 
 mod help;
 mod model;
@@ -46,6 +46,23 @@ pub fn render(frame: &mut Frame, model: &FrameModel, theme: &Theme) -> Option<Re
     render_status(frame, status, &model.status, theme);
     render_footer(frame, footer, &model.hints, theme);
     Some(body)
+}
+
+/// Draws a standing alert over the foot of `body`: a bordered box in the
+/// error colour, its lines made inert and clipped.
+pub fn render_alert(frame: &mut Frame, body: Rect, (title, lines): &(String, Vec<String>), theme: &Theme) {
+    let height = (lines.len() as u16 + 2).min(body.height / 2);
+    let area = Rect { y: body.bottom() - height, height, ..body };
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let room = usize::from(area.width.saturating_sub(4));
+    let text: Vec<Line> = lines.iter().map(|l| Line::from(sanitize::cell(l, room))).collect();
+    let block = Block::bordered()
+        .border_type(ratatui::widgets::BorderType::Rounded)
+        .border_style(theme.error)
+        .title(Span::styled(format!(" {title} "), theme.error))
+        .style(theme.text)
+        .padding(ratatui::widgets::Padding::horizontal(1));
+    frame.render_widget(Paragraph::new(text).block(block), area);
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {

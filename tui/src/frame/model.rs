@@ -21,6 +21,9 @@ pub struct FrameModel {
     pub hints: Vec<(String, String)>,
     /// The help overlay, while it is open.
     pub help: Option<Help>,
+    /// A standing alert above the status bar (access ended): its title and
+    /// lines.
+    pub alert: Option<(String, Vec<String>)>,
 }
 
 /// One tab.

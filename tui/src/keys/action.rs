@@ -70,16 +70,19 @@ pub enum Action {
     Fix,
     /// Send a hold to manual review (writes, through its form).
     ToReview,
+    /// Reconnect the live stream now instead of waiting (only while it is down).
+    Reconnect,
 }
 
 /// Every action with a fixed name, in the order `ledgerdeck keys` lists them.
-const NAMED: [(Action, &str); 31] = [
+const NAMED: [(Action, &str); 32] = [
     (Action::Quit, "quit"),
     (Action::Help, "help"),
     (Action::NextView, "next_view"),
     (Action::PrevView, "prev_view"),
     (Action::CycleTheme, "theme"),
     (Action::Palette, "palette"),
+    (Action::Reconnect, "reconnect"),
     (Action::Up, "up"),
     (Action::Down, "down"),
     (Action::Open, "open"),

@@ -131,12 +131,14 @@ pub const BACK: KeyEntry = entry(&[Esc], "Esc", "back", Action::Back);
 pub const MORE: KeyEntry = entry(&[Char('n')], "n", "more", Action::More);
 
 /// The keys of every view (unless a prompt has the keyboard). The number
-/// keys of the views are added by [`Keymap`] from the views' list.
+/// keys of the views are added by [`Keymap`] from the views' list. The
+/// reconnect key is shown only while the live stream is down.
 pub static GLOBAL: Context = Context {
     name: "global",
     title: "Everywhere",
     entries: &[
         entry(&[Tab], "Tab", "next view", Action::NextView),
+        ctrl(entry(&[Char('r')], "Ctrl-r", "reconnect now", Action::Reconnect)),
         quiet(entry(&[BackTab], "S-Tab", "previous view", Action::PrevView)),
         quiet(entry(&[Char('t')], "t", "switch theme", Action::CycleTheme)),
         quiet(entry(&[Char(':')], ":", "command palette", Action::Palette)),
