@@ -22,7 +22,7 @@ pub mod search;
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
 pub use flags::FeatureFlag;
 pub use gates::{FindingQuery, FindingView, GateRunQuery, GateRunSummary, GateRunView, GateStatus, GateView};
-pub use health::{ComponentHealth, ComponentState, HealthReport};
+pub use health::{ComponentHealth, ComponentState, HealthReport, ProviderHealth, WorkerHealth};
 pub use http::{
     ApiClient, ClientConfig, ClientError, ConnectionState, EventSubscription, Reconnector, ServerEvent, StreamItem,
     StreamPart, new_idempotency_key,

@@ -351,7 +351,7 @@ async fn run_worker(database: &DatabaseArg, providers: Providers, config: SagaCo
     let store = open(database).await?;
     let stop = CancellationToken::new();
     cancel_on_signal(stop.clone());
-    let saga = Saga { store: store.clone(), providers: Arc::new(providers), config: Arc::new(config) };
+    let saga = Saga::new(store.clone(), providers, config);
     saga.run(stop).await;
     store.close().await;
     Ok(())

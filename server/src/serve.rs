@@ -5,11 +5,11 @@
 use crate::api::{ApiConfig, AppState, router};
 use crate::commands::purge_expired_idempotency_keys;
 use crate::delivery::{Delivery, DeliveryConfig};
+use crate::provider::probe::ProviderProbe;
 use crate::saga::{Providers, Saga, SagaConfig};
 use crate::store::now_micros;
 use crate::{Ledger, LedgerConfig, Store, access};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -77,11 +77,7 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
     let mut state = AppState::new(Ledger::new(store.clone(), options.ledger), options.api);
     state.shutdown = shutdown;
     let delivery = options.delivery.map(|config| Delivery::new(store.clone(), config));
-    let saga = options.saga.map(|(providers, config)| Saga {
-        store,
-        providers: Arc::new(providers),
-        config: Arc::new(config),
-    });
+    let saga = options.saga.map(|(providers, config)| Saga::new(store, providers, config));
     serve_on(listener, state, saga, delivery)
         .await
         .map_err(|source| ServeError::Io { addr: options.listen.to_string(), source })
@@ -89,13 +85,18 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
 
 /// Serves `state` on `listener` until `state.shutdown` is cancelled, with
 /// the background workers (and the saga and the webhook delivery worker, if
-/// given) running alongside.
+/// given) running alongside. When `state` reaches no provider, `/healthz`
+/// probes the saga's.
 pub async fn serve_on(
     listener: TcpListener,
     state: AppState,
     saga: Option<Saga>,
     delivery: Option<Delivery>,
 ) -> std::io::Result<()> {
+    let state = match &saga {
+        Some(saga) if state.providers.is_empty() => state.with_providers(ProviderProbe::new(saga.providers.clone())),
+        _ => state,
+    };
     let workers = CancellationToken::new();
     let delivery_task = delivery.map(|delivery| {
         let stop = workers.clone();

@@ -23,10 +23,10 @@ fn sandbox() -> Providers {
 }
 
 fn saga(ledger: &Ledger, providers: Providers, worker: &str) -> Saga {
-    Saga {
-        store: ledger.store().clone(),
-        providers: Arc::new(providers),
-        config: Arc::new(SagaConfig {
+    Saga::new(
+        ledger.store().clone(),
+        providers,
+        SagaConfig {
             worker_id: worker.into(),
             max_requeries: 3,
             base_backoff: Duration::from_millis(1),
@@ -34,8 +34,8 @@ fn saga(ledger: &Ledger, providers: Providers, worker: &str) -> Saga {
             lease: Duration::from_secs(10),
             poll: Duration::from_millis(2),
             ..SagaConfig::default()
-        }),
-    }
+        },
+    )
 }
 
 async fn drive(saga: &Saga, rounds: usize) {
@@ -192,6 +192,9 @@ impl OverlapProbe {
 }
 
 impl PayoutProvider for OverlapProbe {
+    fn reachable(&self) -> ledgerdeck_server::provider::ReachFuture<'_> {
+        self.inner.reachable()
+    }
     fn name(&self) -> &str {
         "sandbox"
     }

@@ -45,11 +45,21 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
-    /// Check a server: probes, readiness, auth, role, event stream and clock.
+    /// Check a server: probes, readiness, auth, role, event stream and clock,
+    /// and what the deploy expects.
     Smoke {
         /// Seconds to wait for the first event on the stream.
         #[arg(long, default_value_t = 12)]
         wait: u64,
+        /// Require this payout provider to be configured and reachable (repeatable).
+        #[arg(long = "expect-provider", value_name = "NAME")]
+        expect_provider: Vec<String>,
+        /// Require every reconciliation gate to be green (needs a token).
+        #[arg(long)]
+        expect_gates_green: bool,
+        /// Require at least one live payout saga worker.
+        #[arg(long)]
+        expect_worker: bool,
     },
 }
 
@@ -77,8 +87,16 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let tokens = Tokens::platform();
-    if let Some(Command::Smoke { wait }) = cli.command {
-        let options = smoke::Options { stream_wait: std::time::Duration::from_secs(wait), ..smoke::Options::default() };
+    if let Some(Command::Smoke { wait, expect_provider, expect_gates_green, expect_worker }) = &cli.command {
+        let options = smoke::Options {
+            stream_wait: std::time::Duration::from_secs(*wait),
+            expect: smoke::Expectations {
+                providers: expect_provider.clone(),
+                gates_green: *expect_gates_green,
+                worker: *expect_worker,
+            },
+            ..smoke::Options::default()
+        };
         return smoke::main(&profile, &tokens, &options);
     }
     let outcome = match cli.command {

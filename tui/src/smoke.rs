@@ -1,7 +1,13 @@
 //! `ledgerdeck smoke`: checks a server from the outside, in the order a
 //! newcomer would debug it (it answers, it is ready, it knows the token, the
 //! token's role can read, the event stream flows, the clocks agree), and
-//! says plainly what is wrong and what to do about it.
+//! says plainly what is wrong and what to do about it. Expectations
+//! (`--expect-provider`, `--expect-gates-green`, `--expect-worker`) add
+//! required checks of what a deploy needs.
+
+mod expect;
+
+pub use expect::Expectations;
 
 use crate::config::Profile;
 use crate::credentials::Tokens;
@@ -28,7 +34,8 @@ pub enum Outcome {
 /// One check and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    /// A short name: `livez`, `readyz`, `auth`, `role`, `events`, `clock`.
+    /// A short name: `livez`, `readyz`, `auth`, `role`, `events`, `worker`,
+    /// `provider`, `gates`, `clock`.
     pub name: &'static str,
     /// How it came out.
     pub outcome: Outcome,
@@ -57,13 +64,14 @@ impl Report {
     /// One line per check, then a summary line.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let width = self.checks.iter().map(|c| c.name.len() + 1).max().unwrap_or(0).max(7);
         for check in &self.checks {
             let mark = match check.outcome {
                 Outcome::Pass => "✓",
                 Outcome::Fail => "✗",
                 Outcome::Skip => "-",
             };
-            let _ = writeln!(out, "{mark} {:<7}{}", check.name, check.detail);
+            let _ = writeln!(out, "{mark} {:<width$}{}", check.name, check.detail);
         }
         let failed = self.checks.iter().filter(|c| c.outcome != Outcome::Pass).count();
         if failed == 0 {
@@ -89,11 +97,18 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Whether to compare the server's clock with this machine's.
     pub check_clock: bool,
+    /// What the deploy expects beyond the basic checks.
+    pub expect: Expectations,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { stream_wait: Duration::from_secs(12), request_timeout: Duration::from_secs(5), check_clock: true }
+        Options {
+            stream_wait: Duration::from_secs(12),
+            request_timeout: Duration::from_secs(5),
+            check_clock: true,
+            expect: Expectations::default(),
+        }
     }
 }
 
@@ -234,10 +249,11 @@ pub async fn run(url: &str, token: Option<&str>, options: &Options) -> Report {
     };
 
     // 4. The token's role can read; 5. the event stream flows.
-    match commands {
+    let authed = match commands {
         None => {
             report.push("role", Outcome::Skip, "skipped: needs an accepted token");
             report.push("events", Outcome::Skip, "skipped: needs an accepted token");
+            None
         }
         Some((authed, answer)) => {
             match answer {
@@ -254,10 +270,14 @@ pub async fn run(url: &str, token: Option<&str>, options: &Options) -> Report {
             }
             let (outcome, detail) = first_event(&authed, options.stream_wait).await;
             report.push("events", outcome, detail);
+            Some(authed)
         }
-    }
+    };
 
-    // 6. The clocks agree.
+    // 6. What the deploy expects.
+    expect::check(&options.expect, &anonymous, authed.as_ref(), &mut report).await;
+
+    // 7. The clocks agree.
     if options.check_clock {
         let (outcome, detail) = clock(url, options).await;
         report.push("clock", outcome, detail);

@@ -1,7 +1,7 @@
 //! End to end: `ledgerdeck demo --seed 7`, the real binary in tmux. Waits for
-//! the first screen, visits every view, settles a manual-review hold the
-//! simulator produced, quits, and checks nothing of the demo is left
-//! running; and fixes the demo's red `wallet_drift` gate from its finding
+//! the first screen and a healthy saga worker and provider, visits every
+//! view, settles a manual-review hold the simulator produced, quits, and
+//! checks nothing of the demo is left running; and fixes the demo's red `wallet_drift` gate from its finding
 //! without typing an id. Without tmux it says so loudly (and fails under CI).
 
 mod tmux;
@@ -49,6 +49,8 @@ fn the_demo_runs_shows_every_view_lets_a_hold_be_settled_and_stops_cleanly() {
     let started = Instant::now();
     let (_config, tmux) = demo("ledgerdeck-demo");
     tmux.wait_within(&["1 Overview", "● live"], Duration::from_secs(20));
+    // The demo's saga worker beats and its sandbox answers probes.
+    tmux.wait_within(&["saga      ● ok  1 live worker", "provider  ● ok  reachable: sandbox"], Duration::from_secs(20));
 
     let views = ["Overview", "Gates", "Payouts", "Outbox", "Wallets", "Ledger", "Controls", "Audit"];
     for (n, title) in views.iter().enumerate() {

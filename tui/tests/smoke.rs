@@ -1,12 +1,18 @@
 //! `ledgerdeck smoke` against a real in-process server: all green, a bad
-//! token, and nothing listening; in-process and through the real binary.
+//! token, and nothing listening; in-process and through the real binary;
+//! and the expectations a deploy adds (`--expect-provider`,
+//! `--expect-gates-green`, `--expect-worker`), met and unmet.
 
 use ledgerdeck_client::Role;
 use ledgerdeck_server::api::{ApiConfig, AppState};
+use ledgerdeck_server::gates::{Gate, GateConfig, Mode};
+use ledgerdeck_server::provider::sandbox::{Mix, SandboxProvider};
+use ledgerdeck_server::saga::{Providers, Saga, SagaConfig};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
-use ledgerdeck_tui::smoke::{self, Options, Outcome};
+use ledgerdeck_tui::smoke::{self, Expectations, Options, Outcome};
 use std::net::SocketAddr;
 use std::process::{Command, Output};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -21,14 +27,32 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
+        Self::start_with(false).await
+    }
+
+    /// With `saga`, the server runs a saga worker reaching a `sandbox`
+    /// provider and an `acme` one that is out of reach. Gates run only when asked.
+    async fn start_with(saga: bool) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite:{}", dir.path().join("ledger.db").display())).await.unwrap();
         let token = ledgerdeck_server::access::create_token(&store, "ops-alice", Role::Operator, "test").await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let ledger = Ledger::new(store, LedgerConfig::default());
+        let config =
+            LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..LedgerConfig::default() };
+        let ledger = Ledger::new(store.clone(), config);
         let state = AppState::new(ledger, ApiConfig { heartbeat: Duration::from_millis(200), ..ApiConfig::default() });
-        let task = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None, None));
+        let saga = saga.then(|| {
+            let mut providers = Providers::new();
+            providers.insert("sandbox".into(), Arc::new(SandboxProvider::new("sandbox", 1, Mix::default())));
+            let acme = SandboxProvider::new("acme", 1, Mix::default());
+            acme.set_reachable(false);
+            providers.insert("acme".into(), Arc::new(acme));
+            let config =
+                SagaConfig { worker_id: "saga-smoke".into(), instance: "smoke-host:1".into(), ..SagaConfig::default() };
+            Saga::new(store, providers, config)
+        });
+        let task = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), saga, None));
         Server { addr, token, state, task, _dir: dir }
     }
 
@@ -56,10 +80,16 @@ fn options() -> Options {
 
 /// Runs the real binary with a clean home, so no profile or keyring is used.
 async fn binary(url: &str, token: &str) -> (Output, String) {
+    binary_with(url, token, &[]).await
+}
+
+/// The real binary with extra arguments.
+async fn binary_with(url: &str, token: &str, extra: &[&str]) -> (Output, String) {
     let home = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_ledgerdeck"));
     command
         .args(["smoke", "--server", url, "--wait", "5"])
+        .args(extra)
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_DATA_HOME", home.path().join("data"))
@@ -149,4 +179,74 @@ async fn the_binary_exits_1_when_nothing_listens() {
     let (output, text) = binary(&url, "ldk_x_y").await;
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains(&format!("✗ livez  nothing answers at {url}: is the server running? wrong port?")), "{text}");
+}
+
+fn expecting(expect: Expectations) -> Options {
+    Options { expect, ..options() }
+}
+
+/// Met expectations are required checks that pass: a live saga worker, a
+/// reachable provider, every gate green after a run — each on its own line,
+/// between the stream and the clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn met_expectations_pass_as_required_checks() {
+    let server = Server::start_with(true).await;
+    server.state.ledger.gates().run(&Gate::ALL, Mode::Full, "test", Duration::from_secs(10)).await.unwrap();
+    let expect = Expectations { providers: vec!["sandbox".into()], gates_green: true, worker: true };
+    let report = smoke::run(&server.url(), Some(&server.token), &expecting(expect)).await;
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["livez", "readyz", "auth", "role", "events", "worker", "provider", "gates", "clock"]);
+    assert!(report.passed(), "{}", report.render());
+    let text = report.render();
+    assert!(text.contains("✓ worker   1 live saga worker(s): saga-smoke on smoke-host:1"), "{text}");
+    assert!(text.contains("✓ provider provider `sandbox` is reachable"), "{text}");
+    assert!(text.contains("✓ gates    all 4 gates are green"), "{text}");
+    server.stop().await;
+}
+
+/// Unmet expectations fail with one plain line each: a provider that is out
+/// of reach, one not configured at all, and gates that never ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmet_expectations_fail_with_one_plain_line_each() {
+    let server = Server::start_with(true).await;
+    let expect = Expectations { providers: vec!["acme".into(), "globex".into()], gates_green: true, worker: false };
+    let report = smoke::run(&server.url(), Some(&server.token), &expecting(expect)).await;
+    assert!(!report.passed());
+    let failed: Vec<&str> =
+        report.checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.detail.as_str()).collect();
+    assert_eq!(
+        failed,
+        [
+            "expected provider `acme` to be reachable: it is not (provider unavailable: connection to acme refused)",
+            "expected provider `globex` to be reachable: it is not configured on this server (configured: acme, sandbox)",
+            "expected every gate to be green: ledger_balanced has never run, wallet_drift has never run, \
+         holds_drift has never run, payout_finality has never run",
+        ]
+    );
+    server.stop().await;
+}
+
+/// Without a saga on the server, `--expect-worker` and `--expect-provider`
+/// say what is missing; the binary exits 1 and prints the line; without the
+/// flags the same server passes (smoke behaves as before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_fails_on_a_missing_worker_and_provider() {
+    let server = Server::start().await;
+    let (output, text) =
+        binary_with(&server.url(), &server.token, &["--expect-worker", "--expect-provider", "acme"]).await;
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("✗ worker   expected a live saga worker: no saga worker has run against this server's database"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "✗ provider expected provider `acme` to be reachable: it is not configured on this server (no provider is)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("2 of 8 checks did not pass"), "{text}");
+    let (output, text) = binary(&server.url(), &server.token).await;
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    server.stop().await;
 }

@@ -18,6 +18,7 @@ pub mod search;
 use crate::Ledger;
 use crate::events::EventHub;
 use crate::events::tail::TailConfig;
+use crate::provider::probe::ProviderProbe;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -83,13 +84,22 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// HTTP limits.
     pub config: Arc<ApiConfig>,
+    /// The payout providers this instance reaches, probed for `/healthz`.
+    pub providers: Arc<ProviderProbe>,
 }
 
 impl AppState {
-    /// State for a ledger with the given limits.
+    /// State for a ledger with the given limits, reaching no provider.
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
         let events = EventHub::new(config.replay_memory);
-        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config) }
+        let providers = Arc::new(ProviderProbe::new(Arc::default()));
+        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config), providers }
+    }
+
+    /// The same state, reporting the reachability of `probe`'s providers.
+    pub fn with_providers(mut self, probe: ProviderProbe) -> Self {
+        self.providers = Arc::new(probe);
+        self
     }
 
     /// Whether shutdown has begun.

@@ -14,6 +14,13 @@ fn changes(stats: &ledgerdeck_client::OutboxSummary) -> [i64; 6] {
     [stats.pending, stats.failing, stats.dead, stats.delivered_5m, stats.delivered_1h, stats.delivered_24h]
 }
 
+/// What a published `health.changed` must differ in: the verdicts and the
+/// components, not the workers' and providers' ages and latencies, which
+/// move with every beat and probe.
+fn states(report: &ledgerdeck_client::HealthReport) -> (bool, bool, Vec<ledgerdeck_client::ComponentHealth>) {
+    (report.ok, report.ready, report.components.clone())
+}
+
 /// Watches until `stop` is cancelled.
 pub async fn watch(state: AppState, stop: CancellationToken) {
     let mut every = tokio::time::interval(state.config.monitor_interval);
@@ -26,9 +33,10 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
             _ = every.tick() => {}
         }
         let report = health(&state).await;
-        if last_health.as_ref() != Some(&report) {
-            state.events.announce(LiveEvent::HealthChanged(report.clone()));
-            last_health = Some(report);
+        let seen = states(&report);
+        if last_health.as_ref() != Some(&seen) {
+            state.events.announce(LiveEvent::HealthChanged(report));
+            last_health = Some(seen);
         }
         match outbox_stats(state.ledger.store()).await {
             Ok(stats) if last_pending != Some(changes(&stats)) => {
@@ -38,5 +46,38 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "outbox stats unavailable"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::states;
+    use ledgerdeck_client::{ComponentHealth, ComponentState, HealthReport, WorkerHealth};
+
+    fn report(age_ms: i64, saga: ComponentState) -> HealthReport {
+        HealthReport {
+            ok: true,
+            ready: true,
+            components: vec![ComponentHealth { name: "saga".into(), state: saga, detail: "1 live worker".into() }],
+            workers: vec![WorkerHealth {
+                worker_id: "w".into(),
+                instance: "h:1".into(),
+                live: true,
+                started_at: String::new(),
+                last_round_at: String::new(),
+                last_round_age_ms: age_ms,
+                behind_ms: 0,
+                handled: 0,
+            }],
+            providers: vec![],
+        }
+    }
+
+    /// A worker's beat ages every second: that alone must not announce a
+    /// `health.changed`, while a component's change must.
+    #[test]
+    fn ages_alone_are_no_change_but_states_are() {
+        assert_eq!(states(&report(100, ComponentState::Ok)), states(&report(900, ComponentState::Ok)));
+        assert_ne!(states(&report(100, ComponentState::Ok)), states(&report(100, ComponentState::Down)));
     }
 }

@@ -1,4 +1,16 @@
 //! `/livez`, `/readyz`, `/healthz`: unauthenticated probes.
+//!
+//! `ready` is decided by the components of the money path this instance
+//! serves ([`FEEDS_READY`]); `saga`, `provider` and `events` are reported,
+//! with their own states, but never take the instance out of a load
+//! balancer (see each one's module for why).
+
+mod events;
+mod provider;
+mod saga;
+
+pub use events::EVENTS_BEHIND_LIMIT;
+pub use saga::SAGA_BEHIND_LIMIT;
 
 use super::AppState;
 use super::problem::ApiError;
@@ -28,7 +40,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>
         let why: Vec<String> = report
             .components
             .iter()
-            .filter(|c| c.state == ComponentState::Down)
+            .filter(|c| c.state == ComponentState::Down && FEEDS_READY.contains(&c.name.as_str()))
             .map(|c| format!("{}: {}", c.name, c.detail))
             .collect();
         Err(ApiError::new(ErrorCode::Unavailable, format!("not ready: {}", why.join("; "))))
@@ -44,7 +56,10 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<HealthRepor
     (status, Json(report))
 }
 
-/// Checks every component now.
+/// The components whose `down` makes the instance not ready.
+pub const FEEDS_READY: [&str; 4] = ["database", "api", "delivery", "gates"];
+
+/// Checks every component now (provider probes may come from a short cache).
 pub async fn health(state: &AppState) -> HealthReport {
     let database = match tokio::time::timeout(Duration::from_secs(2), state.ledger.store().migrations_current()).await {
         Ok(Ok(true)) => component("database", ComponentState::Ok, "reachable, migrations applied"),
@@ -57,11 +72,16 @@ pub async fn health(state: &AppState) -> HealthReport {
     } else {
         component("api", ComponentState::Ok, "accepting requests")
     };
-    let delivery = delivery_component(state).await;
-    let gates = gates_component(state).await;
-    let components = vec![database, api, delivery, gates];
-    let ready = components.iter().all(|c| c.state != ComponentState::Down);
-    HealthReport { ok: true, ready, components }
+    let (delivery, gates, (saga, workers), (provider, providers)) = tokio::join!(
+        delivery_component(state),
+        gates_component(state),
+        saga::saga_component(state),
+        provider::provider_component(state),
+    );
+    let mut components = vec![database, api, delivery, gates];
+    let ready = components.iter().all(|c| c.state != ComponentState::Down || !FEEDS_READY.contains(&c.name.as_str()));
+    components.extend([saga, provider, events::events_component(state)]);
+    HealthReport { ok: true, ready, components, workers, providers }
 }
 
 /// How long the oldest undelivered work may wait before the `delivery`

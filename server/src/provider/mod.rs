@@ -1,13 +1,24 @@
 //! Payout providers behind one trait. The saga only knows this trait, so a
 //! real HTTP provider can be added without touching it.
 
+pub mod probe;
 pub mod sandbox;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A boxed future returned by provider calls.
 pub type ProviderFuture<'a> = Pin<Box<dyn Future<Output = Result<ProviderAnswer, ProviderError>> + Send + 'a>>;
+
+/// A boxed future returned by a reachability probe: how long the provider
+/// took to answer.
+pub type ReachFuture<'a> = Pin<Box<dyn Future<Output = Result<Duration, ProviderError>> + Send + 'a>>;
+
+/// Providers by the name holds carry.
+pub type Providers = HashMap<String, Arc<dyn PayoutProvider>>;
 
 /// A payout to submit. The hold id is the provider-side idempotency key: a
 /// provider must treat a repeated submission of the same hold as the same
@@ -79,4 +90,8 @@ pub trait PayoutProvider: Send + Sync + std::fmt::Debug {
     fn submit<'a>(&'a self, request: &'a PayoutRequest) -> ProviderFuture<'a>;
     /// Asks for a payout's state.
     fn query<'a>(&'a self, request: &'a PayoutRequest) -> ProviderFuture<'a>;
+    /// Asks the provider whether it answers (a cheap call that moves no
+    /// money, such as a status endpoint) and how long it took. Callers bound
+    /// it with their own timeout.
+    fn reachable(&self) -> ReachFuture<'_>;
 }

@@ -6,11 +6,15 @@
 //! `sandbox:pending<N>` (pending for N queries, then paid),
 //! `sandbox:unknown` (never knows) or `sandbox:error<N>` (N failed calls,
 //! then paid) forces that path; other payouts draw from the configured mix.
+//!
+//! Like a remote provider it can be out of reach ([`SandboxProvider::set_reachable`]):
+//! then its probe and every call fail as a refused connection would.
 
-use super::{PayoutProvider, PayoutRequest, PayoutState, ProviderAnswer, ProviderError, ProviderFuture};
+use super::{PayoutProvider, PayoutRequest, PayoutState, ProviderAnswer, ProviderError, ProviderFuture, ReachFuture};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One path a sandbox payout can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +83,7 @@ pub struct SandboxProvider {
     mix: Mix,
     latency: std::time::Duration,
     calls: Mutex<HashMap<String, u32>>,
+    reachable: AtomicBool,
 }
 
 impl SandboxProvider {
@@ -90,6 +95,21 @@ impl SandboxProvider {
             mix,
             latency: std::time::Duration::ZERO,
             calls: Mutex::new(HashMap::new()),
+            reachable: AtomicBool::new(true),
+        }
+    }
+
+    /// Puts the sandbox out of reach (`false`) or back (`true`).
+    pub fn set_reachable(&self, reachable: bool) {
+        self.reachable.store(reachable, Ordering::Relaxed);
+    }
+
+    /// Fails as a refused connection would while out of reach.
+    fn refuse_if_unreachable(&self) -> Result<(), ProviderError> {
+        if self.reachable.load(Ordering::Relaxed) {
+            Ok(())
+        } else {
+            Err(ProviderError::Unavailable(format!("connection to {} refused", self.name)))
         }
     }
 
@@ -185,6 +205,7 @@ impl PayoutProvider for SandboxProvider {
     fn submit<'a>(&'a self, request: &'a PayoutRequest) -> ProviderFuture<'a> {
         Box::pin(async move {
             tokio::time::sleep(self.latency).await;
+            self.refuse_if_unreachable()?;
             self.answer(request, false)
         })
     }
@@ -192,7 +213,17 @@ impl PayoutProvider for SandboxProvider {
     fn query<'a>(&'a self, request: &'a PayoutRequest) -> ProviderFuture<'a> {
         Box::pin(async move {
             tokio::time::sleep(self.latency).await;
+            self.refuse_if_unreachable()?;
             self.answer(request, true)
+        })
+    }
+
+    fn reachable(&self) -> ReachFuture<'_> {
+        Box::pin(async move {
+            let started = std::time::Instant::now();
+            tokio::time::sleep(self.latency).await;
+            self.refuse_if_unreachable()?;
+            Ok(started.elapsed())
         })
     }
 }
@@ -240,5 +271,21 @@ mod tests {
         let flaky = request("h2", "sandbox:error1");
         assert_eq!(sandbox.submit(&flaky).await, Err(ProviderError::Timeout));
         assert_eq!(sandbox.query(&flaky).await.unwrap().state, PayoutState::Paid);
+    }
+
+    /// An unreachable sandbox fails its probe and every call, as a remote
+    /// provider behind a refused connection would, and answers again once
+    /// back in reach; its probe takes its latency.
+    #[tokio::test]
+    async fn an_unreachable_sandbox_refuses_probes_and_calls() {
+        let sandbox =
+            SandboxProvider::new("acme", 1, Mix::default()).with_latency(std::time::Duration::from_millis(20));
+        assert!(sandbox.reachable().await.unwrap() >= std::time::Duration::from_millis(20));
+        sandbox.set_reachable(false);
+        let refused = ProviderError::Unavailable("connection to acme refused".into());
+        assert_eq!(sandbox.reachable().await, Err(refused.clone()));
+        assert_eq!(sandbox.submit(&request("h", "sandbox:paid")).await, Err(refused));
+        sandbox.set_reachable(true);
+        assert_eq!(sandbox.submit(&request("h", "sandbox:paid")).await.unwrap().state, PayoutState::Paid);
     }
 }

@@ -21,6 +21,7 @@ mod provider_events;
 mod search;
 mod transactions;
 mod wallets;
+mod workers;
 
 pub use accounts::list_accounts;
 pub use audit::list_audit;
@@ -33,6 +34,7 @@ pub use provider_events::list_provider_events;
 pub use search::search;
 pub use transactions::{get_transaction, list_transactions};
 pub use wallets::{get_wallet, list_wallets, wallet_statement};
+pub use workers::{DueHolds, due_holds, saga_workers};
 
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Backend, Store};

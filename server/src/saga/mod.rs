@@ -11,14 +11,16 @@
 //! id, so a repeated submission is the same payout.
 
 mod claim;
+pub mod heartbeat;
 mod step;
 
 pub use claim::{ClaimedHold, claim_due};
+pub use heartbeat::Heartbeat;
 pub use step::run_step;
 
-use crate::provider::PayoutProvider;
+pub use crate::provider::Providers;
+
 use crate::store::Store;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -28,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 pub struct SagaConfig {
     /// This worker's name, written into the leases it takes.
     pub worker_id: String,
+    /// Where it runs (host and process), shown with its heartbeat.
+    pub instance: String,
     /// Holds claimed per round.
     pub batch: i64,
     /// How long a claim is held before another worker may take the hold.
@@ -48,6 +52,7 @@ impl Default for SagaConfig {
     fn default() -> Self {
         SagaConfig {
             worker_id: format!("saga-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]),
+            instance: heartbeat::instance_name(),
             batch: 16,
             lease: Duration::from_secs(30),
             poll: Duration::from_millis(500),
@@ -68,9 +73,6 @@ impl SagaConfig {
     }
 }
 
-/// Providers by the name holds carry.
-pub type Providers = HashMap<String, Arc<dyn PayoutProvider>>;
-
 /// A saga worker.
 #[derive(Clone)]
 pub struct Saga {
@@ -80,9 +82,17 @@ pub struct Saga {
     pub providers: Arc<Providers>,
     /// Its tunables.
     pub config: Arc<SagaConfig>,
+    /// Its heartbeat row, written as it works.
+    pub heartbeat: Arc<Heartbeat>,
 }
 
 impl Saga {
+    /// A worker on `store` reaching `providers`.
+    pub fn new(store: Store, providers: Providers, config: SagaConfig) -> Self {
+        let heartbeat = Arc::new(Heartbeat::new(&config));
+        Saga { store, providers: Arc::new(providers), config: Arc::new(config), heartbeat }
+    }
+
     /// Runs rounds until `stop` is cancelled.
     pub async fn run(&self, stop: CancellationToken) {
         tracing::info!(worker = %self.config.worker_id, "saga worker started");
@@ -101,11 +111,16 @@ impl Saga {
                 }
             }
         }
+        if let Err(e) = self.heartbeat.remove(&self.store).await {
+            tracing::warn!(error = %e, "cannot remove the saga worker's heartbeat");
+        }
         tracing::info!(worker = %self.config.worker_id, "saga worker stopped");
     }
 
-    /// Claims due holds and takes each one step; returns how many.
+    /// Beats, claims due holds and takes each one step (beating between
+    /// steps at most once a second); returns how many.
     pub async fn round(&self) -> crate::LedgerResult<usize> {
+        self.beat(0).await;
         let claimed = claim_due(&self.store, &self.config).await?;
         let n = claimed.len();
         for hold in claimed {
@@ -113,7 +128,15 @@ impl Saga {
             if let Err(e) = run_step(self, hold).await {
                 tracing::warn!(hold = %id, error = %e, "saga step failed; the hold is retried after its lease");
             }
+            self.beat(1).await;
         }
         Ok(n)
+    }
+
+    /// A heartbeat that fails is logged, never fatal: the payouts matter more.
+    async fn beat(&self, handled: usize) {
+        if let Err(e) = self.heartbeat.tick(&self.store, handled).await {
+            tracing::warn!(error = %e, "saga heartbeat not written");
+        }
     }
 }

@@ -62,18 +62,18 @@ async fn demo(seed: u64, keymap: Keymap) -> Result<String, String> {
         PROVIDER.to_string(),
         Arc::new(SandboxProvider::new(PROVIDER, seed, mix).with_latency(Duration::from_millis(50))),
     );
-    let saga = Saga {
-        store: store.clone(),
-        providers: Arc::new(providers),
-        config: Arc::new(SagaConfig {
+    let saga = Saga::new(
+        store.clone(),
+        providers,
+        SagaConfig {
             poll: Duration::from_millis(200),
             max_requeries: 3,
             base_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
             call_timeout: Duration::from_secs(2),
             ..SagaConfig::default()
-        }),
-    };
+        },
+    );
     let delivery = Delivery::new(
         store.clone(),
         DeliveryConfig {

@@ -2,6 +2,7 @@
 //! person? It follows the overview, health and system-account reads, and
 //! the live events that change them; Enter opens a recent transaction.
 
+mod health;
 mod panels;
 mod render;
 

@@ -4,11 +4,12 @@
 //! newest ledger transactions.
 
 use super::OverviewState;
+use super::health::{DETAIL_WIDTH, lines_needed, render_health};
 use super::panels::{render_balances, render_payouts};
 use crate::money::amount;
 use crate::theme::Theme;
-use crate::widgets::{age, block, cell, component_state, count, pair, say, selectable_table, stamp, widths, yes_no};
-use ledgerdeck_client::{HealthReport, Overview, TransactionView};
+use crate::widgets::{age, block, cell, count, pair, say, selectable_table, stamp, widths};
+use ledgerdeck_client::{Overview, TransactionView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -17,8 +18,11 @@ use rust_decimal::Decimal;
 
 /// Draws the Overview into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Theme) {
-    let components = state.health.as_ref().map_or(0, |h| h.components.len()) as u16;
-    let top_height = (components + 3).clamp(7, 11);
+    // Workers and providers get their own lines where the Health panel is
+    // wide enough and the screen tall enough.
+    let detailed = area.height >= 40 && area.width.saturating_sub(58 + 2) >= DETAIL_WIDTH;
+    let needed = lines_needed(state.health.as_ref(), detailed);
+    let top_height = if detailed { (needed + 2).clamp(7, 16) } else { (needed + 2).clamp(7, 11) };
     let second_height = if area.height >= 40 { 8 } else { 6 };
     let spark_height = if area.height >= 40 { 8 } else { 0 };
     let [top, second, spark, recent] = Layout::vertical([
@@ -43,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Them
         Constraint::Length(20),
     ])
     .areas(top);
-    render_health(frame, health, state.health.as_ref(), theme);
+    render_health(frame, health, state.health.as_ref(), detailed, theme);
     let ov = state.overview.as_ref();
     render_commands(frame, commands, ov, theme);
     render_outbox(frame, outbox, ov, theme);
@@ -52,34 +56,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OverviewState, theme: &Them
         render_sparklines(frame, spark, ov, theme);
     }
     render_recent(frame, recent, state, theme);
-}
-
-fn render_health(frame: &mut Frame, area: Rect, health: Option<&HealthReport>, theme: &Theme) {
-    let outer = block("Health", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    let Some(health) = health else {
-        say(frame, inner, "loading…", theme);
-        return;
-    };
-    let mut lines = vec![Line::from(vec![
-        Span::styled("ok ", theme.muted),
-        yes_no(health.ok, theme),
-        Span::styled("  ready ", theme.muted),
-        yes_no(health.ready, theme),
-    ])];
-    let name_width = 10;
-    for c in &health.components {
-        let state = component_state(c.state, theme);
-        let used = name_width + state.content.chars().count() as u16 + 2;
-        let detail = cell(&c.detail, inner.width.saturating_sub(used));
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<w$}", cell(&c.name, name_width - 1), w = name_width as usize), theme.text),
-            state,
-            Span::styled(format!("  {detail}"), theme.muted),
-        ]));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn render_commands(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: &Theme) {
