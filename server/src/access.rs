@@ -72,8 +72,10 @@ pub async fn create_token(store: &Store, name: &str, role: Role, by: &str) -> Le
 
 /// Revokes every live token of operator `name_or_id` (a name, or a token id);
 /// returns how many. Each revocation is a change row on the same
-/// transaction, so every instance ends that token's event streams before
-/// any change made after it; other processes are told before this returns.
+/// transaction, so every instance ends that token's event streams at that
+/// row: no change after it in seq order is sent (a change that took its seq
+/// earlier but commits later still precedes it); other processes are told
+/// before this returns.
 pub async fn revoke_token(store: &Store, name_or_id: &str, by: &str) -> LedgerResult<u64> {
     let now = now_micros();
     let mut tx = store.begin_write().await?;

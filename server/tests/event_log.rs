@@ -201,3 +201,31 @@ async fn changes_reach_subscribers_in_seq_order_when_they_commit_out_of_it() {
     server.stop().await;
     db.finish().await;
 }
+
+/// PostgreSQL: an instance that starts while a writer still holds a seq
+/// below the log's head hands that change on when it commits (resumes
+/// included), instead of starting past it and losing it for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_instance_starting_behind_an_open_writer_still_hands_its_change_on() {
+    let Some(db) = TestDb::postgres("start_behind_open_writer").await else { return };
+    let usd = wallet(&db.ledger, "USD").await;
+    let mut slow = PgConnection::connect(&db.url).await.unwrap();
+    let early = open_change(&mut slow).await;
+    pay_in(&db.ledger, &usd, "1.00").await;
+    // The log's head is now the pay-in, committed after `early` was taken.
+    let server = TestServer::start_with(db.ledger.clone(), config()).await;
+    let resume_from = (early - 1).to_string();
+    let opening = {
+        let request = server.http.get(server.url("/v1/events")).bearer_auth(&server.viewer);
+        tokio::spawn(request.header("Last-Event-ID", resume_from).send())
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut slow).await.unwrap();
+    let mut events = SseReader::new(opening.await.unwrap().unwrap());
+    let first = next_change(&mut events).await;
+    assert_eq!((first.event.as_str(), first.id.clone()), ("test.slow", Some(early.to_string())), "not lost");
+    let second = next_change(&mut events).await;
+    assert_eq!(second.data["command"], "post_payin", "then the pay-in, in seq order");
+    server.stop().await;
+    db.finish().await;
+}

@@ -246,15 +246,27 @@ async fn follow(client: ApiClient, mut last_id: Option<String>, mut outlet: Outl
     loop {
         let down = match connect(&client, last_id.as_deref()).await {
             Ok(response) => {
-                failures = 0;
                 if outlet.push(StreamItem::State(ConnectionState::Live)).is_err() {
                     return;
                 }
                 let parser = SseParser::new(limits);
-                match read(response, parser, &mut last_id, &mut outlet, config.stream_idle_timeout).await {
+                let mut heard = false;
+                let read = read(response, parser, &mut last_id, &mut outlet, config.stream_idle_timeout, &mut heard);
+                let down = match read.await {
                     Ok(down) => down,
                     Err(Gone) => return,
+                };
+                // A stream that answers and then fails before a whole event
+                // (an oversized one, say) is no recovery: the backoff grows.
+                if heard {
+                    failures = 0;
                 }
+                if let Down::Failed(ClientError::StreamTooLarge { .. }) = &down {
+                    // Resuming would replay the same oversized event: start
+                    // over (the server answers with `reset`).
+                    last_id = None;
+                }
+                down
             }
             Err(error) => Down::of_answer(error),
         };
@@ -330,6 +342,7 @@ async fn read(
     last_id: &mut Option<String>,
     outlet: &mut Outlet,
     idle_timeout: Duration,
+    heard: &mut bool,
 ) -> Result<Down, Gone> {
     let mut body = response.bytes_stream();
     let mut blocks = Vec::new();
@@ -351,6 +364,7 @@ async fn read(
             }
         };
         let fed = parser.feed(&chunk, &mut blocks);
+        *heard |= !blocks.is_empty();
         if let Some(down) = deliver(blocks.drain(..), last_id, outlet)? {
             return Ok(down);
         }

@@ -70,6 +70,11 @@ async fn events(
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     let subscription = crate::events::subscribe(&state.events, state.ledger.store(), last.as_deref()).await;
     let follower = Follower { state: state.clone(), token, token_id, _guard: guard };
+    // The token was checked before subscribing: a revocation delivered in
+    // between would be behind this subscription's start, so ask again.
+    if !follower.still_allowed().await {
+        return Err(ApiError::new(ErrorCode::Unauthenticated, "the token is no longer valid"));
+    }
     let stream = follow(follower, subscription).take_until(state.shutdown.clone().cancelled_owned());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
@@ -178,8 +183,15 @@ async fn next_item(f: &mut Following) -> Option<Event> {
                         }
                     }
                 }
-                // A slow client fell behind the buffer: tell it to refetch.
-                Err(RecvError::Lagged(_)) => return Some(unnumbered(LiveEvent::Reset(Reset::default()))),
+                // A slow client fell behind the buffer: tell it to refetch,
+                // unless what it missed ended its access.
+                Err(RecvError::Lagged(_)) => {
+                    if !f.follower.still_allowed().await {
+                        f.ended = true;
+                        return Some(access_ended("the token is no longer valid"));
+                    }
+                    return Some(unnumbered(LiveEvent::Reset(Reset::default())));
+                }
                 Err(RecvError::Closed) => return None,
             },
             _ = f.heartbeat.tick() => {

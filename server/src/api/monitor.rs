@@ -5,6 +5,7 @@
 use super::AppState;
 use super::probes::health;
 use crate::queries::outbox_stats;
+use ledgerdeck_client::ComponentState;
 use ledgerdeck_client::events::LiveEvent;
 use tokio_util::sync::CancellationToken;
 
@@ -14,11 +15,12 @@ fn changes(stats: &ledgerdeck_client::OutboxSummary) -> [i64; 6] {
     [stats.pending, stats.failing, stats.dead, stats.delivered_5m, stats.delivered_1h, stats.delivered_24h]
 }
 
-/// What a published `health.changed` must differ in: the verdicts and the
-/// components, not the workers' and providers' ages and latencies, which
-/// move with every beat and probe.
-fn states(report: &ledgerdeck_client::HealthReport) -> (bool, bool, Vec<ledgerdeck_client::ComponentHealth>) {
-    (report.ok, report.ready, report.components.clone())
+/// What a published `health.changed` must differ in: the verdicts and each
+/// component's state, not the details, ages and latencies (a degraded
+/// component's detail says how long, and moves every second).
+fn states(report: &ledgerdeck_client::HealthReport) -> (bool, bool, Vec<(String, ComponentState)>) {
+    let components = report.components.iter().map(|c| (c.name.clone(), c.state)).collect();
+    (report.ok, report.ready, components)
 }
 
 /// Watches until `stop` is cancelled.
@@ -55,10 +57,11 @@ mod tests {
     use ledgerdeck_client::{ComponentHealth, ComponentState, HealthReport, WorkerHealth};
 
     fn report(age_ms: i64, saga: ComponentState) -> HealthReport {
+        let detail = format!("1 live worker, oldest due hold waited {age_ms} ms");
         HealthReport {
             ok: true,
             ready: true,
-            components: vec![ComponentHealth { name: "saga".into(), state: saga, detail: "1 live worker".into() }],
+            components: vec![ComponentHealth { name: "saga".into(), state: saga, detail }],
             workers: vec![WorkerHealth {
                 worker_id: "w".into(),
                 instance: "h:1".into(),
@@ -73,8 +76,9 @@ mod tests {
         }
     }
 
-    /// A worker's beat ages every second: that alone must not announce a
-    /// `health.changed`, while a component's change must.
+    /// A worker's beat and a degraded component's detail age every second:
+    /// that alone must not announce a `health.changed`, while a component's
+    /// change of state must.
     #[test]
     fn ages_alone_are_no_change_but_states_are() {
         assert_eq!(states(&report(100, ComponentState::Ok)), states(&report(900, ComponentState::Ok)));

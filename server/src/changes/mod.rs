@@ -42,11 +42,6 @@ const INSERT_WITH_XID: &str = "INSERT INTO change_log (kind, data, created_at) \
 pub async fn record_parts(conn: &mut AnyConnection, kind: &str, data: &Value, now: i64) -> LedgerResult<()> {
     let postgres = conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME;
     let insert = if postgres { INSERT_WITH_XID } else { INSERT };
-    sqlx::query(insert)
-        .bind(kind)
-        .bind(data.to_string())
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(insert).bind(kind).bind(data.to_string()).bind(now).execute(&mut *conn).await?;
     Ok(())
 }

@@ -120,6 +120,8 @@ pub struct EventHub {
     sender: broadcast::Sender<Arc<StreamEvent>>,
     streams: Arc<Mutex<HashMap<String, usize>>>,
     tail: Arc<Mutex<TailState>>,
+    /// Whether the tailer has caught up with the log as it stood at start.
+    started: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for EventHub {
@@ -142,7 +144,26 @@ impl EventHub {
             sender,
             streams: Arc::default(),
             tail: Arc::default(),
+            started: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
+    }
+
+    /// How many changes it keeps for resumption.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The tailer has caught up with the log as it stood at its start.
+    pub(crate) fn mark_started(&self) {
+        self.started.send_replace(true);
+    }
+
+    /// Waits, at most `within`, until the tailer has caught up; whether it
+    /// has. Before that the hub's head is not the log's, and a subscriber
+    /// could be placed wrongly.
+    pub(crate) async fn started_within(&self, within: std::time::Duration) -> bool {
+        let mut started = self.started.subscribe();
+        tokio::time::timeout(within, started.wait_for(|s| *s)).await.is_ok_and(|r| r.is_ok())
     }
 
     /// Where the tailer starts: changes up to `head` were never handed on

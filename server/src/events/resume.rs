@@ -6,13 +6,22 @@ use super::hub::{EventHub, Resume, StreamEvent, Subscription};
 use crate::changes;
 use crate::store::Store;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Most changes a resume reads from the log; a client further behind is
 /// told to refetch instead.
 pub const MOST_CATCH_UP: i64 = 10_000;
 
+/// How long a subscriber waits for a starting instance's tailer to catch
+/// up before it is served a `reset` instead.
+const TAIL_START_WAIT: Duration = Duration::from_secs(5);
+
 /// Subscribes to `hub`, resuming after `last_event_id` if given.
 pub async fn subscribe(hub: &EventHub, store: &Store, last_event_id: Option<&str>) -> Subscription {
+    if !hub.started_within(TAIL_START_WAIT).await {
+        let (subscription, _) = hub.subscribe_after(None);
+        return restart(subscription, hub, None);
+    }
     let last = match last_event_id.map(|id| id.trim().parse::<i64>()) {
         None => None,
         Some(Ok(seq)) if seq >= 0 => Some(seq),
@@ -30,12 +39,15 @@ pub async fn subscribe(hub: &EventHub, store: &Store, last_event_id: Option<&str
             _ => restart(subscription, hub, Some(head)),
         },
         Resume::FromLog { through } => {
-            let readable = through - last <= MOST_CATCH_UP
-                && changes::horizon(store).await.is_ok_and(|pruned_through| last >= pruned_through);
-            if !readable {
+            if through - last > MOST_CATCH_UP {
                 return restart(subscription, hub, None);
             }
-            match changes::read_range(store, last, through, MOST_CATCH_UP).await {
+            // The range first, the horizon after: a prune in between shows
+            // as a horizon past `last`, never as a silently short range.
+            let missed = changes::read_range(store, last, through, MOST_CATCH_UP).await;
+            let unpruned = changes::horizon(store).await.is_ok_and(|pruned_through| last >= pruned_through);
+            match missed {
+                Ok(_) if !unpruned => restart(subscription, hub, None),
                 Ok(missed) => {
                     subscription.backlog = missed.into_iter().map(|c| Arc::new(StreamEvent::from(c))).collect();
                     subscription

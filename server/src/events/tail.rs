@@ -62,18 +62,28 @@ pub async fn run(store: Store, hub: EventHub, config: TailConfig, stop: Cancella
             _ = tokio::time::sleep(config.poll) => {}
         }
     };
-    hub.start_at(start);
-    let mut cursor = Cursor::new(start);
+    // Not from the head itself: a writer may hold a seq below it and
+    // commit later. From a window below, whose changes reach only the
+    // memory for resumes (no one subscribes before the catch-up), and
+    // whose missing seqs are gaps like any other.
+    let window = i64::try_from(hub.capacity()).unwrap_or(i64::MAX);
+    let pruned_through = changes::horizon(&store).await.unwrap_or(0);
+    let from = start.saturating_sub(window).max(pruned_through).max(0);
+    hub.start_at(from);
+    let mut cursor = Cursor::new(from);
     let mut commits = store.changes().follow();
     let mut listener = Listener::new(&store);
+    let mut caught_up = false;
     loop {
-        let held = match drain(&store, &hub, &mut cursor, &config).await {
-            Ok(held) => held,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the change log failed; retrying");
-                false
-            }
-        };
+        let drained = drain(&store, &hub, &mut cursor, &config).await;
+        if let Err(e) = &drained {
+            tracing::warn!(error = %e, "reading the change log failed; retrying");
+        }
+        let held = drained.as_ref().is_ok_and(|held| *held);
+        if !caught_up && drained.is_ok() && (!held || cursor.at >= start) {
+            caught_up = true;
+            hub.mark_started();
+        }
         let pause = if held { GAP_RECHECK } else { config.poll };
         tokio::select! {
             _ = stop.cancelled() => return,
