@@ -342,24 +342,5 @@ async fn run(database: Database, scratch: &Scratch, plan: &Plan) -> BenchResult<
 #[tokio::main]
 async fn main() {
     let plan = if scratch::full_run() { Plan::full() } else { Plan::test() };
-    let admin_url = scratch::postgres_admin_url();
-    let mut failures = Vec::new();
-    for database in scratch::databases() {
-        let scratch = match database {
-            Database::Sqlite => Scratch::sqlite(None).await,
-            Database::Postgres if !scratch::postgres_reachable(&admin_url).await => {
-                println!("\n*** SKIPPED: PostgreSQL not reachable at {admin_url} ***\n");
-                continue;
-            }
-            Database::Postgres => Scratch::postgres(&admin_url, 0).await,
-        };
-        let scratch = scratch.unwrap_or_else(|e| panic!("{database:?}: cannot open a scratch store: {e}"));
-        let outcome = run(database, &scratch, &plan).await;
-        scratch.remove().await;
-        if let Err(e) = outcome {
-            println!("{database:?}: FAILED: {e}");
-            failures.push(format!("{database:?}: {e}"));
-        }
-    }
-    assert!(failures.is_empty(), "events benchmark failed: {failures:#?}");
+    scratch::on_each_database("events", async |database, scratch| run(database, scratch, &plan).await).await;
 }

@@ -379,24 +379,5 @@ async fn measure(database: Database, client: &ApiClient, sizes: &Sizes) -> Bench
 #[tokio::main]
 async fn main() {
     let sizes = if scratch::full_run() { Sizes::full() } else { Sizes::test() };
-    let admin_url = scratch::postgres_admin_url();
-    let mut failures = Vec::new();
-    for (n, database) in scratch::databases().into_iter().enumerate() {
-        let scratch = match database {
-            Database::Sqlite => Scratch::sqlite(None).await,
-            Database::Postgres if !scratch::postgres_reachable(&admin_url).await => {
-                println!("\n*** SKIPPED: PostgreSQL not reachable at {admin_url} ***\n");
-                continue;
-            }
-            Database::Postgres => Scratch::postgres(&admin_url, 100 + n).await,
-        };
-        let scratch = scratch.unwrap_or_else(|e| panic!("{database:?}: cannot open a scratch store: {e}"));
-        let outcome = run(database, &scratch, &sizes).await;
-        scratch.remove().await;
-        if let Err(e) = outcome {
-            println!("{database:?}: FAILED: {e}");
-            failures.push(format!("{database:?}: {e}"));
-        }
-    }
-    assert!(failures.is_empty(), "search benchmark failed: {failures:#?}");
+    scratch::on_each_database("search", async |database, scratch| run(database, scratch, &sizes).await).await;
 }

@@ -118,3 +118,29 @@ pub fn databases() -> Vec<Database> {
         _ => vec![Database::Sqlite, Database::Postgres],
     }
 }
+
+/// Runs `run` on a fresh scratch store of each database in [`databases`]
+/// (PostgreSQL skipped, loudly, when it does not answer), removes each
+/// store afterwards, and fails the benchmark `name` if any run failed.
+pub async fn on_each_database(name: &str, run: impl AsyncFn(Database, &Scratch) -> BenchResult<()>) {
+    let admin_url = postgres_admin_url();
+    let mut failures = Vec::new();
+    for (n, database) in databases().into_iter().enumerate() {
+        let scratch = match database {
+            Database::Sqlite => Scratch::sqlite(None).await,
+            Database::Postgres if !postgres_reachable(&admin_url).await => {
+                println!("\n*** SKIPPED: PostgreSQL not reachable at {admin_url} ***\n");
+                continue;
+            }
+            Database::Postgres => Scratch::postgres(&admin_url, n).await,
+        };
+        let scratch = scratch.unwrap_or_else(|e| panic!("{database:?}: cannot open a scratch store: {e}"));
+        let outcome = run(database, &scratch).await;
+        scratch.remove().await;
+        if let Err(e) = outcome {
+            println!("{database:?}: FAILED: {e}");
+            failures.push(format!("{database:?}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{name} benchmark failed: {failures:#?}");
+}

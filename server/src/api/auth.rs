@@ -5,9 +5,15 @@ use super::problem::ApiError;
 use crate::access;
 use crate::caller::Caller;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use ledgerdeck_client::{ErrorCode, Role};
+
+/// The bearer token a request carries, trimmed.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
 
 /// The authenticated caller of a `/v1` route.
 #[derive(Debug, Clone)]
@@ -29,9 +35,8 @@ impl FromRequestParts<AppState> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated, "a valid bearer token is required");
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(unauthenticated)?;
-        let token = header.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(unauthenticated)?;
-        match access::authenticate(state.ledger.store(), token.trim()).await? {
+        let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
+        match access::authenticate(state.ledger.store(), token).await? {
             Some(caller) => Ok(Authed(caller)),
             None => Err(unauthenticated()),
         }

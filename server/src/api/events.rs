@@ -10,7 +10,6 @@ use crate::changes::TOKEN_REVOKED;
 use crate::events::{StreamEvent, StreamGuard, Subscription};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt as _};
 use ledgerdeck_client::events::{AccessEnded, LiveEvent, Quiet, Reset};
@@ -53,12 +52,7 @@ async fn events(
     _auth: Authed,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
-        .unwrap_or_default();
+    let token = super::auth::bearer(&headers).unwrap_or_default().to_string();
     let token_id = access::token_id(&token).unwrap_or_default().to_string();
     let cap = state.config.streams_per_token;
     let guard = state.events.open_stream(&token_id, cap).ok_or_else(|| {
