@@ -6,8 +6,10 @@
 //! [`http::ApiClient`] is the typed async client of every route, with the
 //! live event stream in [`http::EventSubscription`].
 
+pub mod balance;
 pub mod commands;
 pub mod events;
+pub mod export;
 pub mod flags;
 pub mod gates;
 pub mod health;
@@ -19,13 +21,15 @@ pub mod queries;
 pub mod reads;
 pub mod search;
 
+pub use balance::{BalanceFigures, BalanceQuery, WalletBalanceAsOf};
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
+pub use export::{ExportFormat, ExportKind, ExportProgress, ExportQuery, RecordCounter};
 pub use flags::FeatureFlag;
 pub use gates::{FindingQuery, FindingView, GateRunQuery, GateRunSummary, GateRunView, GateStatus, GateView};
 pub use health::{ComponentHealth, ComponentState, HealthReport, ProviderHealth, WorkerHealth};
 pub use http::{
-    ApiClient, ClientConfig, ClientError, ConnectionState, EventSubscription, Reconnector, ServerEvent, StreamItem,
-    StreamPart, new_idempotency_key,
+    ApiClient, ClientConfig, ClientError, ConnectionState, EventSubscription, ExportStream, Reconnector, ServerEvent,
+    StreamItem, StreamPart, new_idempotency_key,
 };
 pub use outbox::{
     DeliveryAttemptView, DeliveryView, OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView,

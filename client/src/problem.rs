@@ -58,6 +58,14 @@ pub enum ErrorCode {
     Timeout,
     /// The server is shutting down or not ready.
     Unavailable,
+    /// The `Accept` header asks for no format the route answers in.
+    NotAcceptable,
+    /// An export's time range is wider than the server allows.
+    ExportRangeTooWide,
+    /// An export would have more rows than the server allows.
+    ExportTooLarge,
+    /// The server is already running as many exports as it allows at once.
+    TooManyExports,
     /// Something failed that the caller cannot fix.
     Internal,
 }
@@ -90,6 +98,10 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::NotAcceptable => "NOT_ACCEPTABLE",
+            ErrorCode::ExportRangeTooWide => "EXPORT_RANGE_TOO_WIDE",
+            ErrorCode::ExportTooLarge => "EXPORT_TOO_LARGE",
+            ErrorCode::TooManyExports => "TOO_MANY_EXPORTS",
             ErrorCode::GateRunInProgress => "GATE_RUN_IN_PROGRESS",
             ErrorCode::Internal => "INTERNAL",
         }

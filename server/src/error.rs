@@ -100,6 +100,21 @@ pub enum LedgerError {
     /// Another run holds the gates (on PostgreSQL: another instance).
     #[error("another reconciliation run is in progress; try again shortly")]
     GateRunInProgress,
+    /// An export's time range is wider than the server allows.
+    #[error("the export's range is wider than {max_days} days; export it in parts (an open `from` is unbounded)")]
+    ExportRangeTooWide {
+        /// The widest range allowed.
+        max_days: i64,
+    },
+    /// An export would have more rows than the server allows.
+    #[error("the export has more than {max_rows} rows; narrow its filter or range")]
+    ExportTooLarge {
+        /// The most rows allowed.
+        max_rows: u64,
+    },
+    /// As many exports as allowed are running already.
+    #[error("as many exports as this server runs at once are running; try again when one ends")]
+    TooManyExports,
     /// A stored record is not what the code expects.
     #[error("internal error: {0}")]
     Internal(String),
@@ -135,6 +150,9 @@ impl LedgerError {
             LedgerError::Forbidden { .. } => ErrorCode::Forbidden,
             LedgerError::Storage(_) => ErrorCode::StorageUnavailable,
             LedgerError::GateRunInProgress => ErrorCode::GateRunInProgress,
+            LedgerError::ExportRangeTooWide { .. } => ErrorCode::ExportRangeTooWide,
+            LedgerError::ExportTooLarge { .. } => ErrorCode::ExportTooLarge,
+            LedgerError::TooManyExports => ErrorCode::TooManyExports,
             LedgerError::Internal(_) => ErrorCode::Internal,
         }
     }

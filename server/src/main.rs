@@ -210,6 +210,16 @@ enum Command {
         /// Most event streams one token may hold open on this instance.
         #[arg(long, env = "LEDGERDECK_STREAMS_PER_TOKEN", default_value_t = 8)]
         streams_per_token: usize,
+        /// Most records one export may have (EXPORT_TOO_LARGE past it).
+        #[arg(long, env = "LEDGERDECK_EXPORT_MAX_ROWS", default_value_t = 5_000_000)]
+        export_max_rows: u64,
+        /// Widest `from`/`to` range of an export, in days (EXPORT_RANGE_TOO_WIDE past it).
+        #[arg(long, env = "LEDGERDECK_EXPORT_MAX_DAYS", default_value_t = 366)]
+        export_max_days: i64,
+        /// Most exports this instance streams at once (TOO_MANY_EXPORTS past it);
+        /// each holds a database connection while it streams.
+        #[arg(long, env = "LEDGERDECK_EXPORTS_AT_ONCE", default_value_t = 2)]
+        exports_at_once: usize,
         /// Log format.
         #[arg(long, env = "LEDGERDECK_LOG_FORMAT", value_enum, default_value = "text")]
         log_format: LogFormat,
@@ -371,6 +381,9 @@ async fn main() -> ExitCode {
             heartbeat_secs,
             events_retention_mins,
             streams_per_token,
+            export_max_rows,
+            export_max_days,
+            exports_at_once,
             log_format,
             provider_secrets,
             saga,
@@ -403,6 +416,12 @@ async fn main() -> ExitCode {
                     events_retention: Duration::from_secs(events_retention_mins.max(1) * 60),
                     streams_per_token: streams_per_token.max(1),
                     provider_secrets: secrets,
+                    export: ledgerdeck_server::queries::export::ExportConfig {
+                        max_rows: export_max_rows,
+                        max_days: export_max_days.max(1),
+                        ..Default::default()
+                    }
+                    .at_once(exports_at_once),
                     ..ApiConfig::default()
                 },
                 saga: match saga.build() {

@@ -30,6 +30,10 @@ pub struct Store {
     changes: ChangeSignal,
 }
 
+/// The `mmap_size` of [`SQLITE_PRAGMAS`], for a connection that lowered it
+/// for a while (an export) to put it back.
+pub const SQLITE_MMAP_BYTES: &str = "1073741824";
+
 /// The settings of every SQLite connection. WAL: readers never block the
 /// writer. synchronous=FULL: a committed posting survives power loss.
 /// busy_timeout: writers queue for the lock instead of failing. mmap_size:
@@ -155,4 +159,15 @@ pub fn placeholders(first: usize, n: usize) -> String {
 /// Now, in microseconds since the Unix epoch (the unit every stored time uses).
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An export puts back exactly the pool's `mmap_size`, so the two must agree.
+    #[test]
+    fn the_restored_mmap_size_is_the_pools() {
+        assert!(SQLITE_PRAGMAS.contains(&format!("PRAGMA mmap_size = {SQLITE_MMAP_BYTES};")));
+    }
 }

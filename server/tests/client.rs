@@ -113,6 +113,12 @@ async fn commands_and_reads_round_trip(ledger: Ledger) {
         .await
         .unwrap();
     assert_eq!((rest.items.len(), rest.next_cursor), (2, None), "pay-in, then the reservation's two legs");
+    let now = viewer.wallet_balance(&wallet_id, None).await.unwrap();
+    let wallet = viewer.wallet(&wallet_id).await.unwrap();
+    assert_eq!((now.effective.available, now.booked.reserved), (wallet.available, wallet.reserved));
+    let before = viewer.wallet_balance(&wallet_id, Some("2000-01-01T00:00:00Z")).await.unwrap();
+    assert!(before.effective.total.is_zero() && before.booked.total.is_zero(), "{before:?}");
+    expect_code(viewer.wallet_balance(&wallet_id, Some("soon")).await, 422, ErrorCode::ValidationFailed);
     let txns = viewer
         .transactions(&TransactionQuery { wallet_id: Some(wallet_id.clone()), ..Default::default() })
         .await

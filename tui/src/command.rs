@@ -78,16 +78,18 @@ pub struct Outgoing {
     pub key: String,
 }
 
-/// Numbers commands and remembers who sent each until it is answered.
+/// Numbers commands and remembers who sent each until it is answered; what
+/// it sent is also kept, until taken, for the session log.
 #[derive(Debug)]
 pub struct Tracker<O> {
     next_id: u64,
     pending: HashMap<u64, O>,
+    sent: Vec<(u64, Outgoing)>,
 }
 
 impl<O> Default for Tracker<O> {
     fn default() -> Self {
-        Tracker { next_id: 1, pending: HashMap::new() }
+        Tracker { next_id: 1, pending: HashMap::new(), sent: Vec::new() }
     }
 }
 
@@ -97,7 +99,13 @@ impl<O> Tracker<O> {
         let id = self.next_id;
         self.next_id += 1;
         self.pending.insert(id, origin);
+        self.sent.push((id, command.clone()));
         (id, Request::Command { id, command: command.command, body: command.body, key: command.key })
+    }
+
+    /// The commands numbered since the last call, oldest first, with their ids.
+    pub fn take_sent(&mut self) -> Vec<(u64, Outgoing)> {
+        std::mem::take(&mut self.sent)
     }
 
     /// Who sent `id`, now that it is answered (once).
@@ -158,5 +166,8 @@ mod tests {
         assert!(matches!(request, Request::Command { id, ref key, .. } if id == b && key == "k"));
         assert_eq!(tracker.answered(a), Some("gates"));
         assert_eq!(tracker.answered(a), None, "answered once");
+        let sent: Vec<u64> = tracker.take_sent().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(sent, vec![a, b], "every command numbered is kept for the session log, once");
+        assert!(tracker.take_sent().is_empty());
     }
 }

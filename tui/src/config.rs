@@ -15,6 +15,12 @@
 //! [keys]            # see `crate::keys::Overrides`
 //! settle = "S"
 //! cycle_status = "F"
+//!
+//! [bulk]
+//! concurrency = 4   # bulk commands in flight at once, 1–64
+//!
+//! [session_log]
+//! keep_days = 30    # day files kept, today included (at least 1)
 //! ```
 
 use ledgerdeck_client::Role;
@@ -41,6 +47,42 @@ pub struct Config {
     /// Key overrides, read (with their lines) by [`crate::keys::Overrides`].
     #[serde(default)]
     pub keys: Option<toml::Table>,
+    /// Bulk actions.
+    #[serde(default)]
+    pub bulk: Option<BulkSettings>,
+    /// The session log's settings.
+    #[serde(default)]
+    pub session_log: SessionLogConfig,
+}
+
+/// The `[bulk]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkSettings {
+    /// How many of a bulk's commands may be in flight at once (1–64).
+    #[serde(default, deserialize_with = "concurrency")]
+    pub concurrency: Option<usize>,
+}
+
+/// The most bulk commands the config may put in flight at once.
+pub const MAX_BULK_CONCURRENCY: usize = 64;
+
+fn concurrency<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let n = usize::deserialize(d)?;
+    if !(1..=MAX_BULK_CONCURRENCY).contains(&n) {
+        return Err(serde::de::Error::custom(format!(
+            "bulk concurrency must be between 1 and {MAX_BULK_CONCURRENCY}, not {n}"
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// The `[session_log]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionLogConfig {
+    /// How many days of files to keep, today included (default 30, at least 1).
+    pub keep_days: Option<u32>,
 }
 
 /// One `[profiles.<name>]` table.
@@ -133,6 +175,11 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(source) => Err(ConfigError::Read { path: path.into(), source }),
         }
+    }
+
+    /// Bulk commands in flight at once, if `[bulk] concurrency` says.
+    pub fn bulk_concurrency(&self) -> Option<usize> {
+        self.bulk.and_then(|b| b.concurrency)
     }
 
     /// Parses the file's text.
@@ -265,6 +312,25 @@ role = "viewer"
         let empty = Config::load(Path::new("/nonexistent/ledgerdeck.toml")).unwrap();
         let p = empty.resolve(None, None, Path::new("c.toml"), "me").unwrap();
         assert_eq!((p.name.as_str(), p.url.as_str()), ("local", LOCAL_URL));
+    }
+
+    #[test]
+    fn bulk_concurrency_is_read_and_bounded() {
+        assert_eq!(Config::parse("[bulk]\nconcurrency = 8\n").unwrap().bulk_concurrency(), Some(8));
+        assert_eq!(Config::parse("").unwrap().bulk_concurrency(), None);
+        for bad in ["0", "65", "-1", "\"4\""] {
+            assert!(Config::parse(&format!("[bulk]\nconcurrency = {bad}\n")).is_err(), "{bad}");
+        }
+        assert!(Config::parse("[bulk]\nparallel = 2\n").is_err());
+    }
+
+    #[test]
+    fn the_session_log_keeps_days_as_configured() {
+        assert_eq!(config().session_log.keep_days, None);
+        let c = Config::parse("[session_log]\nkeep_days = 7\n").unwrap();
+        assert_eq!(c.session_log.keep_days, Some(7));
+        assert!(Config::parse("[session_log]\nkeep_days = -1\n").is_err());
+        assert!(Config::parse("[session_log]\nkeepdays = 7\n").is_err());
     }
 
     #[test]

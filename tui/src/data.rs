@@ -14,8 +14,10 @@ use ledgerdeck_client::{
     AccountQuery, AccountView, AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView,
     GateRunQuery, GateRunView, GateView, HealthReport, HoldDetail, HoldQuery, HoldView, Me, MerchantView,
     OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, StatementLine,
-    TransactionQuery, TransactionView, WalletQuery, WalletView,
+    TransactionQuery, TransactionView, WalletBalanceAsOf, WalletQuery, WalletView,
 };
+
+pub use ledgerdeck_client::export::{ExportFormat, ExportKind, ExportQuery};
 
 /// What the app asks background tasks to fetch or do.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,13 @@ pub enum Request {
         /// The newest posting to show.
         through_seq: i64,
     },
+    /// `GET /v1/wallets/{id}/balance?as_of=` → [`DataMsg::BalanceAsOf`].
+    LoadBalanceAsOf {
+        /// The wallet.
+        wallet_id: String,
+        /// The time (RFC 3339).
+        as_of: String,
+    },
     /// `GET /v1/transactions` (a cursor: the next page) → [`DataMsg::Transactions`].
     LoadTransactions(TransactionQuery),
     /// `GET /v1/transactions/{id}` → [`DataMsg::Transaction`].
@@ -105,6 +114,21 @@ pub enum Request {
     /// Skip the live stream's wait before it reconnects (nothing while it
     /// is connected). Answered by the stream's state changing.
     ReconnectNow,
+    /// Stream an export into a new file at `path` (a read, in its own task)
+    /// → [`DataMsg::ExportProgress`] as it goes, then [`DataMsg::ExportDone`]
+    /// or [`DataMsg::ExportFailed`] with this `id`.
+    Export {
+        /// The export's id, which its messages carry.
+        id: u64,
+        /// What is exported.
+        kind: ExportKind,
+        /// Its filters (boxed: they are many, and every request is moved).
+        query: Box<ExportQuery>,
+        /// CSV or JSON lines.
+        format: ExportFormat,
+        /// The file to make (never overwritten).
+        path: std::path::PathBuf,
+    },
 }
 
 impl Request {
@@ -134,6 +158,7 @@ impl Request {
             Request::LoadWallet(_) => "the wallet",
             Request::LoadStatement(_) | Request::LoadStatementAt { .. } => "the statement",
             Request::LoadStatementPage { .. } => "more of the statement",
+            Request::LoadBalanceAsOf { .. } => "the balance as of that time",
             Request::LoadTransactions(q) if q.cursor.is_some() => "more ledger",
             Request::LoadTransactions(_) => "ledger",
             Request::LoadTransaction(_) => "the transaction",
@@ -145,6 +170,7 @@ impl Request {
             Request::LoadHold(_) => "the hold",
             Request::Command { .. } => "data",
             Request::ReconnectNow => "the live stream",
+            Request::Export { .. } => "the export",
         }
     }
 }
@@ -243,6 +269,8 @@ pub enum DataMsg {
         /// Older lines, newest first.
         page: Page<StatementLine>,
     },
+    /// A wallet's balances as of a time.
+    BalanceAsOf(WalletBalanceAsOf),
     /// A page of ledger transactions.
     Transactions {
         /// The page.
@@ -313,4 +341,35 @@ pub enum DataMsg {
     Connection(ConnState),
     /// A live event, typed.
     Live(LiveEvent),
+    /// An export is under way: rows and bytes written so far (at most a
+    /// few a second).
+    ExportProgress {
+        /// The export's id.
+        id: u64,
+        /// Rows written.
+        rows: u64,
+        /// Bytes written.
+        bytes: u64,
+    },
+    /// An export is complete: the file is in place under its name.
+    ExportDone {
+        /// The export's id.
+        id: u64,
+        /// Rows written.
+        rows: u64,
+        /// Bytes written.
+        bytes: u64,
+        /// The file, as written (absolute).
+        path: std::path::PathBuf,
+    },
+    /// An export failed; no file was left under the asked-for name.
+    ExportFailed {
+        /// The export's id.
+        id: u64,
+        /// What went wrong, for people.
+        detail: String,
+        /// The problem's code (the server's, or `FILE_EXISTS`,
+        /// `FILE_WRITE_FAILED`, `NOT_SENT`), if there is one.
+        code: Option<String>,
+    },
 }

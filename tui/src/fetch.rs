@@ -1,14 +1,17 @@
 //! The cockpit's network side over the typed API client: each request runs
 //! as its own task (a slow route never holds up another), commands are sent
 //! once with the key they were given, and the live event stream's state and
-//! events are forwarded as they come.
+//! events are forwarded as they come. An export streams into its file in its
+//! own task, reporting progress a few times a second.
 
-use crate::data::{ConnState, DataMsg, Request};
+use crate::data::{ConnState, DataMsg, ExportFormat, ExportKind, ExportQuery, Request};
+use crate::part_file::{FileError, PartFile};
 use crate::runtime::Fetcher;
 use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::http::{ConnectionState, StreamItem};
 use ledgerdeck_client::{ApiClient, ClientError, ErrorCode, FindingQuery, StatementQuery};
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Serves the cockpit's requests with an [`ApiClient`].
@@ -35,6 +38,13 @@ impl Fetcher for ApiFetcher {
                 continue;
             }
             let (client, data) = (self.client.clone(), data.clone());
+            if let Request::Export { id, kind, query, format, path } = request {
+                tokio::spawn(async move {
+                    let job = Export { id, kind, query: *query, format };
+                    let _ = data.send(job.run(&client, &path, &data).await).await;
+                });
+                continue;
+            }
             tokio::spawn(async move {
                 if let Some(msg) = answer(&client, request).await {
                     let _ = data.send(msg).await;
@@ -87,7 +97,7 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
         })
     };
     let msg = match request.clone() {
-        Request::ReconnectNow => return None,
+        Request::ReconnectNow | Request::Export { .. } => return None,
         Request::LoadOverview => read(client.overview().await.map(DataMsg::Overview)),
         Request::LoadHealth => read(client.healthz().await.map(DataMsg::Health)),
         Request::LoadGates => read(client.gates().await.map(DataMsg::Gates)),
@@ -126,6 +136,9 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
             let page = client.statement(&wallet_id, &query).await;
             read(page.map(|page| DataMsg::Statement { wallet_id, page }))
         }
+        Request::LoadBalanceAsOf { wallet_id, as_of } => {
+            read(client.wallet_balance(&wallet_id, Some(&as_of)).await.map(DataMsg::BalanceAsOf))
+        }
         Request::LoadTransactions(query) => {
             let append = query.cursor.is_some();
             read(client.transactions(&query).await.map(|page| DataMsg::Transactions { page, append }))
@@ -159,6 +172,84 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
     Some(msg)
 }
 
+/// Progress of an export is reported at most this often.
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Lets something through at most once per `every`.
+struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    fn new(every: Duration) -> Throttle {
+        Throttle { every, last: None }
+    }
+
+    /// Whether to go ahead at `now` (the first time always).
+    fn due(&mut self, now: Instant) -> bool {
+        let due = self.last.is_none_or(|t| now.duration_since(t) >= self.every);
+        if due {
+            self.last = Some(now);
+        }
+        due
+    }
+}
+
+/// One export asked for.
+struct Export {
+    id: u64,
+    kind: ExportKind,
+    query: ExportQuery,
+    format: ExportFormat,
+}
+
+impl Export {
+    /// Streams the export into a new file at `path`, then names it; the
+    /// answer is [`DataMsg::ExportDone`] or [`DataMsg::ExportFailed`].
+    async fn run(self, client: &ApiClient, path: &Path, data: &mpsc::Sender<DataMsg>) -> DataMsg {
+        let id = self.id;
+        match self.write(client, path, data).await {
+            Ok((rows, bytes, path)) => DataMsg::ExportDone { id, rows, bytes, path },
+            Err((code, detail)) => DataMsg::ExportFailed { id, detail, code },
+        }
+    }
+
+    async fn write(
+        &self,
+        client: &ApiClient,
+        path: &Path,
+        data: &mpsc::Sender<DataMsg>,
+    ) -> Result<(u64, u64, PathBuf), (Option<String>, String)> {
+        let file_error = |e: FileError| (Some(e.code().to_string()), e.to_string());
+        let mut part = PartFile::create(path, false).await.map_err(file_error)?;
+        let mut throttle = Throttle::new(PROGRESS_EVERY);
+        // A message that finds the queue full is dropped (the next one, or
+        // the end, says more).
+        let progress = |p: ledgerdeck_client::ExportProgress| {
+            if throttle.due(Instant::now()) {
+                let _ = data.try_send(DataMsg::ExportProgress { id: self.id, rows: p.rows, bytes: p.bytes });
+            }
+        };
+        let done = client
+            .export_to_writer(self.kind, &self.query, self.format, part.writer(), progress)
+            .await
+            .map_err(export_error)?;
+        let path = part.commit().await.map_err(file_error)?;
+        Ok((done.rows, done.bytes, path))
+    }
+}
+
+/// A failed export's code and detail: the server's problem, a file that
+/// could not be written, or no answer.
+fn export_error(e: ClientError) -> (Option<String>, String) {
+    match e {
+        ClientError::Problem { problem, .. } => (Some(problem.code.as_str().to_string()), problem.detail),
+        ClientError::Write { .. } => (Some("FILE_WRITE_FAILED".into()), e.to_string()),
+        e => (None, e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +271,16 @@ mod tests {
             errors: Vec::new(),
         };
         ClientError::Problem { status, problem }
+    }
+
+    /// Progress goes out at the first chunk, then at most once per
+    /// [`PROGRESS_EVERY`], however many chunks come in between.
+    #[test]
+    fn progress_is_throttled() {
+        let start = Instant::now();
+        let mut throttle = Throttle::new(PROGRESS_EVERY);
+        let sent = (0..1_000).filter(|ms| throttle.due(start + Duration::from_millis(*ms))).count();
+        assert_eq!(sent, 4, "at 0, 250, 500 and 750 ms");
     }
 
     /// A stream turned away for too many streams keeps that reason for the

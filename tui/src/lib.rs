@@ -4,12 +4,15 @@
 //! owns its folder under [`views`]; the app only dispatches.
 
 pub mod app;
+pub mod bulk;
 pub mod command;
 pub mod config;
 pub mod credentials;
 pub mod data;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod export;
+pub mod export_cli;
 pub mod fetch;
 pub mod find;
 pub mod frame;
@@ -19,9 +22,12 @@ pub mod login;
 pub mod money;
 pub mod notice;
 pub mod palette;
+pub mod part_file;
 pub mod runtime;
 pub mod sanitize;
+pub mod session_log;
 pub mod smoke;
+pub mod state;
 pub mod theme;
 pub mod views;
 pub mod widgets;

@@ -1,7 +1,8 @@
 //! `ledgerdeck`, the operations cockpit: `ledgerdeck [--profile NAME | --server URL]`
 //! opens it; `ledgerdeck login` stores a token; `ledgerdeck logout` removes it;
 //! `ledgerdeck smoke` checks a server and says plainly what is wrong;
-//! `ledgerdeck keys` prints the keys in force.
+//! `ledgerdeck keys` prints the keys in force; `ledgerdeck export KIND` writes
+//! an export of the server's to a file.
 
 use clap::{Parser, Subcommand};
 use ledgerdeck_client::{ApiClient, ClientConfig};
@@ -12,7 +13,9 @@ use ledgerdeck_tui::fetch::ApiFetcher;
 use ledgerdeck_tui::keys::{Keymap, Overrides};
 use ledgerdeck_tui::login::{self, Verified};
 use ledgerdeck_tui::runtime;
+use ledgerdeck_tui::session_log::files::{DEFAULT_KEEP_DAYS, SessionFiles};
 use ledgerdeck_tui::smoke;
+use ledgerdeck_tui::state;
 use ledgerdeck_tui::theme::{ColorMode, Theme};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -26,6 +29,10 @@ struct Cli {
     /// A server URL, without a profile or overriding the profile's.
     #[arg(long, global = true)]
     server: Option<String>,
+    /// Where the cockpit's own log goes (default: `<state dir>/ledgerdeck.log`;
+    /// the terminal is the cockpit's, so nothing is written to stderr).
+    #[arg(long, global = true, value_name = "PATH")]
+    log_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -38,6 +45,9 @@ enum Command {
     Logout,
     /// Print the keys in force: the defaults with `config.toml`'s `[keys]` applied.
     Keys,
+    /// Export records (statement, transactions, holds, findings, audit,
+    /// accounts) with a filter, as CSV or JSON lines, to a file or `-`.
+    Export(Box<ledgerdeck_tui::export_cli::ExportArgs>),
     /// Run an embedded server with simulated traffic and open the cockpit on it.
     #[cfg(feature = "demo")]
     Demo {
@@ -74,18 +84,24 @@ fn main() -> ExitCode {
     };
     #[cfg(feature = "demo")]
     if let Some(Command::Demo { seed }) = cli.command {
+        if let Err(e) = log_to_file(cli.log_file.as_deref()) {
+            return fail(&e);
+        }
         return report(ledgerdeck_tui::demo::run(seed, keymap));
     }
     if let Some(Command::Keys) = cli.command {
         print!("{}", keymap.describe());
         return ExitCode::SUCCESS;
     }
-    let profile = match Config::load(&path)
-        .and_then(|c| c.resolve(cli.profile.as_deref(), cli.server.as_deref(), &path, &config::current_user()))
-    {
+    let config = match Config::load(&path) {
+        Ok(config) => config,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let profile = match config.resolve(cli.profile.as_deref(), cli.server.as_deref(), &path, &config::current_user()) {
         Ok(profile) => profile,
         Err(e) => return fail(&e.to_string()),
     };
+    let bulk = config.bulk_concurrency().unwrap_or(ledgerdeck_tui::bulk::DEFAULT_CONCURRENCY);
     let tokens = Tokens::platform();
     if let Some(Command::Smoke { wait, expect_provider, expect_gates_green, expect_worker }) = &cli.command {
         let options = smoke::Options {
@@ -104,12 +120,35 @@ fn main() -> ExitCode {
             login::login(&profile, &tokens, |p| rpassword::prompt_password(p), verify).map_err(|e| e.to_string())
         }
         Some(Command::Logout) => login::logout(&profile, &tokens).map_err(|e| e.to_string()),
+        Some(Command::Export(args)) => {
+            token(&profile, &tokens).and_then(|t| ledgerdeck_tui::export_cli::run(&profile.url, &t.secret, &args))
+        }
         #[cfg(feature = "demo")]
         Some(Command::Demo { .. }) => unreachable!("the demo is run before profiles are read"),
         Some(Command::Smoke { .. } | Command::Keys) => unreachable!("handled above"),
-        None => cockpit(profile, &tokens, keymap).map(|()| String::new()),
+        None => {
+            let keep_days = config.session_log.keep_days;
+            cockpit(profile, &tokens, keymap, bulk, keep_days, cli.log_file.as_deref()).map(|()| String::new())
+        }
     };
     report(outcome)
+}
+
+/// Sends the cockpit's tracing to `path` (or the default log file).
+fn log_to_file(path: Option<&std::path::Path>) -> Result<(), String> {
+    let path = path.map_or_else(state::default_log_file, std::path::Path::to_path_buf);
+    state::init_log_file(&path).map_err(|e| format!("cannot open the log file {}: {e}", path.display()))
+}
+
+/// The session log's day files, with those past `keep_days` removed now.
+fn session_files(keep_days: Option<u32>) -> SessionFiles {
+    let files = SessionFiles::in_state_dir(keep_days.unwrap_or(DEFAULT_KEEP_DAYS));
+    match files.purge(chrono::Utc::now().date_naive()) {
+        Ok(removed) if !removed.is_empty() => tracing::info!(count = removed.len(), "removed old session logs"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(dir = %files.dir().display(), error = %e, "cannot remove old session logs"),
+    }
+    files
 }
 
 /// The keys in force: the defaults with the config file's `[keys]` applied.
@@ -174,10 +213,18 @@ fn token(profile: &Profile, tokens: &Tokens) -> Result<Token, String> {
     Ok(Token { secret, source: TokenSource::Prompt })
 }
 
-fn cockpit(profile: Profile, tokens: &Tokens, keymap: Keymap) -> Result<(), String> {
+fn cockpit(
+    profile: Profile,
+    tokens: &Tokens,
+    keymap: Keymap,
+    bulk: usize,
+    keep_days: Option<u32>,
+    log_file: Option<&std::path::Path>,
+) -> Result<(), String> {
     if !std::io::stdout().is_terminal() {
         return Err("the cockpit needs a terminal".into());
     }
+    log_to_file(log_file)?;
     let token = token(&profile, tokens)?;
     let client = api_client(&profile.url, &token.secret)?;
     let mode = ColorMode::from_env();
@@ -193,8 +240,11 @@ fn cockpit(profile: Profile, tokens: &Tokens, keymap: Keymap) -> Result<(), Stri
         production: profile.production,
         role: profile.role,
     };
-    let app =
-        App::new(session, theme, mode, chrono::Utc::now()).with_keymap(keymap).with_role_ceiling(profile.role_ceiling);
+    let app = App::new(session, theme, mode, chrono::Utc::now())
+        .with_keymap(keymap)
+        .with_role_ceiling(profile.role_ceiling)
+        .with_bulk_concurrency(bulk);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.block_on(runtime::run(app, ApiFetcher::new(client))).map_err(|e| e.to_string())
+    let files = session_files(keep_days);
+    runtime.block_on(runtime::run_with(app, ApiFetcher::new(client), Some(files))).map_err(|e| e.to_string())
 }

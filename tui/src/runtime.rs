@@ -8,6 +8,7 @@
 use crate::app::App;
 use crate::command::Answer;
 use crate::data::{DataMsg, Request};
+use crate::session_log::files::SessionFiles;
 use chrono::Utc;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
@@ -75,15 +76,21 @@ impl Drop for TerminalGuard {
 }
 
 /// Runs the cockpit on this terminal with this fetcher until the operator quits.
-pub async fn run(mut app: App, fetcher: impl Fetcher) -> io::Result<()> {
+pub async fn run(app: App, fetcher: impl Fetcher) -> io::Result<()> {
+    run_with(app, fetcher, None).await
+}
+
+/// [`run`], appending the session log to `files` as it grows.
+pub async fn run_with(mut app: App, fetcher: impl Fetcher, files: Option<SessionFiles>) -> io::Result<()> {
     let (request_tx, request_rx) = mpsc::channel(REQUEST_QUEUE);
     let (data_tx, data_rx) = mpsc::channel(DATA_QUEUE);
     let fetch = tokio::spawn(fetcher.run(request_rx, data_tx));
     let mut guard = TerminalGuard::init()?;
     // In raw mode Ctrl-C is a key (the app quits on it); a SIGINT from
     // elsewhere ends the loop the same way, and the guard restores.
+    let files = files.as_ref();
     let result = tokio::select! {
-        result = drive(&mut app, &mut guard.terminal, EventStream::new(), data_rx, &request_tx) => result,
+        result = drive_with(&mut app, &mut guard.terminal, EventStream::new(), data_rx, &request_tx, files) => result,
         _ = tokio::signal::ctrl_c() => Ok(()),
     };
     drop(request_tx);
@@ -97,9 +104,26 @@ pub async fn run(mut app: App, fetcher: impl Fetcher) -> io::Result<()> {
 pub async fn drive<W, S>(
     app: &mut App,
     terminal: &mut Terminal<CrosstermBackend<W>>,
+    events: S,
+    data: mpsc::Receiver<DataMsg>,
+    requests: &mpsc::Sender<Request>,
+) -> io::Result<()>
+where
+    W: Write,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    drive_with(app, terminal, events, data, requests, None).await
+}
+
+/// [`drive`], appending each new session-log record to `files` once
+/// everything queued is handled (a send before its answer).
+pub async fn drive_with<W, S>(
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<W>>,
     mut events: S,
     mut data: mpsc::Receiver<DataMsg>,
     requests: &mpsc::Sender<Request>,
+    files: Option<&SessionFiles>,
 ) -> io::Result<()>
 where
     W: Write,
@@ -140,6 +164,7 @@ where
                 None => events_open = false,
             }
         }
+        write_session_log(app, files);
         if app.should_quit() {
             return Ok(());
         }
@@ -155,6 +180,17 @@ where
     }
 }
 
+/// Appends what the session log gained to the day's file. A failure is
+/// logged (to the log file: the terminal is the cockpit's), never fatal.
+fn write_session_log(app: &mut App, files: Option<&SessionFiles>) {
+    let records = app.take_session_records();
+    if let Some(files) = files
+        && let Err(e) = files.append(&records, Utc::now().date_naive())
+    {
+        tracing::warn!(dir = %files.dir().display(), error = %e, "cannot write the session log");
+    }
+}
+
 fn on_event(app: &mut App, event: Event, requests: &mpsc::Sender<Request>) {
     match event {
         Event::Key(key) => {
@@ -167,18 +203,23 @@ fn on_event(app: &mut App, event: Event, requests: &mpsc::Sender<Request>) {
 }
 
 /// Hands requests to the fetcher without ever waiting for it. A command
-/// that does not fit is answered at once as not sent (a definite answer:
-/// nothing left the cockpit); a read that does not fit is dropped (the next
-/// refresh asks again).
+/// or an export that does not fit is answered at once as not sent (a
+/// definite answer: nothing left the cockpit); a read that does not fit is
+/// dropped (the next refresh asks again).
 fn send_all(app: &mut App, requests: &mpsc::Sender<Request>, out: Vec<Request>) {
     for request in out {
         match requests.try_send(request) {
             Ok(()) => {}
-            Err(TrySendError::Full(r) | TrySendError::Closed(r)) => {
-                if let Request::Command { id, .. } = r {
+            Err(TrySendError::Full(r) | TrySendError::Closed(r)) => match r {
+                Request::Command { id, .. } => {
                     app.on_data(Answer::not_sent(id));
                 }
-            }
+                Request::Export { id, .. } => {
+                    let detail = "the request queue is full: nothing was exported".to_string();
+                    app.on_data(DataMsg::ExportFailed { id, detail, code: Some("NOT_SENT".into()) });
+                }
+                _ => {}
+            },
         }
     }
 }

@@ -32,8 +32,9 @@ fn demo_processes() -> Vec<String> {
 fn demo(name: &str) -> (tempfile::TempDir, Tmux) {
     let config = tempfile::tempdir().unwrap();
     let command = format!(
-        "LEDGERDECK_CONFIG={} {} demo --seed 7; sleep 1",
+        "LEDGERDECK_CONFIG={} LEDGERDECK_STATE_DIR={} {} demo --seed 7; sleep 1",
         config.path().join("config.toml").display(),
+        config.path().join("state").display(),
         env!("CARGO_BIN_EXE_ledgerdeck")
     );
     let tmux = Tmux::start(&format!("{name}-{}", std::process::id()), &command);

@@ -4,7 +4,8 @@
 //! ledger afterwards, and quits: settling from the queue, with the default
 //! keys and with settle remapped in `config.toml`; finding the hold by its
 //! provider reference, copying its reference and settling it; and following
-//! a drift finding to the broken statement line and back. Without tmux it
+//! a drift finding to the broken statement line and back; a refused token's
+//! warning written to `--log-file`, not the terminal. Without tmux it
 //! says so loudly (and fails under CI, where tmux is part of the machine).
 
 mod tmux;
@@ -67,8 +68,9 @@ impl World {
     /// `name`, with this world's `config.toml` (absent unless written).
     fn start_cockpit(&self, name: &str) -> Tmux {
         let command = format!(
-            "LEDGERDECK_CONFIG={} LEDGERDECK_TOKEN={} {} --server http://{}",
+            "LEDGERDECK_CONFIG={} LEDGERDECK_STATE_DIR={} LEDGERDECK_TOKEN={} {} --server http://{}",
             self.dir.path().join("config.toml").display(),
+            self.dir.path().join("state").display(),
             self.token,
             env!("CARGO_BIN_EXE_ledgerdeck"),
             self.addr
@@ -96,6 +98,10 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
     }
     let w = world().await;
     let (api, hold) = (&w.api, &w.hold);
+    // A session log far past the default 30 days, which the start removes.
+    let sessions = w.dir.path().join("state").join("sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    std::fs::write(sessions.join("2000-01-01.jsonl"), "{}\n").unwrap();
     let tmux = w.start_cockpit("ledgerdeck-e2e");
     blocking(|| {
         tmux.wait_for("● live");
@@ -118,7 +124,58 @@ async fn an_operator_settles_a_manual_review_hold_with_the_real_binary() {
     let queue = api.holds(&HoldQuery { status: Some("manual_review".into()), ..HoldQuery::default() }).await.unwrap();
     assert!(queue.items.is_empty());
 
-    blocking(|| tmux.quits(Duration::from_secs(5)));
+    // The session log shows the settle, and its day file holds the send and the answer.
+    blocking(|| {
+        tmux.keys(&["L"]);
+        tmux.wait_within(&["Session log", "settle_hold", "posted"], Duration::from_secs(5));
+        tmux.keys(&["Escape"]);
+        tmux.wait_gone("Session log");
+        tmux.quits(Duration::from_secs(5))
+    });
+    let state = w.dir.path().join("state");
+    let days: Vec<_> = std::fs::read_dir(&sessions).unwrap().map(|e| e.unwrap().path()).collect();
+    let [day] = days.as_slice() else { panic!("one day file, the old one removed: {days:?}") };
+    let records: Vec<serde_json::Value> =
+        std::fs::read_to_string(day).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let seen: Vec<(&str, &str)> =
+        records.iter().map(|r| (r["event"].as_str().unwrap(), r["outcome"].as_str().unwrap_or("-"))).collect();
+    assert_eq!(seen, vec![("sent", "-"), ("answered", "posted")], "{records:?}");
+    assert_eq!(records[1]["params"]["hold_id"], hold.as_str());
+    assert!(state.join("ledgerdeck.log").is_file(), "the cockpit's log file is in the state dir");
+    w.stop(tmux).await;
+}
+
+/// `--log-file`: a token the server refuses ends the live stream; the
+/// client's warning goes to the named file, and nothing of it reaches the
+/// terminal the cockpit draws on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_warning_goes_to_the_log_file_not_the_terminal() {
+    if skipped("log file cockpit test") {
+        return;
+    }
+    let w = world().await;
+    let log = w.dir.path().join("custom").join("cockpit.log");
+    let command = format!(
+        "LEDGERDECK_CONFIG={} LEDGERDECK_STATE_DIR={} LEDGERDECK_TOKEN=ldk_nobody_0000000000 {} --server http://{} --log-file {}",
+        w.dir.path().join("config.toml").display(),
+        w.dir.path().join("state").display(),
+        env!("CARGO_BIN_EXE_ledgerdeck"),
+        w.addr,
+        log.display()
+    );
+    let tmux = Tmux::start(&format!("ledgerdeck-e2e-log-{}", std::process::id()), &command);
+    blocking(|| {
+        let screen = tmux.wait_for("ledgerdeck login");
+        assert!(
+            !screen.contains("WARN") && !screen.contains("not reconnecting"),
+            "a log line on the screen:\n{screen}"
+        );
+        tmux.quits(Duration::from_secs(5))
+    });
+    let text = std::fs::read_to_string(&log).expect("the log file named by --log-file");
+    let warning = text.lines().find(|l| l.contains("access ended")).unwrap_or_else(|| panic!("no warning in {text}"));
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(!w.dir.path().join("state").join("ledgerdeck.log").exists(), "the default file is not used");
     w.stop(tmux).await;
 }
 

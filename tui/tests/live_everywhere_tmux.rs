@@ -116,8 +116,9 @@ async fn a_hold_settled_through_b_leaves_the_queue_of_a_cockpit_on_a() {
 
     let dir = tempfile::tempdir().unwrap();
     let command = format!(
-        "LEDGERDECK_CONFIG={} LEDGERDECK_TOKEN={token} {} --server http://{}",
+        "LEDGERDECK_CONFIG={} LEDGERDECK_STATE_DIR={} LEDGERDECK_TOKEN={token} {} --server http://{}",
         dir.path().join("config.toml").display(),
+        dir.path().join("state").display(),
         env!("CARGO_BIN_EXE_ledgerdeck"),
         a.addr
     );

@@ -21,6 +21,7 @@ use serde::Deserialize;
 ///   token or idempotency key that cannot go on the wire); nothing was sent.
 /// - [`ClientError::StreamTooLarge`]: the event stream sent a line or an
 ///   event larger than the client takes; the stream is restarted.
+/// - [`ClientError::Write`]: an export could not be written locally.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     /// An error answer, as the server's `application/problem+json` document.
@@ -67,6 +68,13 @@ pub enum ClientError {
         what: StreamPart,
         /// The limit in bytes.
         limit: usize,
+    },
+    /// An export arrived but could not be written where it was asked to go
+    /// (a full disk, a closed pipe); what came before is written.
+    #[error("cannot write the export: {message}")]
+    Write {
+        /// The I/O error.
+        message: String,
     },
 }
 
@@ -176,6 +184,7 @@ pub fn synthesized_code(status: u16) -> ErrorCode {
         403 => ErrorCode::Forbidden,
         404 => ErrorCode::NotFound,
         405 => ErrorCode::MethodNotAllowed,
+        406 => ErrorCode::NotAcceptable,
         408 => ErrorCode::Timeout,
         413 => ErrorCode::PayloadTooLarge,
         415 => ErrorCode::UnsupportedMediaType,

@@ -18,11 +18,13 @@
 
 mod backoff;
 mod error;
+mod export;
 mod routes;
 mod sse;
 mod sse_parser;
 
 pub use error::{ClientError, StreamPart, synthesized_code};
+pub use export::ExportStream;
 pub use routes::WebhookSignature;
 pub use sse::{ConnectionState, EventSubscription, Reconnector, ServerEvent, StreamItem};
 

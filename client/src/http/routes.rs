@@ -4,6 +4,7 @@
 //! document itself. The event stream is in `sse.rs`.
 
 use super::{Answer, ApiClient, ClientError, IDEMPOTENCY_KEY_HEADER, Retry, decode};
+use crate::balance::{BalanceQuery, WalletBalanceAsOf};
 use crate::commands::{CommandResult, CommandSpec};
 use crate::flags::FeatureFlag;
 use crate::gates::{FindingQuery, FindingView, GateRunQuery, GateRunView, GateView};
@@ -109,6 +110,13 @@ impl ApiClient {
     /// optionally from one posting's line back (`through_seq`).
     pub async fn statement(&self, wallet_id: &str, query: &StatementQuery) -> Result<Page<StatementLine>, ClientError> {
         self.get_query(&["v1", "wallets", wallet_id, "statement"], query).await
+    }
+
+    /// `GET /v1/wallets/{id}/balance`: the wallet's balances as of `as_of`
+    /// (RFC 3339; now when `None`), by effective and by booked time.
+    pub async fn wallet_balance(&self, wallet_id: &str, as_of: Option<&str>) -> Result<WalletBalanceAsOf, ClientError> {
+        let query = BalanceQuery { as_of: as_of.map(str::to_string) };
+        self.get_query(&["v1", "wallets", wallet_id, "balance"], &query).await
     }
 
     /// `GET /v1/transactions`: ledger transactions with postings, newest first.

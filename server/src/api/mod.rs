@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod commands;
 pub mod events;
+pub mod exports;
 pub mod flags;
 pub mod gates;
 pub mod me;
@@ -54,6 +55,8 @@ pub struct ApiConfig {
     pub events_retention: Duration,
     /// How the change log is tailed.
     pub tail: TailConfig,
+    /// The exports' limits.
+    pub export: crate::queries::export::ExportConfig,
 }
 
 impl Default for ApiConfig {
@@ -68,6 +71,7 @@ impl Default for ApiConfig {
             replay_memory: 1024,
             events_retention: Duration::from_secs(3600),
             tail: TailConfig::default(),
+            export: Default::default(),
         }
     }
 }
@@ -120,6 +124,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(commands::routes())
         .merge(reads::routes())
         .merge(search::routes())
+        .merge(exports::routes())
         .merge(me::routes())
         .merge(flags::routes())
         .merge(gates::routes())

@@ -44,11 +44,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         NotFound => StatusCode::NOT_FOUND,
         IdempotencyKeyMissing | MalformedRequest => StatusCode::BAD_REQUEST,
         Unauthenticated => StatusCode::UNAUTHORIZED,
-        TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
+        TooManyStreams | TooManyExports => StatusCode::TOO_MANY_REQUESTS,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Timeout | StorageUnavailable | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+        ExportRangeTooWide | ExportTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

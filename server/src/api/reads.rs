@@ -11,9 +11,9 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use ledgerdeck_client::{
-    AccountQuery, AccountView, AuditEntry, AuditQuery, ErrorCode, HoldDetail, HoldQuery, HoldView, MerchantView,
-    Overview, Page, Problem, Role, StatementLine, StatementQuery, TransactionQuery, TransactionView, WalletQuery,
-    WalletView,
+    AccountQuery, AccountView, AuditEntry, AuditQuery, BalanceQuery, ErrorCode, HoldDetail, HoldQuery, HoldView,
+    MerchantView, Overview, Page, Problem, Role, StatementLine, StatementQuery, TransactionQuery, TransactionView,
+    WalletBalanceAsOf, WalletQuery, WalletView,
 };
 use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
@@ -81,6 +81,25 @@ async fn wallet_statement(
 ) -> Result<Json<Page<StatementLine>>, ApiError> {
     auth.require(Role::Viewer)?;
     Ok(Json(queries::wallet_statement(state.ledger.store(), &id, &query).await?))
+}
+
+/// A wallet's balances as of a time (`as_of`, RFC 3339, inclusive; now when
+/// left out), by effective time and by booked time: a back-dated correction
+/// counts by effective time from the date it names, by booked time from when
+/// it was posted.
+#[utoipa::path(get, path = "/v1/wallets/{id}/balance", tag = "reads",
+    params(("id" = String, Path, description = "The wallet's id"), BalanceQuery),
+    responses((status = 200, body = WalletBalanceAsOf), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+async fn wallet_balance(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    QueryParams(query): QueryParams<BalanceQuery>,
+) -> Result<Json<WalletBalanceAsOf>, ApiError> {
+    auth.require(Role::Viewer)?;
+    Ok(Json(queries::wallet_balance_as_of(state.ledger.store(), &id, query.as_of.as_deref()).await?))
 }
 
 /// Ledger transactions with their postings, newest first.
@@ -199,6 +218,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_wallets))
         .routes(routes!(get_wallet))
         .routes(routes!(wallet_statement))
+        .routes(routes!(wallet_balance))
         .routes(routes!(list_transactions))
         .routes(routes!(get_transaction))
         .routes(routes!(list_accounts))
@@ -248,6 +268,7 @@ mod tests {
             "/v1/wallets",
             "/v1/wallets/{id}",
             "/v1/wallets/{id}/statement",
+            "/v1/wallets/{id}/balance",
             "/v1/transactions",
             "/v1/transactions/{id}",
             "/v1/accounts",

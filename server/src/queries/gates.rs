@@ -80,18 +80,61 @@ pub async fn list_findings(store: &Store, gate: &str, query: &FindingQuery) -> L
     let before = checks.id_cursor("findings", query.cursor.as_deref());
     checks.one_of("status", query.status.as_deref(), &FINDING_STATUSES);
     checks.finish()?;
-    let rows = sqlx::query(
-        "SELECT f.*, c.scale FROM gate_findings f LEFT JOIN currencies c ON c.code = f.unit \
-         WHERE f.gate = $1 AND ($2 IS NULL OR f.status = $2) AND ($3 IS NULL OR f.id < $3) ORDER BY f.id DESC LIMIT $4",
-    )
-    .bind(gate.name())
-    .bind(query.status.as_deref())
-    .bind(before)
-    .bind(limit + 1)
-    .fetch_all(store.pool())
-    .await?;
-    let items = rows.iter().map(finding_view).collect::<LedgerResult<Vec<_>>>()?;
+    let filter = FindingFilter { gate: Some(gate.name()), status: query.status.as_deref(), before: before.as_deref() };
+    let items = fetch_findings(&mut *store.pool().acquire().await?, &filter, limit + 1).await?;
     Ok(page(items, limit, "findings", |f| f.id.clone()))
+}
+
+const FINDING_WHERE: &str =
+    "WHERE ($1 IS NULL OR f.gate = $1) AND ($2 IS NULL OR f.status = $2) AND ($3 IS NULL OR f.id < $3) ";
+
+/// What a page of findings is filtered on (checked by the caller).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FindingFilter<'a> {
+    /// One gate's, or every gate's.
+    pub(crate) gate: Option<&'a str>,
+    pub(crate) status: Option<&'a str>,
+    /// Only ids below this one (the cursor).
+    pub(crate) before: Option<&'a str>,
+}
+
+/// Up to `limit` findings matching `filter`, newest first.
+pub(crate) async fn fetch_findings(
+    conn: &mut AnyConnection,
+    filter: &FindingFilter<'_>,
+    limit: i64,
+) -> LedgerResult<Vec<FindingView>> {
+    let sql = format!(
+        "SELECT f.*, c.scale FROM gate_findings f LEFT JOIN currencies c ON c.code = f.unit {FINDING_WHERE} \
+         ORDER BY f.id DESC LIMIT $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(filter.gate)
+        .bind(filter.status)
+        .bind(filter.before)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(finding_view).collect()
+}
+
+/// How many findings match `filter`, counting at most `limit`.
+pub(crate) async fn count_findings(
+    conn: &mut AnyConnection,
+    filter: &FindingFilter<'_>,
+    limit: i64,
+) -> LedgerResult<i64> {
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 AS one FROM gate_findings f {FINDING_WHERE} LIMIT $4) counted"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(filter.gate)
+        .bind(filter.status)
+        .bind(filter.before)
+        .bind(limit)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// One finding.

@@ -6,8 +6,8 @@ use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Store, now_micros};
 use ledgerdeck_client::reads::HOLD_STATUSES;
 use ledgerdeck_client::{HoldDetail, HoldHistoryEntry, HoldQuery, HoldView, Page};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 macro_rules! hold_select {
     () => {
@@ -26,36 +26,81 @@ pub async fn list_holds(store: &Store, query: &HoldQuery) -> LedgerResult<Page<H
     checks.one_of("status", query.status.as_deref(), &HOLD_STATUSES);
     let reference = checks.exact_text("reference", query.reference.as_deref());
     let now = now_micros();
-    let created_before = match query.older_than_seconds {
-        None => None,
-        Some(seconds) if seconds >= 0 => Some(now.saturating_sub(seconds.saturating_mul(1_000_000))),
-        Some(_) => {
-            checks.fail("older_than_seconds", "must not be negative");
-            None
-        }
-    };
+    let created_before = checks.age_before("older_than_seconds", query.older_than_seconds, now);
     checks.finish()?;
-    let rows = sqlx::query(concat!(
-        hold_select!(),
+    let filter = HoldFilter {
+        after: after.as_deref(),
+        status: query.status.as_deref(),
+        wallet_id: query.wallet_id.as_deref(),
+        merchant_id: query.merchant_id.as_deref(),
+        provider: query.provider.as_deref(),
+        currency: query.currency.as_deref(),
+        created_before,
+        reference: reference.as_deref(),
+    };
+    let items = fetch(&mut *store.pool().acquire().await?, &filter, now, limit + 1).await?;
+    Ok(page(items, limit, "holds", |h| h.id.clone()))
+}
+
+macro_rules! hold_where {
+    () => {
         "WHERE ($1 IS NULL OR h.id > $1) AND ($2 IS NULL OR h.status = $2) AND ($3 IS NULL OR h.wallet_id = $3) \
          AND ($4 IS NULL OR h.merchant_id = $4) AND ($5 IS NULL OR h.provider = $5) \
          AND ($6 IS NULL OR h.currency = $6) AND ($7 IS NULL OR h.created_at < $7) \
-         AND ($8 IS NULL OR h.reference = $8 OR h.provider_reference = $8) \
-         ORDER BY h.id LIMIT $9"
-    ))
-    .bind(after)
-    .bind(query.status.as_deref())
-    .bind(query.wallet_id.as_deref())
-    .bind(query.merchant_id.as_deref())
-    .bind(query.provider.as_deref())
-    .bind(query.currency.as_deref())
-    .bind(created_before)
-    .bind(reference)
-    .bind(limit + 1)
-    .fetch_all(store.pool())
-    .await?;
-    let items = rows.iter().map(|row| hold_view(row, now)).collect::<LedgerResult<Vec<_>>>()?;
-    Ok(page(items, limit, "holds", |h| h.id.clone()))
+         AND ($8 IS NULL OR h.reference = $8 OR h.provider_reference = $8) "
+    };
+}
+
+/// What a page of holds is filtered on (checked by the caller).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct HoldFilter<'a> {
+    /// Only ids above this one (the cursor).
+    pub(crate) after: Option<&'a str>,
+    pub(crate) status: Option<&'a str>,
+    pub(crate) wallet_id: Option<&'a str>,
+    pub(crate) merchant_id: Option<&'a str>,
+    pub(crate) provider: Option<&'a str>,
+    pub(crate) currency: Option<&'a str>,
+    /// Reserved before this time (microseconds).
+    pub(crate) created_before: Option<i64>,
+    pub(crate) reference: Option<&'a str>,
+}
+
+fn bind_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    f: &HoldFilter<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(f.after)
+        .bind(f.status)
+        .bind(f.wallet_id)
+        .bind(f.merchant_id)
+        .bind(f.provider)
+        .bind(f.currency)
+        .bind(f.created_before)
+        .bind(f.reference)
+}
+
+/// Up to `limit` holds matching `filter`, oldest first, ages taken at `now`.
+pub(crate) async fn fetch(
+    conn: &mut AnyConnection,
+    filter: &HoldFilter<'_>,
+    now: i64,
+    limit: i64,
+) -> LedgerResult<Vec<HoldView>> {
+    let query = sqlx::query(concat!(hold_select!(), hold_where!(), "ORDER BY h.id LIMIT $9"));
+    let rows = bind_filter(query, filter).bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(|row| hold_view(row, now)).collect()
+}
+
+/// How many holds match `filter`, counting at most `limit`.
+pub(crate) async fn count(conn: &mut AnyConnection, filter: &HoldFilter<'_>, limit: i64) -> LedgerResult<i64> {
+    let query = sqlx::query(concat!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 AS one FROM holds h ",
+        hold_where!(),
+        "LIMIT $9) counted"
+    ));
+    Ok(bind_filter(query, filter).bind(limit).fetch_one(&mut *conn).await?.try_get("n")?)
 }
 
 /// One hold with every change of its status, oldest first, or `NOT_FOUND`.

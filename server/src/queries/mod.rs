@@ -11,6 +11,8 @@
 
 mod accounts;
 mod audit;
+mod balance;
+pub mod export;
 mod gates;
 mod holds;
 mod merchants;
@@ -25,6 +27,7 @@ mod workers;
 
 pub use accounts::list_accounts;
 pub use audit::list_audit;
+pub use balance::wallet_balance_as_of;
 pub use gates::{get_finding, list_findings, list_gate_runs, list_gates};
 pub use holds::{get_hold, list_holds};
 pub use merchants::merchant;

@@ -114,6 +114,18 @@ impl Checks {
     }
 
     /// Records a problem with `field`.
+    /// `seconds` ago from `now` (microseconds), for an age filter such as
+    /// `older_than_seconds`; a negative age is refused.
+    pub(crate) fn age_before(&mut self, field: &str, seconds: Option<i64>, now: i64) -> Option<i64> {
+        match seconds? {
+            seconds if seconds >= 0 => Some(now.saturating_sub(seconds.saturating_mul(1_000_000))),
+            _ => {
+                self.fail(field, "must not be negative");
+                None
+            }
+        }
+    }
+
     pub(crate) fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }

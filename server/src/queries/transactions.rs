@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 macro_rules! with_postings {
-    ($page:literal) => {
+    ($page:expr) => {
         concat!(
             "SELECT t.id, t.kind, t.reference, t.description, t.hold_id, t.reverses_id, t.reversed_by, \
              t.booked_at, t.effective_at, CAST(p.seq AS BIGINT) AS seq, p.account_id, p.currency, p.amount, \
@@ -25,17 +25,17 @@ macro_rules! with_postings {
 }
 
 /// What a page of transactions is filtered on.
-#[derive(Debug, Default)]
-struct Filter<'a> {
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Filter<'a> {
     /// Only ids below this one (the cursor).
-    before: Option<&'a str>,
-    kind: Option<&'a str>,
-    wallet_id: Option<&'a str>,
-    reference: Option<&'a str>,
+    pub(crate) before: Option<&'a str>,
+    pub(crate) kind: Option<&'a str>,
+    pub(crate) wallet_id: Option<&'a str>,
+    pub(crate) reference: Option<&'a str>,
     /// Booked at or after (microseconds).
-    from: Option<i64>,
+    pub(crate) from: Option<i64>,
     /// Booked before (microseconds).
-    to: Option<i64>,
+    pub(crate) to: Option<i64>,
 }
 
 /// The newest transactions first, optionally only those posting to one
@@ -84,16 +84,27 @@ pub(crate) async fn by_ids(conn: &mut AnyConnection, ids: &[String]) -> LedgerRe
     assemble(&query.fetch_all(&mut *conn).await?)
 }
 
-async fn fetch_page(conn: &mut AnyConnection, filter: &Filter<'_>, limit: i64) -> LedgerResult<Vec<TransactionView>> {
-    let rows = sqlx::query(with_postings!(
-        "SELECT * FROM ledger_transactions lt \
-         WHERE ($1 IS NULL OR lt.id < $1) AND ($2 IS NULL OR lt.kind = $2) \
+macro_rules! txn_where {
+    () => {
+        "WHERE ($1 IS NULL OR lt.id < $1) AND ($2 IS NULL OR lt.kind = $2) \
          AND ($3 IS NULL OR lt.id IN (SELECT wp.transaction_id FROM postings wp \
               JOIN accounts wa ON wa.id = wp.account_id WHERE wa.wallet_id = $3)) \
          AND ($4 IS NULL OR lt.reference = $4) AND ($5 IS NULL OR lt.booked_at >= $5) \
-         AND ($6 IS NULL OR lt.booked_at < $6) \
-         ORDER BY lt.id DESC LIMIT $7"
-    ))
+         AND ($6 IS NULL OR lt.booked_at < $6) "
+    };
+}
+
+/// Up to `limit` transactions matching `filter`, newest first, with their postings.
+pub(crate) async fn fetch_page(
+    conn: &mut AnyConnection,
+    filter: &Filter<'_>,
+    limit: i64,
+) -> LedgerResult<Vec<TransactionView>> {
+    let rows = sqlx::query(with_postings!(concat!(
+        "SELECT * FROM ledger_transactions lt ",
+        txn_where!(),
+        "ORDER BY lt.id DESC LIMIT $7"
+    )))
     .bind(filter.before)
     .bind(filter.kind)
     .bind(filter.wallet_id)
@@ -104,6 +115,26 @@ async fn fetch_page(conn: &mut AnyConnection, filter: &Filter<'_>, limit: i64) -
     .fetch_all(&mut *conn)
     .await?;
     assemble(&rows)
+}
+
+/// How many postings the transactions matching `filter` have, counting at most `limit`.
+pub(crate) async fn count_postings(conn: &mut AnyConnection, filter: &Filter<'_>, limit: i64) -> LedgerResult<i64> {
+    let row = sqlx::query(concat!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT 1 AS one FROM ledger_transactions lt \
+         JOIN postings p ON p.transaction_id = lt.id ",
+        txn_where!(),
+        "LIMIT $7) counted"
+    ))
+    .bind(filter.before)
+    .bind(filter.kind)
+    .bind(filter.wallet_id)
+    .bind(filter.reference)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(limit)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("n")?)
 }
 
 /// One transaction with its postings, or `NOT_FOUND`.

@@ -13,11 +13,17 @@ impl App {
     pub fn on_data(&mut self, msg: DataMsg) -> Vec<Request> {
         let status_before = self.status_text();
         let (changed, requests) = self.take(msg);
+        self.journal();
         self.dirty |= changed || self.status_text() != status_before;
         requests
     }
 
     fn take(&mut self, msg: DataMsg) -> (bool, Vec<Request>) {
+        let exporting =
+            matches!(msg, DataMsg::ExportProgress { .. } | DataMsg::ExportDone { .. } | DataMsg::ExportFailed { .. });
+        if exporting {
+            return self.export_data(&msg);
+        }
         let fresh = !matches!(msg, DataMsg::CommandFailed { .. } | DataMsg::ReadFailed { .. } | DataMsg::Connection(_));
         if fresh {
             self.last_update = Some(self.now);
@@ -48,6 +54,13 @@ impl App {
 
     /// A command's answer, to whoever sent it.
     fn answer(&mut self, id: u64, answer: &Answer) -> (bool, Vec<Request>) {
+        // Every answer is recorded, whoever sent the command.
+        let logged = self.journal_answer(id, answer);
+        let (changed, requests) = self.route_answer(id, answer);
+        (changed || logged, requests)
+    }
+
+    fn route_answer(&mut self, id: u64, answer: &Answer) -> (bool, Vec<Request>) {
         match self.tracker.answered(id) {
             Some(Origin::View(view)) => self.dispatch(view, |v, cx| v.on_answer(id, answer, cx)),
             Some(Origin::Palette) if self.palette.answered(id, answer) => {

@@ -5,8 +5,10 @@
 //! one site each ([`App::dispatch`]); the palette and help sit on top.
 
 mod dispatch;
+mod exporting;
 mod frame;
 mod incoming;
+mod journal;
 mod navigation;
 mod status;
 
@@ -15,6 +17,7 @@ use crate::data::{ConnState, Request};
 use crate::keys::{Action, CHOOSER, Context, GLOBAL, Keymap, KeymapError, Overrides};
 use crate::notice::{Level, Notice};
 use crate::palette::{COMMAND_FORM, PALETTE, PaletteState};
+use crate::session_log::{SESSION_LOG, SessionLog};
 use crate::theme::{ColorMode, Theme};
 use crate::views::{Origin, ViewId, Views};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -50,7 +53,9 @@ pub struct Session {
 /// `overrides` applied; refused when they make a key mean two things.
 pub fn keymap(overrides: &Overrides) -> Result<Keymap, KeymapError> {
     let views = Views::default();
-    let mut contexts: Vec<&'static Context> = vec![&GLOBAL, &PALETTE, &COMMAND_FORM, &CHOOSER, &crate::find::FIND];
+    let mut contexts: Vec<&'static Context> =
+        vec![&GLOBAL, &PALETTE, &COMMAND_FORM, &CHOOSER, &crate::find::FIND, &SESSION_LOG];
+    contexts.push(&crate::export::EXPORT_PROMPT);
     for id in ViewId::ALL {
         contexts.extend(views.get(*id).contexts());
     }
@@ -94,11 +99,15 @@ pub struct App {
     pub views: Views,
     /// The find box.
     pub find: crate::find::FindState,
+    /// The export prompt and the export under way.
+    pub export: crate::export::ExportState,
     /// The role the profile allows at most (`None`: whatever the token's is).
     role_ceiling: Option<ledgerdeck_client::Role>,
     history: Vec<navigation::Crumb>,
     chooser: Option<(crate::widgets::Chooser, navigation::Choosing)>,
     clipboard: Option<String>,
+    /// Every command sent this run, for the overlay and the day's file.
+    pub session_log: SessionLog,
 }
 
 impl App {
@@ -124,16 +133,26 @@ impl App {
             palette: PaletteState::default(),
             views: Views::default(),
             find: crate::find::FindState::default(),
+            export: crate::export::ExportState::default(),
             role_ceiling: None,
             history: Vec::new(),
             chooser: None,
             clipboard: None,
+            session_log: SessionLog::default(),
         }
     }
 
     /// The same cockpit with these keys (see [`keymap`]).
     pub fn with_keymap(mut self, keymap: Keymap) -> App {
         self.keymap = keymap;
+        self
+    }
+
+    /// The same cockpit with bulk actions putting at most `n` commands in flight.
+    pub fn with_bulk_concurrency(mut self, n: usize) -> App {
+        let limit = crate::bulk::Concurrency(n.max(1));
+        self.views.payouts.bulk_limit = limit;
+        self.views.outbox.bulk_limit = limit;
         self
     }
 
@@ -181,6 +200,12 @@ impl App {
         if self.chooser.is_some() {
             return &CHOOSER;
         }
+        if self.session_log.open {
+            return &SESSION_LOG;
+        }
+        if self.export.is_open() {
+            return &crate::export::EXPORT_PROMPT;
+        }
         if self.find.is_open() {
             return &crate::find::FIND;
         }
@@ -197,6 +222,12 @@ impl App {
 
     /// Handles a key press; returns what to fetch or send.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let requests = self.key(key);
+        self.journal();
+        requests
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Request> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
@@ -204,11 +235,21 @@ impl App {
             self.quit = true;
             return Vec::new();
         }
+        // The last export's outcome has been seen; the key does what it does.
+        self.dirty |= self.export.seen();
         if self.chooser.is_some() {
             let action = self.keymap.lookup(&CHOOSER, &key, false);
             let (changed, requests) = self.chooser_action(action);
             self.dirty |= changed;
             return requests;
+        }
+        if self.session_log.open {
+            let action = self.keymap.lookup(&SESSION_LOG, &key, false);
+            self.dirty |= self.session_log.on_action(action);
+            return Vec::new();
+        }
+        if self.export.is_open() {
+            return self.export_key(key);
         }
         if self.find.is_open() {
             let found = self.find.on_key(key);
@@ -283,6 +324,12 @@ impl App {
                 (true, Vec::new())
             }
             Action::Copy => self.copy_chooser(),
+            Action::Export => self.start_export(),
+            Action::SessionLog => {
+                self.session_log.open = true;
+                self.session_log.selected = 0;
+                (true, Vec::new())
+            }
             Action::Reconnect if self.conn.retrying() => {
                 self.notify(Level::Info, "reconnecting the live stream now".into());
                 (true, vec![Request::ReconnectNow])
@@ -350,6 +397,7 @@ impl App {
         if due {
             requests.extend(self.refresh(self.view));
         }
+        self.journal();
         requests
     }
 
@@ -367,6 +415,10 @@ impl App {
             }
             if self.find.is_open() {
                 crate::find::render(frame, body, &self.find, &self.theme);
+            }
+            crate::export::render(frame, body, &self.export, &self.theme);
+            if self.session_log.open {
+                crate::session_log::render(frame, body, &self.session_log, &self.theme);
             }
             if let Some(chooser) = self.chooser() {
                 crate::widgets::render_chooser(frame, body, chooser, &self.theme);
@@ -415,6 +467,8 @@ fn is_global(action: Action) -> bool {
             | Action::GoToLink
             | Action::Copy
             | Action::Reconnect
+            | Action::Export
+            | Action::SessionLog
     )
 }
 

@@ -72,10 +72,24 @@ pub enum Action {
     ToReview,
     /// Reconnect the live stream now instead of waiting (only while it is down).
     Reconnect,
+    /// Mark or unmark the selected row for a bulk action.
+    Mark,
+    /// Mark every row that matches the list's filter (across pages).
+    MarkAll,
+    /// Clear every mark.
+    ClearMarks,
+    /// Send again a bulk's items that have no definite answer (writes).
+    Resubmit,
+    /// Export the list the view shows, with its filter, to a file (a read).
+    Export,
+    /// Ask for a time and show the open wallet's balances as of it.
+    AsOf,
+    /// Show or hide the record of the commands this cockpit sent.
+    SessionLog,
 }
 
 /// Every action with a fixed name, in the order `ledgerdeck keys` lists them.
-const NAMED: [(Action, &str); 32] = [
+const NAMED: [(Action, &str); 39] = [
     (Action::Quit, "quit"),
     (Action::Help, "help"),
     (Action::NextView, "next_view"),
@@ -108,6 +122,13 @@ const NAMED: [(Action, &str); 32] = [
     (Action::History, "history"),
     (Action::Fix, "fix"),
     (Action::ToReview, "to_review"),
+    (Action::Mark, "mark"),
+    (Action::MarkAll, "mark_all"),
+    (Action::ClearMarks, "clear_marks"),
+    (Action::Resubmit, "resubmit"),
+    (Action::Export, "export"),
+    (Action::AsOf, "as_of"),
+    (Action::SessionLog, "session_log"),
 ];
 
 impl Action {

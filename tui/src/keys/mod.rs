@@ -145,6 +145,8 @@ pub static GLOBAL: Context = Context {
         quiet(ctrl(entry(&[Char('f')], "Ctrl-f", "find by id or reference", Action::Find))),
         quiet(entry(&[Char('g')], "g", "go to what it points to", Action::GoToLink)),
         quiet(entry(&[Char('y')], "y", "copy a value", Action::Copy)),
+        quiet(entry(&[Char('e')], "e", "export to a file", Action::Export)),
+        quiet(entry(&[Char('L')], "L", "session log", Action::SessionLog)),
         entry(&[Char('?')], "?", "help", Action::Help),
         entry(&[Char('q')], "q", "quit", Action::Quit),
     ],

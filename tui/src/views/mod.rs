@@ -10,6 +10,7 @@ pub use target::{Link, Target, Value};
 
 use crate::command::{Answer, Outgoing, Tracker};
 use crate::data::{DataMsg, Request};
+use crate::export::Exportable;
 use crate::keys::{Action, Context};
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -82,6 +83,11 @@ pub trait View {
     /// Loaded rows whose id fills a field of this kind, as `(id, label)`.
     fn candidates(&self, _kind: ledgerdeck_client::FieldKind) -> Vec<(String, String)> {
         Vec::new()
+    }
+    /// What the export key takes from here: the list shown, with its
+    /// filter; or why nothing can be exported.
+    fn export(&self) -> Result<Exportable, &'static str> {
+        Err("nothing here can be exported")
     }
 }
 

@@ -182,6 +182,21 @@ impl View for AuditState {
             .unwrap_or_default()
     }
 
+    /// The audit records of the `/` filter.
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        let q = parse_filter(&self.filter);
+        let query = crate::data::ExportQuery {
+            actor: q.actor,
+            action: q.action,
+            outcome: q.outcome,
+            reference: q.reference,
+            from: q.from,
+            to: q.to,
+            ..Default::default()
+        };
+        Ok(crate::export::Exportable::new(crate::data::ExportKind::Audit, query))
+    }
+
     fn values(&self) -> Vec<Value> {
         let Some(e) = self.current() else { return Vec::new() };
         let mut values = vec![Value::copy("audit id", e.id.clone())];

@@ -394,6 +394,15 @@ impl View for GatesState {
         Target::of_finding(f).map(|t| vec![Link::new(format!("{} {}", f.code, f.subject), t)]).unwrap_or_default()
     }
 
+    /// The findings of the gate shown (the selected one), open ones
+    /// unless resolved ones are shown too.
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        let gate = self.findings_gate.clone().or_else(|| self.selected_gate().map(str::to_owned));
+        let status = (!self.resolved).then(|| "OPEN".to_string());
+        let query = crate::data::ExportQuery { gate, status, ..Default::default() };
+        Ok(crate::export::Exportable::new(crate::data::ExportKind::Findings, query))
+    }
+
     fn values(&self) -> Vec<Value> {
         let Some(f) = self.selected_finding().filter(|_| self.findings_focused) else { return Vec::new() };
         let mut values = vec![Value::copy("finding id", f.id.clone()), Value::copy("subject", f.subject.clone())];

@@ -254,6 +254,20 @@ impl View for LedgerState {
         links
     }
 
+    /// The transactions of the `/` filter, with their postings.
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        let q = parse_filter(&self.filter.applied);
+        let query = crate::data::ExportQuery {
+            wallet_id: q.wallet_id,
+            kind: q.kind,
+            reference: q.reference,
+            from: q.from,
+            to: q.to,
+            ..Default::default()
+        };
+        Ok(crate::export::Exportable::new(crate::data::ExportKind::Transactions, query))
+    }
+
     fn values(&self) -> Vec<Value> {
         let Some(t) = self.current() else { return Vec::new() };
         let mut values = vec![Value::field("transaction id", "transaction_id", t.id.clone())];

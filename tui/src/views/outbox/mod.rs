@@ -1,6 +1,7 @@
 //! Outbox: delivery stats, the message list with a `/` filter, one
 //! message's deliveries and attempts, and `R` to retry a message's failing
-//! and dead deliveries after a confirmation.
+//! and dead deliveries after a confirmation; messages marked with Space
+//! (or all shown) are retried in bulk, one command per message.
 
 mod detail;
 mod filter;
@@ -9,9 +10,10 @@ mod render;
 pub use filter::parse_filter;
 
 use super::{Cx, Link, Nav, OpenRow, Target, Value, View, nav, scroll, step};
+use crate::bulk::{BULK_CONFIRM, BULK_FORM, BULK_RESULT, Batch, Bulk, Concurrency, Step, Verb};
 use crate::command::{Answer, Keys, Outgoing};
 use crate::data::{DataMsg, Request};
-use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, writes};
+use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, quiet, writes};
 use crate::notice::{Level, problem_text};
 use crate::sanitize;
 use crate::theme::Theme;
@@ -21,7 +23,7 @@ use ledgerdeck_client::events::LiveEvent;
 use ledgerdeck_client::{OutboxMessageDetail, OutboxMessageView, OutboxSummary, Page};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use tui_input::Input;
 
 const RETRY: KeyEntry = writes(entry(&[Char('R')], "R", "retry deliveries", Action::Retry));
@@ -35,6 +37,9 @@ pub static OUTBOX_LIST: Context = Context {
         entry(&[Char('/')], "/", "filter", Action::Filter),
         entry(&[Enter], "Enter", "open", Action::Open),
         RETRY,
+        entry(&[Char(' ')], "Space", "mark", Action::Mark),
+        quiet(entry(&[Char('a')], "a", "mark all shown", Action::MarkAll)),
+        quiet(entry(&[Char('u')], "u", "clear marks", Action::ClearMarks)),
     ],
     global: true,
     fixed: false,
@@ -72,6 +77,13 @@ pub struct OutboxState {
     pub confirm: Option<String>,
     retry_keys: Keys<String>,
     retrying: HashMap<u64, String>,
+    /// The marked messages: id → how they are shown.
+    pub marks: BTreeMap<String, String>,
+    /// The bulk retry open.
+    pub bulk: Option<Bulk>,
+    bulk_keys: Keys<String>,
+    /// Bulk commands in flight at most (`[bulk] concurrency`).
+    pub bulk_limit: Concurrency,
 }
 
 impl OutboxState {
@@ -136,6 +148,65 @@ impl OutboxState {
         true
     }
 
+    /// A message as a bulk item shows it.
+    fn label(m: &OutboxMessageView) -> String {
+        format!("{} {}", m.event_type, m.subject_id)
+    }
+
+    /// Space: marks or unmarks the selected message.
+    fn toggle_mark(&mut self) -> bool {
+        let Some(m) = self.shown().get(self.selected).copied() else { return false };
+        let (id, label) = (m.id.clone(), Self::label(m));
+        if self.marks.remove(&id).is_none() {
+            self.marks.insert(id, label);
+        }
+        true
+    }
+
+    /// `a`: marks every message shown (the loaded page, after the filter).
+    fn mark_all(&mut self) -> bool {
+        let shown: Vec<(String, String)> = self.shown().iter().map(|m| (m.id.clone(), Self::label(m))).collect();
+        let before = self.marks.len();
+        self.marks.extend(shown);
+        self.marks.len() != before
+    }
+
+    /// `R` with marks: the bulk retry's confirmation, keys made now.
+    fn open_bulk(&mut self) -> bool {
+        let items = self
+            .marks
+            .iter()
+            .map(|(id, label)| (id.clone(), label.clone(), serde_json::json!({ "message_id": id })))
+            .collect();
+        let n = self.marks.len();
+        let summary = vec![
+            format!("Retry {n} message{}", if n == 1 { "" } else { "s" }),
+            "Each one's failing and dead deliveries to enabled endpoints become due now, attempts reset.".into(),
+        ];
+        let batch = Batch::new("retry_outbox_message", items, std::mem::take(&mut self.bulk_keys), self.bulk_limit.0);
+        let verb = Verb { title: "Retry", past: "retried", noun: "messages" };
+        self.bulk = Some(Bulk::new(verb, batch, false, summary));
+        true
+    }
+
+    /// A key while the bulk retry is open; closing keeps the marks and keys
+    /// of the messages without a definite answer.
+    fn bulk_action(&mut self, action: Action, cx: &mut Cx) -> bool {
+        let Some(bulk) = self.bulk.as_mut() else { return false };
+        match bulk.on_action(action, |o| cx.send(o)) {
+            Step::None => false,
+            Step::Changed => true,
+            Step::Close => {
+                let bulk = self.bulk.take().expect("open");
+                for item in bulk.batch.items.iter().filter(|i| !i.outcome.unanswered()) {
+                    self.marks.remove(&item.target);
+                }
+                self.bulk_keys = bulk.batch.into_keys();
+                true
+            }
+        }
+    }
+
     /// `R`: the confirmation opens, and with it the retry's key.
     fn ask_retry(&mut self) -> bool {
         let Some(message_id) = self.target() else { return false };
@@ -157,7 +228,8 @@ impl OutboxState {
 }
 
 /// Every context the view reads keys in.
-static CONTEXTS: [&Context; 4] = [&OUTBOX_LIST, &OUTBOX_DETAIL, &FILTER_INPUT, &CONFIRM];
+static CONTEXTS: [&Context; 7] =
+    [&OUTBOX_LIST, &OUTBOX_DETAIL, &FILTER_INPUT, &CONFIRM, &BULK_FORM, &BULK_CONFIRM, &BULK_RESULT];
 
 impl View for OutboxState {
     fn contexts(&self) -> &'static [&'static Context] {
@@ -165,6 +237,9 @@ impl View for OutboxState {
     }
 
     fn context(&self) -> &'static Context {
+        if let Some(bulk) = &self.bulk {
+            return bulk.context();
+        }
         match (&self.confirm, &self.editing, &self.open) {
             (Some(_), _, _) => &CONFIRM,
             (None, Some(_), _) => &FILTER_INPUT,
@@ -182,6 +257,9 @@ impl View for OutboxState {
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> bool {
+        if self.bulk.is_some() {
+            return self.bulk_action(action, cx);
+        }
         let context = self.context();
         match action {
             Action::Confirm if context == &CONFIRM => return self.retry(cx),
@@ -189,6 +267,7 @@ impl View for OutboxState {
                 self.confirm = None;
                 return true;
             }
+            Action::Retry if context == &OUTBOX_LIST && !self.marks.is_empty() => return self.open_bulk(),
             Action::Retry => return self.ask_retry(),
             _ => {}
         }
@@ -202,6 +281,13 @@ impl View for OutboxState {
             ("filter", Action::Back) => {
                 self.editing = None;
                 true
+            }
+            ("outbox", Action::Mark) => self.toggle_mark(),
+            ("outbox", Action::MarkAll) => self.mark_all(),
+            ("outbox", Action::ClearMarks) => {
+                let had = !self.marks.is_empty();
+                self.marks.clear();
+                had
             }
             ("outbox", Action::Filter) => {
                 self.editing = Some(Input::new(self.filter.clone()));
@@ -257,6 +343,15 @@ impl View for OutboxState {
     }
 
     fn on_answer(&mut self, id: u64, answer: &Answer, cx: &mut Cx) -> bool {
+        if let Some(bulk) = self.bulk.as_mut()
+            && bulk.answered(id, answer, |o| cx.send(o))
+        {
+            if bulk.batch.finished() {
+                cx.notify(Level::Ok, bulk.batch.progress(bulk.verb.past));
+                cx.refresh_me();
+            }
+            return true;
+        }
         let Some(message_id) = self.retrying.remove(&id) else { return false };
         self.retry_keys.answered(&message_id, answer);
         match answer {
@@ -321,6 +416,11 @@ impl View for OutboxState {
         let Some(m) = self.current() else { return Vec::new() };
         let subject = Target::of_event(&m.event_type, &m.subject_id);
         subject.map(|t| vec![Link::new(format!("subject {}", m.subject_id), t)]).unwrap_or_default()
+    }
+
+    /// Outbox messages have no export.
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        Err("outbox messages have no export")
     }
 
     fn values(&self) -> Vec<Value> {

@@ -22,6 +22,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme)
     if let Some(message_id) = &state.confirm {
         render_confirm(frame, area, message_id, theme);
     }
+    if let Some(bulk) = &state.bulk {
+        crate::bulk::render(frame, area, bulk, theme);
+    }
 }
 
 fn render_confirm(frame: &mut Frame, area: Rect, message_id: &str, theme: &Theme) {
@@ -56,7 +59,11 @@ fn render_stats(frame: &mut Frame, area: Rect, stats: Option<&OutboxSummary>, th
 }
 
 fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme) {
-    let outer = block("Messages, newest first", theme);
+    let title = match state.marks.len() {
+        0 => "Messages, newest first".to_string(),
+        n => format!("Messages, newest first · {n} marked (R retries them)"),
+    };
+    let outer = block(&title, theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let [filter_area, list_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
@@ -68,28 +75,41 @@ fn render_list(frame: &mut Frame, area: Rect, state: &OutboxState, theme: &Theme
     if shown.is_empty() {
         return say(frame, list_area, "no messages match", theme);
     }
-    let columns = [
+    // The mark column is drawn while anything is marked.
+    let marking = !state.marks.is_empty();
+    let o = usize::from(marking);
+    let mut columns = vec![
         Constraint::Length(15),
         Constraint::Fill(2),
         Constraint::Fill(2),
         Constraint::Length(11),
         Constraint::Length(14),
     ];
+    let mut names = vec!["created UTC", "event", "subject", "status", "pend/ok/dead"];
+    if marking {
+        columns.insert(0, Constraint::Length(1));
+        names.insert(0, "");
+    }
     let w = widths(list_area.width.saturating_sub(2), &columns);
-    let header = Row::new(["created UTC", "event", "subject", "status", "pend/ok/dead"]).style(theme.muted);
+    let header = Row::new(names).style(theme.muted);
     let rows = shown.iter().map(|m| {
         let dead = if m.deliveries_dead > 0 { theme.error } else { theme.text };
-        Row::new(vec![
+        let mut cells = vec![
             Line::from(stamp(&m.created_at)),
-            Line::from(cell(&m.event_type, w[1])),
-            Line::from(cell(&m.subject_id, w[2])),
-            Line::from(cell(&m.status, w[3])),
+            Line::from(cell(&m.event_type, w[o + 1])),
+            Line::from(cell(&m.subject_id, w[o + 2])),
+            Line::from(cell(&m.status, w[o + 3])),
             Line::from(vec![
                 Span::styled(format!("{:>4}", m.deliveries_pending), theme.text),
                 Span::styled(format!("{:>4}", m.deliveries_delivered), theme.ok),
                 Span::styled(format!("{:>5}", m.deliveries_dead), dead),
             ]),
-        ])
+        ];
+        if marking {
+            let mark = if state.marks.contains_key(&m.id) { Span::styled("●", theme.accent) } else { Span::raw(" ") };
+            cells.insert(0, Line::from(mark));
+        }
+        Row::new(cells)
     });
     let table = selectable_table(header, rows, &w, theme.highlight);
     frame.render_stateful_widget(table, list_area, &mut TableState::new().with_selected(Some(state.selected)));

@@ -147,6 +147,12 @@ impl View for OverviewState {
             .unwrap_or_default()
     }
 
+    /// The house balances the Overview shows: the system accounts.
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        let query = crate::data::ExportQuery { system: Some(true), ..Default::default() };
+        Ok(crate::export::Exportable::new(crate::data::ExportKind::Accounts, query))
+    }
+
     fn values(&self) -> Vec<Value> {
         let Some(t) = self.selected_transaction() else { return Vec::new() };
         let mut values = vec![Value::field("transaction id", "transaction_id", t.id.clone())];

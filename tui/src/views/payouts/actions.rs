@@ -164,6 +164,9 @@ impl PayoutsState {
             }
             return false;
         }
+        if self.bulk.is_some() {
+            return self.bulk_action(action, cx);
+        }
         if let Some(form) = self.form.as_mut() {
             return match form.on_action(action) {
                 Step::None => false,
@@ -182,6 +185,12 @@ impl PayoutsState {
         }
         let context = super::View::context(self).name;
         match (context, action) {
+            // With marks, the queue's settle and release act on the marked holds.
+            ("payouts", Action::Settle) if !self.marks.is_empty() => self.open_bulk(HoldAction::Settle),
+            ("payouts", Action::Release) if !self.marks.is_empty() => self.open_bulk(HoldAction::Release),
+            ("payouts", Action::Mark) => self.toggle_mark(),
+            ("payouts", Action::MarkAll) => self.mark_all(cx),
+            ("payouts", Action::ClearMarks) => self.clear_marks(),
             (_, Action::Settle) => self.open_form(HoldAction::Settle, cx),
             (_, Action::Release) => self.open_form(HoldAction::Release, cx),
             (_, Action::ToReview) => match self.target() {
@@ -206,6 +215,10 @@ impl PayoutsState {
             }
             ("payouts", Action::CycleStatus) => {
                 self.status = (self.status + 1) % STATUSES.len();
+                // Marks are on the queue of one status: another status starts without them.
+                if self.clear_marks() {
+                    cx.notify(Level::Info, "marks cleared: the status filter changed".into());
+                }
                 cx.read(self.reload());
                 true
             }

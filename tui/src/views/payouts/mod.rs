@@ -1,7 +1,8 @@
 //! Payouts: the manual-review queue (other statuses one key away), oldest
 //! first as the server pages it, a `/` filter, a client-side sort of the
 //! loaded rows, SLA ages in colour, and the hold, its settle/release form
-//! and the result card on top.
+//! and the result card on top. Rows are marked with Space (or all that
+//! match the filter) for a bulk settle or release (`marks.rs`).
 //!
 //! Paging is a virtual list: pages of [`PAGE`] rows are fetched with the
 //! server's cursor as the selection nears either end of what is loaded, and
@@ -13,13 +14,16 @@ mod ages;
 pub mod card;
 mod detail;
 pub mod form;
+mod marks;
 mod paging;
 mod render;
 
 use super::{Cx, Link, Nav, OpenRow, Target, Value, View, nav};
-use crate::command::Answer;
+use crate::bulk::{BULK_CONFIRM, BULK_FORM, BULK_RESULT, Bulk};
+use crate::command::{Answer, Keys};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, FILTER_INPUT, KeyEntry, MOVE, entry, pair, quiet, writes};
+use crate::notice::Level;
 use crate::theme::Theme;
 use card::{RESULT_CARD, ResultCard};
 use crossterm::event::KeyCode::{Char, Down, Enter, Up};
@@ -30,7 +34,7 @@ use ledgerdeck_client::{FieldKind, HoldDetail, HoldQuery, HoldView, Thresholds, 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use tui_input::Input;
 
 const SETTLE: KeyEntry = writes(entry(&[Char('s')], "s", "settle", Action::Settle));
@@ -48,10 +52,15 @@ pub static PAYOUTS_LIST: Context = Context {
         entry(&[Char('o')], "o", "sort (loaded rows)", Action::CycleSort),
         SETTLE,
         RELEASE,
+        entry(&[Char(' ')], "Space", "mark", Action::Mark),
+        quiet(entry(&[Char('a')], "a", "mark all matching", Action::MarkAll)),
+        quiet(entry(&[Char('u')], "u", "clear marks", Action::ClearMarks)),
     ],
     global: true,
     fixed: false,
 };
+
+pub use marks::MARK_ALL_CAP;
 
 /// One hold, its history and its wallet.
 pub static HOLD_DETAIL: Context = Context {
@@ -151,6 +160,16 @@ pub struct PayoutsState {
     pub stuck_seconds: i64,
     /// Above this amount the operator types the amount to confirm.
     pub typed_above: Decimal,
+    /// The marked holds by id, as they were when marked.
+    pub marks: BTreeMap<String, HoldView>,
+    sweep: Option<marks::Sweep>,
+    /// The bulk settle or release open.
+    pub bulk: Option<Bulk>,
+    bulk_keys: Keys<String>,
+    /// Bulk commands in flight at most (`[bulk] concurrency`).
+    pub bulk_limit: crate::bulk::Concurrency,
+    /// Marked holds seen leaving the queue since the last refresh.
+    left: Vec<String>,
 }
 
 impl Default for PayoutsState {
@@ -175,6 +194,12 @@ impl Default for PayoutsState {
             sla_seconds: Thresholds::DEFAULT.manual_review_sla_secs,
             stuck_seconds: Thresholds::DEFAULT.hold_stuck_after_secs,
             typed_above: form::CONFIRM_TYPED_ABOVE,
+            marks: BTreeMap::new(),
+            sweep: None,
+            bulk: None,
+            bulk_keys: Keys::default(),
+            bulk_limit: crate::bulk::Concurrency::default(),
+            left: Vec::new(),
         }
     }
 }
@@ -232,7 +257,17 @@ impl PayoutsState {
 }
 
 /// Every context the view reads keys in.
-static CONTEXTS: [&Context; 6] = [&PAYOUTS_LIST, &HOLD_DETAIL, &HOLD_FORM, &HOLD_CONFIRM, &RESULT_CARD, &FILTER_INPUT];
+static CONTEXTS: [&Context; 9] = [
+    &PAYOUTS_LIST,
+    &HOLD_DETAIL,
+    &HOLD_FORM,
+    &HOLD_CONFIRM,
+    &RESULT_CARD,
+    &FILTER_INPUT,
+    &BULK_FORM,
+    &BULK_CONFIRM,
+    &BULK_RESULT,
+];
 
 impl View for PayoutsState {
     fn contexts(&self) -> &'static [&'static Context] {
@@ -242,6 +277,9 @@ impl View for PayoutsState {
     fn context(&self) -> &'static Context {
         if self.card.is_some() {
             return &RESULT_CARD;
+        }
+        if let Some(bulk) = &self.bulk {
+            return bulk.context();
         }
         if let Some(form) = &self.form {
             return form.context();
@@ -264,6 +302,9 @@ impl View for PayoutsState {
     }
 
     fn on_key(&mut self, key: KeyEvent, _cx: &mut Cx) -> bool {
+        if let Some(bulk) = self.bulk.as_mut() {
+            return bulk.on_key(key);
+        }
         if let Some(form) = self.form.as_mut() {
             return form.on_key(key);
         }
@@ -281,10 +322,20 @@ impl View for PayoutsState {
                 self.set_thresholds(o.thresholds.manual_review_sla_secs, o.thresholds.hold_stuck_after_secs),
                 Vec::new(),
             ),
-            DataMsg::Holds { query, page } => self.set_holds(query.clone(), page.clone()),
-            DataMsg::Hold(detail) => self.set_detail(detail),
+            DataMsg::Holds { query, page } => {
+                let swept = self.sweep_page(query, page, cx);
+                let (changed, requests) = self.set_holds(query.clone(), page.clone());
+                (changed || swept, requests)
+            }
+            DataMsg::Hold(detail) => {
+                if let Some(notice) = self.left_queue(&detail.hold.id, &detail.hold.status) {
+                    cx.notify(Level::Warn, notice);
+                }
+                self.set_detail(detail)
+            }
             DataMsg::Wallet(wallet) => (self.set_wallet(wallet), Vec::new()),
             DataMsg::ReadFailed { request: Request::LoadHolds(query), .. } => {
+                self.sweep_failed(query, cx);
                 self.read_failed(query);
                 (false, Vec::new())
             }
@@ -298,15 +349,19 @@ impl View for PayoutsState {
 
     fn on_live(&mut self, event: &LiveEvent, cx: &mut Cx) -> bool {
         let LiveEvent::HoldChanged(change) = event else { return false };
+        let notice = self.left_queue(&change.hold_id, &change.status);
+        if let Some(notice) = &notice {
+            cx.notify(Level::Warn, notice.clone());
+        }
         let (changed, requests) = self.live(&change.hold_id, &change.status);
         for r in requests {
             cx.read(r);
         }
-        changed
+        changed || notice.is_some()
     }
 
     fn on_answer(&mut self, id: u64, answer: &Answer, cx: &mut Cx) -> bool {
-        self.answered(id, answer, cx)
+        self.bulk_answered(id, answer, cx) || self.answered(id, answer, cx)
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -356,6 +411,26 @@ impl View for PayoutsState {
             links.push(Link::new(format!("final transaction {t}"), Target::Transaction(t.clone())));
         }
         links
+    }
+
+    /// The holds of the status and the server part of the `/` filter; the
+    /// reference text, matched on loaded rows only, is not carried.
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        let (q, words) = parse_filter(&self.filter);
+        let query = crate::data::ExportQuery {
+            status: self.status_filter().map(Into::into),
+            wallet_id: q.wallet_id,
+            merchant_id: q.merchant_id,
+            provider: q.provider,
+            currency: q.currency,
+            older_than_seconds: q.older_than_seconds,
+            ..Default::default()
+        };
+        let mut export = crate::export::Exportable::new(crate::data::ExportKind::Holds, query);
+        if !words.is_empty() {
+            export.note = Some(format!("\"{}\" filters loaded rows only: not applied to the export", words.join(" ")));
+        }
+        Ok(export)
     }
 
     fn values(&self) -> Vec<Value> {

@@ -34,6 +34,7 @@ impl PayoutsState {
     pub fn refresh_requests(&mut self) -> Vec<Request> {
         let front = self.pages.front().map_or(0, |p| p.index);
         self.loading = None;
+        self.left.clear();
         let mut out: Vec<Request> = self.page_request(front).into_iter().collect();
         if let Some(id) = &self.open {
             out.push(Request::LoadHold(id.clone()));
@@ -114,7 +115,13 @@ impl PayoutsState {
             self.cursors[index + 1] = page.next_cursor.clone();
         }
         let at_front = self.pages.front().is_some_and(|p| index < p.index);
+        let mut confirm = Vec::new();
         if let Some(p) = self.pages.iter_mut().find(|p| p.index == index) {
+            // A marked hold this page no longer lists may have left the
+            // queue (or only moved to another page): its detail says which.
+            let gone =
+                p.items.iter().filter(|h| self.marks.contains_key(&h.id) && !page.items.iter().any(|n| n.id == h.id));
+            confirm.extend(gone.map(|h| Request::LoadHold(h.id.clone())));
             p.items = page.items;
         } else if at_front {
             self.pages.push_front(LoadedPage { index, items: page.items });
@@ -131,7 +138,8 @@ impl PayoutsState {
         }
         self.loaded = true;
         self.reselect(keep);
-        (true, self.more())
+        confirm.extend(self.more());
+        (true, confirm)
     }
 
     /// The page to fetch next, if the selection nears either end of what is loaded.

@@ -1,7 +1,9 @@
 //! Wallets: every wallet with its balances (cursor-paged, `n` for the next
 //! page, `/` by merchant and currency); Enter opens a wallet's statement,
-//! paged too, from its newest line or from the line a link names.
+//! paged too, from its newest line or from the line a link names; `a` there
+//! shows the wallet's balances as of a time (`as_of.rs`).
 
+pub mod as_of;
 mod render;
 
 use super::{Cx, Link, Nav, Target, Value, View, nav, step};
@@ -31,11 +33,16 @@ pub static WALLETS: Context = Context {
 };
 
 /// One wallet's statement is open.
-pub static WALLET_STATEMENT: Context =
-    Context { name: "statement", title: "Statement", entries: &[MOVE, BACK, MORE], global: true, fixed: false };
+pub static WALLET_STATEMENT: Context = Context {
+    name: "statement",
+    title: "Statement",
+    entries: &[MOVE, BACK, MORE, entry(&[Char('a')], "a", "as of", Action::AsOf)],
+    global: true,
+    fixed: false,
+};
 
 /// Every context the view reads keys in.
-static CONTEXTS: [&Context; 3] = [&WALLETS, &WALLET_STATEMENT, &FILTER_INPUT];
+static CONTEXTS: [&Context; 4] = [&WALLETS, &WALLET_STATEMENT, &FILTER_INPUT, &as_of::AS_OF_INPUT];
 
 /// What the Wallets view shows.
 #[derive(Debug, Default)]
@@ -58,6 +65,8 @@ pub struct WalletsState {
     pub line: usize,
     /// The posting whose line a link asked to show.
     pub focus: Option<i64>,
+    /// The open wallet's balances as of a time, while asked for.
+    pub as_of: as_of::AsOf,
 }
 
 /// The filter's query: `merchant:`, `currency:`; a bare three-letter
@@ -119,6 +128,9 @@ impl WalletsState {
         self.statement = None;
         self.line = 0;
         self.focus = focus;
+        if self.open.as_deref() != Some(id.as_str()) {
+            self.as_of.clear();
+        }
         self.wallet = self.wallets.iter().flatten().find(|w| w.id == id).cloned();
         self.open = Some(id.clone());
         if self.wallet.is_none() {
@@ -152,6 +164,7 @@ impl View for WalletsState {
     fn context(&self) -> &'static Context {
         match (self.filter.is_editing(), &self.open) {
             (true, _) => &FILTER_INPUT,
+            (false, Some(_)) if self.as_of.is_typing() => &as_of::AS_OF_INPUT,
             (false, Some(_)) => &WALLET_STATEMENT,
             (false, None) => &WALLETS,
         }
@@ -164,6 +177,9 @@ impl View for WalletsState {
                 Some(through) => Request::LoadStatementAt { wallet_id: id, through_seq: through },
                 None => Request::LoadStatement(id),
             });
+            if let Some(read) = self.as_of.again() {
+                cx.read(read);
+            }
         }
     }
 
@@ -216,11 +232,29 @@ impl View for WalletsState {
                 self.open = None;
                 true
             }
+            ("statement", Action::AsOf) => {
+                self.as_of.start();
+                true
+            }
+            ("as_of", Action::Open) => {
+                let Some(id) = self.open.clone() else { return false };
+                if let Some(read) = self.as_of.submit(&id) {
+                    cx.read(read);
+                }
+                true
+            }
+            ("as_of", Action::Back) => {
+                self.as_of.cancel();
+                true
+            }
             _ => false,
         }
     }
 
     fn on_key(&mut self, key: KeyEvent, _cx: &mut Cx) -> bool {
+        if self.as_of.is_typing() {
+            return self.as_of.key(key);
+        }
         self.filter.key(key)
     }
 
@@ -231,6 +265,7 @@ impl View for WalletsState {
             }
             DataMsg::Statement { wallet_id, page } => self.set_statement(wallet_id, page, false),
             DataMsg::StatementMore { wallet_id, page } => self.set_statement(wallet_id, page, true),
+            DataMsg::BalanceAsOf(_) | DataMsg::ReadFailed { .. } => self.as_of.take(msg),
             DataMsg::Wallet(w) if self.open.as_deref() == Some(w.id.as_str()) && self.wallet.as_ref() != Some(w) => {
                 self.wallet = Some(w.clone());
                 true
@@ -295,6 +330,13 @@ impl View for WalletsState {
             links.push(Link::new(format!("merchant {}", w.merchant_id), Target::Merchant(w.merchant_id.clone())));
         }
         links
+    }
+
+    /// The open wallet's statement (the list of wallets has no export).
+    fn export(&self) -> Result<crate::export::Exportable, &'static str> {
+        let wallet_id = self.open.clone().ok_or("open a wallet's statement (Enter) to export it")?;
+        let query = crate::data::ExportQuery { wallet_id: Some(wallet_id), ..Default::default() };
+        Ok(crate::export::Exportable::new(crate::data::ExportKind::Statement, query))
     }
 
     fn values(&self) -> Vec<Value> {

@@ -57,8 +57,14 @@ fn render_statement(frame: &mut Frame, area: Rect, state: &WalletsState, theme: 
     let more = state.statement.as_ref().is_some_and(|p| p.next_cursor.is_some());
     let title = paged_title(&format!("Statement {name}"), more);
     let outer = block(&title, theme);
-    let inner = outer.inner(area);
+    let mut inner = outer.inner(area);
     frame.render_widget(outer, area);
+    if state.as_of.is_shown() {
+        let high = state.as_of.height().min(inner.height);
+        super::as_of::render(frame, Rect { height: high, ..inner }, &state.as_of, wallet, theme);
+        inner.y += high;
+        inner.height -= high;
+    }
     let Some(page) = &state.statement else { return say(frame, inner, "loading…", theme) };
     if page.items.is_empty() {
         return say(frame, inner, "no postings yet", theme);
