@@ -254,8 +254,8 @@ async fn csv_injection_payloads_are_neutralised(ledger: Ledger) {
     server.stop().await;
 }
 
-/// Bad filters, ranges and formats are refused with their codes, as problem
-/// documents, before any export byte.
+/// Bad filters (a blank one among them), ranges and formats are refused
+/// with their codes, as problem documents, before any export byte.
 async fn bad_exports_are_refused_with_their_codes(ledger: Ledger) {
     let config =
         ApiConfig { export: ExportConfig { max_rows: 5, max_days: 31, ..Default::default() }, ..Default::default() };
@@ -273,6 +273,12 @@ async fn bad_exports_are_refused_with_their_codes(ledger: Ledger) {
         ("accounts", "account_kind=cash", "account_kind"),
         ("findings", "gate=nope", "gate"),
         ("transactions", "reference=%20", "reference"),
+        // A blank filter would export everything; it is refused, not dropped.
+        ("transactions", "wallet_id=", "wallet_id"),
+        ("holds", "merchant_id=%20", "merchant_id"),
+        ("audit", "actor=", "actor"),
+        ("accounts", "currency=", "currency"),
+        ("statement", "wallet_id=", "wallet_id"),
         ("accounts", "as_of=2026-01-01T00:00:00Z", "as_of"),
     ] {
         let body = expect_problem(export_raw(&server, kind, query, csv).await, 422, "VALIDATION_FAILED").await;

@@ -39,7 +39,7 @@ impl Answer {
     pub fn of(msg: &DataMsg) -> Option<(u64, Answer)> {
         match msg {
             DataMsg::CommandDone { request_id, result } => Some((*request_id, Answer::Done(result.clone()))),
-            DataMsg::CommandFailed { request_id, detail, transport: true, .. } => {
+            DataMsg::CommandFailed { request_id, detail, unknown: true, .. } => {
                 Some((*request_id, Answer::NoAnswer { detail: detail.clone() }))
             }
             DataMsg::CommandFailed { request_id, code, detail, fields, .. } => Some((
@@ -61,7 +61,7 @@ impl Answer {
             request_id: id,
             code: Some(NOT_SENT.into()),
             detail: "the cockpit's request queue is full; nothing was sent".into(),
-            transport: false,
+            unknown: false,
             fields: Vec::new(),
         }
     }
@@ -113,6 +113,10 @@ impl<O> Tracker<O> {
         self.pending.remove(&id)
     }
 }
+
+/// What a key is kept for: a command on a target (`("release_hold",
+/// hold id)`), so a key kept for one command is never sent with another.
+pub type CommandTarget = (String, String);
 
 /// Idempotency keys of writes aimed at targets (a message to retry, the
 /// gates to run): made when first asked for, kept until a definite answer.

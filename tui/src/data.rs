@@ -303,8 +303,9 @@ pub enum DataMsg {
         /// What the command did.
         result: CommandResult,
     },
-    /// A command failed: a problem answer (`transport == false`, a definite
-    /// no) or no answer at all (`transport == true`, outcome unknown).
+    /// A command failed: a definite no (`unknown == false`), or an outcome
+    /// nobody knows yet (`unknown == true`: no answer, or one that does not
+    /// settle it), so the key is kept.
     CommandFailed {
         /// The request's id.
         request_id: u64,
@@ -312,8 +313,12 @@ pub enum DataMsg {
         code: Option<String>,
         /// What went wrong, for people.
         detail: String,
-        /// Whether the request may not have reached the server.
-        transport: bool,
+        /// Whether the command may or may not have run: no answer arrived, or
+        /// the answer does not settle it (a timeout, the key still in
+        /// progress, storage unavailable, a 5xx). See [`ClientError::outcome_unknown`].
+        ///
+        /// [`ClientError::outcome_unknown`]: ledgerdeck_client::http::ClientError::outcome_unknown
+        unknown: bool,
         /// The problem's field errors as `(field, message)`.
         fields: Vec<(String, String)>,
     },

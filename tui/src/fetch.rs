@@ -164,7 +164,7 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
                 request_id: id,
                 code: e.code().map(|c| c.as_str().to_string()),
                 detail: e.to_string(),
-                transport: e.is_transport(),
+                unknown: e.outcome_unknown(),
                 fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
             },
         },

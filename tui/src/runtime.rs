@@ -6,7 +6,7 @@
 //! up a key press.
 
 use crate::app::App;
-use crate::command::Answer;
+use crate::command::{Answer, NOT_SENT};
 use crate::data::{DataMsg, Request};
 use crate::session_log::files::SessionFiles;
 use chrono::Utc;
@@ -15,6 +15,7 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -35,7 +36,7 @@ pub const DATA_QUEUE: usize = 1024;
 ///   never let one slow request hold up the others (spawn per request);
 /// - answer each read with its [`DataMsg`] (or [`DataMsg::ReadFailed`]) and
 ///   each command with [`DataMsg::CommandDone`] / [`DataMsg::CommandFailed`]
-///   carrying the [`Request::Command`]'s `id` (`transport: true` when no
+///   carrying the [`Request::Command`]'s `id` (`unknown: true` when no
 ///   answer came, so the kept idempotency key replays on a resubmit);
 /// - follow the live event stream and send [`DataMsg::Connection`] on every
 ///   state change and [`DataMsg::Live`] for each event;
@@ -133,6 +134,7 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut data_open = true;
     let mut events_open = true;
+    let mut log_failing = false;
     let start = app.start();
     send_all(app, requests, start);
     loop {
@@ -164,7 +166,7 @@ where
                 None => events_open = false,
             }
         }
-        write_session_log(app, files);
+        write_session_log(app, files, &mut log_failing);
         if app.should_quit() {
             return Ok(());
         }
@@ -181,13 +183,26 @@ where
 }
 
 /// Appends what the session log gained to the day's file. A failure is
-/// logged (to the log file: the terminal is the cockpit's), never fatal.
-fn write_session_log(app: &mut App, files: Option<&SessionFiles>) {
-    let records = app.take_session_records();
-    if let Some(files) = files
-        && let Err(e) = files.append(&records, Utc::now().date_naive())
-    {
-        tracing::warn!(dir = %files.dir().display(), error = %e, "cannot write the session log");
+/// never fatal: the records not written are kept for the next try, and it
+/// is logged (to the log file: the terminal is the cockpit's) once when it
+/// starts and once when writing works again.
+fn write_session_log(app: &mut App, files: Option<&SessionFiles>, failing: &mut bool) {
+    let mut records = app.take_session_records();
+    let Some(files) = files else { return };
+    match files.append(&records, Utc::now().date_naive()) {
+        Ok(()) if *failing && !records.is_empty() => {
+            *failing = false;
+            tracing::info!(dir = %files.dir().display(), "the session log is written again");
+        }
+        Ok(()) => {}
+        Err(e) => {
+            let waiting = records.split_off(e.written.min(records.len()));
+            let dropped = app.put_back_session_records(waiting);
+            if !*failing || dropped > 0 {
+                tracing::warn!(dir = %files.dir().display(), error = %e, dropped, "cannot write the session log; keeping the records for the next try");
+            }
+            *failing = true;
+        }
     }
 }
 
@@ -205,22 +220,21 @@ fn on_event(app: &mut App, event: Event, requests: &mpsc::Sender<Request>) {
 /// Hands requests to the fetcher without ever waiting for it. A command
 /// or an export that does not fit is answered at once as not sent (a
 /// definite answer: nothing left the cockpit); a read that does not fit is
-/// dropped (the next refresh asks again).
+/// dropped (the next refresh asks again). What the app asks for in turn
+/// (a bulk's next item after one was not sent) goes through the same door.
 fn send_all(app: &mut App, requests: &mpsc::Sender<Request>, out: Vec<Request>) {
-    for request in out {
-        match requests.try_send(request) {
-            Ok(()) => {}
-            Err(TrySendError::Full(r) | TrySendError::Closed(r)) => match r {
-                Request::Command { id, .. } => {
-                    app.on_data(Answer::not_sent(id));
-                }
-                Request::Export { id, .. } => {
-                    let detail = "the request queue is full: nothing was exported".to_string();
-                    app.on_data(DataMsg::ExportFailed { id, detail, code: Some("NOT_SENT".into()) });
-                }
-                _ => {}
-            },
-        }
+    let mut queue = VecDeque::from(out);
+    while let Some(request) = queue.pop_front() {
+        let Err(TrySendError::Full(r) | TrySendError::Closed(r)) = requests.try_send(request) else { continue };
+        let follow = match r {
+            Request::Command { id, .. } => app.on_data(Answer::not_sent(id)),
+            Request::Export { id, .. } => {
+                let detail = "the request queue is full: nothing was exported".to_string();
+                app.on_data(DataMsg::ExportFailed { id, detail, code: Some(NOT_SENT.into()) })
+            }
+            _ => Vec::new(),
+        };
+        queue.extend(follow);
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod fixtures;
 
+use crossterm::event::{KeyCode, KeyEvent};
 use fixtures::payouts as fx;
 use fixtures::press;
 use ledgerdeck_client::events::{HoldChange, LiveEvent};
@@ -59,19 +60,13 @@ fn refused(request_id: u64, code: &str) -> DataMsg {
         request_id,
         code: Some(code.into()),
         detail: "the hold has already ended".into(),
-        transport: false,
+        unknown: false,
         fields: vec![],
     }
 }
 
 fn lost(request_id: u64) -> DataMsg {
-    DataMsg::CommandFailed {
-        request_id,
-        code: None,
-        detail: "connection reset".into(),
-        transport: true,
-        fields: vec![],
-    }
+    DataMsg::CommandFailed { request_id, code: None, detail: "connection reset".into(), unknown: true, fields: vec![] }
 }
 
 /// Space marks the selected row and unmarks it again; the title counts the
@@ -214,7 +209,7 @@ fn a_refresh_without_a_marked_hold_confirms_and_drops_its_mark() {
 }
 
 /// The whole bulk release with a bound of 2: one reason, a confirmation
-/// with the count and the total; each item its own `release_hold` with its
+/// with the count and the total (typed, as the total is large); each item its own `release_hold` with its
 /// own key made when the form opened; never more than 2 in flight; a lost
 /// answer keeps its key, definite answers rotate theirs; resubmit sends
 /// only the item with no answer, under its same key.
@@ -232,9 +227,15 @@ fn a_bulk_release_sends_one_keyed_command_per_item_within_the_bound() {
     press(&mut app, "provider portal: failed\tFW-REF-1\n");
     let s = screen(&mut app);
     assert!(s.contains("Release 4 holds, total 26,690.50 USD (4)"), "{s}");
-    assert!(s.contains("Press y to send all 4"), "{s}");
+    // One hold and the total are above 10,000: y is not enough, the count is typed.
+    assert!(s.contains("Above 10,000: type the number of holds (4) to confirm, then Enter."), "{s}");
+    assert!(press(&mut app, "y3\n").is_empty(), "a wrong count sends nothing");
+    assert!(screen(&mut app).contains("type 4 to send all 4"));
+    for _ in 0..2 {
+        app.on_key(KeyEvent::from(KeyCode::Backspace));
+    }
 
-    let sent = commands(&press(&mut app, "y"));
+    let sent = commands(&press(&mut app, "4\n"));
     assert_eq!(sent.len(), 2, "at most 2 in flight");
     for (i, (_, command, body, key)) in sent.iter().enumerate() {
         assert_eq!(command, "release_hold");
@@ -341,6 +342,27 @@ fn outbox_messages_are_retried_in_bulk() {
     assert!(screen(&mut app).contains("retried 2 of 2"));
     press(&mut app, "\x1b");
     assert!(app.views.outbox.marks.is_empty());
+}
+
+/// A single retry and a bulk retry of the same message are one store of
+/// keys: a single retry left without an answer is resumed by the bulk
+/// under its key, and the bulk's definite answer rotates it.
+#[test]
+fn a_single_and_a_bulk_retry_share_the_message_key() {
+    let mut app = fixtures::app("terminal", false, false).with_bulk_concurrency(4);
+    press(&mut app, "4");
+    let single = commands(&press(&mut app, "Ry"));
+    assert_eq!(single.len(), 1);
+    let message = single[0].2["message_id"].as_str().unwrap().to_string();
+    app.on_data(lost(single[0].0));
+    assert_eq!(app.views.outbox.retry_key(&message), Some(single[0].3.as_str()), "kept: no answer");
+    press(&mut app, " R");
+    let bulk = commands(&press(&mut app, "y"));
+    assert_eq!(bulk.len(), 1);
+    assert_eq!(bulk[0].3, single[0].3, "the bulk resumes the single retry's key");
+    app.on_data(fixtures::command_done(bulk[0].0, "retry_outbox_message", CommandStatus::Posted));
+    press(&mut app, "\x1b");
+    assert_eq!(app.views.outbox.retry_key(&message), None, "rotated by the definite answer");
 }
 
 /// Read-only: the bulk keys that write are hidden, so nothing is sent.

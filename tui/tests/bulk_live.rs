@@ -9,7 +9,8 @@
 mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ledgerdeck_client::{ApiClient, ClientConfig, CommandResult, Role, TransactionQuery};
+use fixtures::live::{client, run};
+use ledgerdeck_client::{ApiClient, Role, TransactionQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::app::App;
@@ -25,19 +26,6 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-
-fn client(addr: SocketAddr, token: &str) -> ApiClient {
-    let mut config = ClientConfig::new(format!("http://{addr}")).with_token(token);
-    config.request_timeout = Duration::from_secs(5);
-    config.stream_backoff = Duration::from_millis(100);
-    config.stream_backoff_max = Duration::from_millis(400);
-    ApiClient::new(config).unwrap()
-}
-
-async fn run(client: &ApiClient, command: &str, body: serde_json::Value) -> CommandResult {
-    let key = ledgerdeck_client::http::new_idempotency_key();
-    client.execute(command, &body, Some(&key)).await.unwrap_or_else(|e| panic!("{command}: {e}"))
-}
 
 /// One HTTP/1.1 message (head and `Content-Length` body) from `stream`,
 /// with `buf` holding what was read past it.

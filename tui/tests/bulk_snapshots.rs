@@ -62,6 +62,19 @@ fn bulk_confirmation() {
     snapshot("bulk_confirm", confirm);
 }
 
+/// Every hold marked, one of them above 10,000: the count is typed.
+#[test]
+fn bulk_confirmation_typed() {
+    snapshot("bulk_confirm_typed", |theme| {
+        let mut app = fixtures::app(theme, false, false);
+        press(&mut app, "3");
+        app.on_data(DataMsg::Holds { query: fx::queue_query(), page: fx::queue() });
+        press(&mut app, " j j j r");
+        press(&mut app, "provider portal shows failed\n4");
+        app
+    });
+}
+
 #[test]
 fn bulk_result_table() {
     snapshot("bulk_result", |theme| {
@@ -71,7 +84,8 @@ fn bulk_result_table() {
         press(&mut app, " j j j ");
         press(&mut app, "r");
         press(&mut app, "provider portal shows failed\n");
-        let sent = press(&mut app, "y");
+        // A hold of 25,000.00 is among them: the count is typed to confirm.
+        let sent = press(&mut app, "4\n");
         let ids: Vec<u64> = sent
             .iter()
             .filter_map(|r| match r {
@@ -97,14 +111,14 @@ fn bulk_result_table() {
             request_id: ids[2],
             code: Some("HOLD_NOT_OPEN".into()),
             detail: "hold hold_01947c02 is settled".into(),
-            transport: false,
+            unknown: false,
             fields: vec![],
         });
         app.on_data(DataMsg::CommandFailed {
             request_id: ids[3],
             code: None,
             detail: "connection reset by peer".into(),
-            transport: true,
+            unknown: true,
             fields: vec![],
         });
         app

@@ -37,7 +37,7 @@ fn the_command(requests: &[Request], name: &str) -> (u64, String) {
 }
 
 fn no_answer(request_id: u64) -> DataMsg {
-    DataMsg::CommandFailed { request_id, code: None, detail: "timed out".into(), transport: true, fields: vec![] }
+    DataMsg::CommandFailed { request_id, code: None, detail: "timed out".into(), unknown: true, fields: vec![] }
 }
 
 /// A writing action: the keys that send it the first time, again after no
@@ -120,7 +120,7 @@ fn a_refusal_rotates_the_key_of_every_writing_action() {
             request_id: id,
             code: Some("FORBIDDEN".into()),
             detail: "no".into(),
-            transport: false,
+            unknown: false,
             fields: vec![],
         });
         // A refusal leaves each one where its operator can try again.

@@ -132,7 +132,8 @@ fn each_view_exports_its_own_kind_and_filter() {
     press(&mut app, "\x1b");
 }
 
-/// Wallets export a statement, once one is open; the list alone says how.
+/// Wallets export a statement, once one is open (as of the time shown,
+/// if one is); the list alone says how.
 #[test]
 fn wallets_export_the_open_statement() {
     let mut app = app();
@@ -146,6 +147,11 @@ fn wallets_export_the_open_statement() {
     assert_eq!(kind, ExportKind::Statement);
     assert_eq!(query, ExportQuery { wallet_id: Some(wallet), ..ExportQuery::default() });
     assert_eq!(at, path("ledgerdeck-statement-20260131-093000.csv"));
+    // With balances shown as of a time, the statement is taken as of it.
+    press(&mut app, "\x1b");
+    press(&mut app, "a2026-01-30\ne");
+    let (_, query, _) = prompt(&app);
+    assert_eq!(query.as_of.as_deref(), Some("2026-01-30T23:59:59.999999Z"));
 }
 
 /// The Outbox has no export kind: the key says so and opens nothing.

@@ -48,9 +48,7 @@ fn client(url: &str, token: &str) -> ApiClient {
 }
 
 async fn run(client: &ApiClient, command: &str, body: serde_json::Value) -> String {
-    let key = ledgerdeck_client::http::new_idempotency_key();
-    let result = client.execute(command, &body, Some(&key)).await.unwrap_or_else(|e| panic!("{command}: {e}"));
-    result.subject_id.unwrap_or_default()
+    fixtures::live::run(client, command, body).await.subject_id.unwrap_or_default()
 }
 
 /// A wallet with `reserved` holds, of which the first `reviewed` are in manual review.

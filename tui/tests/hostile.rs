@@ -89,7 +89,7 @@ fn hostile_text_everywhere_else_is_inert_too() {
         request_id: 0,
         code: Some(hostile()),
         detail: hostile(),
-        transport: false,
+        unknown: false,
         fields: Vec::new(),
     });
     app.on_data(DataMsg::ReadFailed {

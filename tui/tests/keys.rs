@@ -175,7 +175,7 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
         request_id: *request_id,
         code: None,
         detail: "timed out".into(),
-        transport: true,
+        unknown: true,
         fields: Vec::new(),
     });
     assert!(screen(&mut app).contains("no answer"));
@@ -187,7 +187,7 @@ fn retry_asks_first_and_keeps_its_key_until_a_definite_answer() {
         request_id: *request_id,
         code: Some("NOT_FOUND".into()),
         detail: "no such message".into(),
-        transport: false,
+        unknown: false,
         fields: Vec::new(),
     });
     assert!(screen(&mut app).contains("NOT_FOUND"));

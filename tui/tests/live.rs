@@ -6,8 +6,9 @@ mod fixtures;
 
 use chrono::{TimeDelta, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent};
+use fixtures::live::client;
 use futures::channel::mpsc as events;
-use ledgerdeck_client::{ApiClient, ClientConfig, Role};
+use ledgerdeck_client::Role;
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::app::App;
@@ -46,14 +47,6 @@ impl Server {
 
 async fn open_store(dir: &tempfile::TempDir) -> Store {
     Store::open(&format!("sqlite:{}", dir.path().join("ledger.db").display())).await.unwrap()
-}
-
-fn client(addr: SocketAddr, token: &str) -> ApiClient {
-    let mut config = ClientConfig::new(format!("http://{addr}")).with_token(token);
-    config.request_timeout = Duration::from_secs(5);
-    config.stream_backoff = Duration::from_millis(100);
-    config.stream_backoff_max = Duration::from_millis(400);
-    ApiClient::new(config).unwrap()
 }
 
 fn key(c: char) -> std::io::Result<Event> {

@@ -145,7 +145,7 @@ fn a_transport_failure_keeps_the_key_and_a_resubmit_replays() {
         request_id,
         code: None,
         detail: "connection reset".into(),
-        transport: true,
+        unknown: true,
         fields: vec![],
     });
     assert_eq!(form_key(&app), k, "outcome unknown: the key is kept");
@@ -173,7 +173,7 @@ fn a_refusal_rotates_the_key_and_maps_field_errors_inline() {
         request_id,
         code: Some("VALIDATION_FAILED".into()),
         detail: "the command's parameters are not valid".into(),
-        transport: false,
+        unknown: false,
         fields: vec![("to_wallet_id".into(), "no such wallet\x1b[31m".into())],
     });
     assert_ne!(form_key(&app), k);

@@ -204,7 +204,7 @@ fn a_transport_failure_keeps_the_key_and_resubmit_replays() {
         request_id,
         code: None,
         detail: "timed out".into(),
-        transport: true,
+        unknown: true,
         fields: Vec::new(),
     });
     let s = screen(&mut app);
@@ -228,7 +228,7 @@ fn a_rejection_shows_a_red_card_and_field_errors_show_inline() {
         request_id,
         code: Some("VALIDATION".into()),
         detail: "invalid fields".into(),
-        transport: false,
+        unknown: false,
         fields: vec![("reason".into(), "must be at least 3 characters".into())],
     });
     let form = app.views.payouts.form.as_ref().expect("the form stays open");
@@ -239,7 +239,7 @@ fn a_rejection_shows_a_red_card_and_field_errors_show_inline() {
         request_id,
         code: Some("HOLD_NOT_OPEN".into()),
         detail: "hold hold_01947c00 is settled".into(),
-        transport: false,
+        unknown: false,
         fields: Vec::new(),
     });
     let buffer = fixtures::draw(&mut app, 120, 36);

@@ -5,7 +5,8 @@
 mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ledgerdeck_client::{ApiClient, ClientConfig, CommandResult, HoldQuery, Role, TransactionQuery};
+use fixtures::live::{client, run};
+use ledgerdeck_client::{ApiClient, HoldQuery, Role, TransactionQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::app::App;
@@ -39,19 +40,6 @@ async fn world() -> World {
     let state = AppState::new(ledger, ApiConfig { heartbeat: Duration::from_millis(200), ..ApiConfig::default() });
     tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None, None));
     World { _dir: dir, addr, state, alice, bob }
-}
-
-fn client(addr: SocketAddr, token: &str) -> ApiClient {
-    let mut config = ClientConfig::new(format!("http://{addr}")).with_token(token);
-    config.request_timeout = Duration::from_secs(5);
-    config.stream_backoff = Duration::from_millis(100);
-    config.stream_backoff_max = Duration::from_millis(400);
-    ApiClient::new(config).unwrap()
-}
-
-async fn run(client: &ApiClient, command: &str, body: serde_json::Value) -> CommandResult {
-    let key = ledgerdeck_client::http::new_idempotency_key();
-    client.execute(command, &body, Some(&key)).await.unwrap_or_else(|e| panic!("{command}: {e}"))
 }
 
 /// A USD wallet with money and `n` holds in manual review; returns their ids.
@@ -273,8 +261,8 @@ async fn a_lost_answer_then_resubmit_posts_once_and_shows_replayed() {
         assert!(Instant::now() < deadline, "no answer at all from the lossy fetcher");
         match tokio::time::timeout(Duration::from_millis(100), lossy_data.recv()).await {
             Ok(Some(msg @ DataMsg::CommandFailed { .. })) => {
-                let DataMsg::CommandFailed { transport, .. } = &msg else { unreachable!() };
-                assert!(*transport, "{msg:?}");
+                let DataMsg::CommandFailed { unknown, .. } = &msg else { unreachable!() };
+                assert!(*unknown, "{msg:?}");
                 rig.app.on_data(msg);
                 break;
             }

@@ -87,7 +87,7 @@ fn red_card() {
             request_id,
             code: Some("HOLD_NOT_OPEN".into()),
             detail: "hold hold_01947c00 is released, not open".into(),
-            transport: false,
+            unknown: false,
             fields: Vec::new(),
         });
         app

@@ -76,6 +76,35 @@ async fn a_full_request_queue_never_blocks_a_key_and_a_command_is_told_it_was_no
     assert!(notice.contains("NOT_SENT"), "{notice}");
 }
 
+/// A bulk whose items find the request queue full does not jam: each item
+/// that could not be handed over is answered not sent, the next one is
+/// tried in its place, and the batch finishes with nothing in flight.
+#[tokio::test]
+async fn a_bulk_meeting_a_full_request_queue_finishes_with_every_item_not_sent() {
+    use fixtures::payouts as fx;
+    use ledgerdeck_tui::bulk::Outcome;
+    let mut app = fixtures::app("terminal", false, false).with_bulk_concurrency(1);
+    fixtures::press(&mut app, "3");
+    app.on_data(DataMsg::Holds { query: fx::queue_query(), page: fx::queue() });
+    // Holds 0, 1 and 3: no amount above the typed-confirmation threshold, so y sends.
+    fixtures::press(&mut app, " j jj r");
+    fixtures::press(&mut app, "failed at the provider\n");
+    // The queue is full before the operator confirms, and nobody reads it.
+    let (request_tx, _request_rx) = mpsc::channel(1);
+    request_tx.try_send(Request::LoadOverview).unwrap();
+    let (key_tx, key_rx) = events::unbounded();
+    let (_data_tx, data_rx) = mpsc::channel::<DataMsg>(8);
+    key_tx.unbounded_send(key('y')).unwrap();
+    let mut terminal = terminal();
+    // The loop runs until it is stopped; a moment is enough for the key.
+    let run = runtime::drive(&mut app, &mut terminal, key_rx, data_rx, &request_tx);
+    assert!(tokio::time::timeout(Duration::from_millis(300), run).await.is_err(), "the loop ran on");
+    let batch = &app.views.payouts.bulk.as_ref().expect("the bulk card").batch;
+    assert_eq!(batch.items.len(), 3);
+    assert!(batch.items.iter().all(|i| i.outcome == Outcome::NotSent), "{:?}", batch.items);
+    assert!(batch.finished() && batch.counts().in_flight == 0);
+}
+
 #[tokio::test]
 async fn data_arriving_while_running_is_drawn_and_the_loop_ends_on_q() {
     let mut app = fixtures::app("terminal", false, false);

@@ -53,13 +53,13 @@ fn refused(id: u64, code: &str) -> DataMsg {
         request_id: id,
         code: Some(code.into()),
         detail: "the hold is not open".into(),
-        transport: false,
+        unknown: false,
         fields: vec![],
     }
 }
 
 fn no_answer(id: u64) -> DataMsg {
-    DataMsg::CommandFailed { request_id: id, code: None, detail: "timed out".into(), transport: true, fields: vec![] }
+    DataMsg::CommandFailed { request_id: id, code: None, detail: "timed out".into(), unknown: true, fields: vec![] }
 }
 
 /// Posted, replayed, refused and no-answer commands each leave a send and an
@@ -199,6 +199,51 @@ fn records_rotate_by_utc_day_and_append() {
     assert_eq!(dec2.iter().map(|r| r.request).collect::<Vec<_>>(), vec![1, 3], "01:00+02:00 is 2 December UTC");
     assert_eq!(dec3.iter().map(|r| r.request).collect::<Vec<_>>(), vec![2]);
     assert!(files.path_for(today).ends_with("sessions/2026-12-03.jsonl"));
+}
+
+/// A day file that cannot be written stops the append; it says how many
+/// records are on disk, the rest go back to the app and are written, once
+/// each, when the file can be written again.
+#[test]
+fn records_that_could_not_be_written_are_kept_for_the_next_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = SessionFiles::new(dir.path(), 30);
+    let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let blocked = files.path_for(today);
+    std::fs::create_dir_all(&blocked).unwrap();
+    let mut app = loaded();
+    let (first, _) = transfer(&mut app);
+    app.on_data(done(first, false));
+    let mut records = app.take_session_records();
+    assert_eq!(records.len(), 2, "the send and its answer");
+    records[0].at = "2026-12-02T23:59:00Z".into();
+    for r in &mut records[1..] {
+        r.at = "2026-12-03T00:01:00Z".into();
+    }
+    let err = files.append(&records, today).unwrap_err();
+    assert_eq!(err.written, 1, "2 December's record went; 3 December's file is blocked");
+    press(&mut app, "\n");
+    let (second, _) = transfer(&mut app);
+    assert_eq!(app.put_back_session_records(records.split_off(err.written)), 0);
+    std::fs::remove_dir(&blocked).unwrap();
+    let mut again = app.take_session_records();
+    again[1].at = "2026-12-03T00:02:00Z".into();
+    assert_eq!(again[0].request, first, "the unwritten answer goes first");
+    assert_eq!(again[1].request, second);
+    files.append(&again, today).unwrap();
+    let dec2 = lines(&files.path_for(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()));
+    assert_eq!(dec2.len(), 1);
+    assert_eq!(lines(&blocked).iter().map(|r| r.request).collect::<Vec<_>>(), vec![first, second]);
+}
+
+/// A `keep_days` too large for the calendar removes nothing and does not fail.
+#[test]
+fn a_huge_keep_days_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("2020-01-01.jsonl"), "{}\n").unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    assert!(SessionFiles::new(dir.path(), u32::MAX).purge(today).unwrap().is_empty());
+    assert!(dir.path().join("2020-01-01.jsonl").exists());
 }
 
 /// At start, day files older than `keep_days` (today counted) are removed,

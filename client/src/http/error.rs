@@ -9,8 +9,9 @@ use serde::Deserialize;
 /// The variant tells a caller what it knows about the server's side:
 ///
 /// - [`ClientError::Problem`]: the server (or something in front of it)
-///   answered with an error. The answer is definite: a refused command
-///   wrote nothing.
+///   answered with an error. A refusal is definite: the command wrote
+///   nothing. A few answers are not refusals (a timeout, a key still in
+///   progress, a 5xx): see [`ClientError::outcome_unknown`].
 /// - [`ClientError::Transport`]: no complete answer arrived (connection
 ///   refused or dropped, timeout, broken body). For a command the outcome is
 ///   **unknown**: it may have executed. Retry it with the same idempotency
@@ -118,6 +119,35 @@ impl ClientError {
     /// Whether no answer arrived, so a command's outcome is unknown.
     pub fn is_transport(&self) -> bool {
         matches!(self, ClientError::Transport { .. })
+    }
+
+    /// Whether a command that failed this way may still have run, so its
+    /// idempotency key must be kept and a resubmit must reuse it.
+    ///
+    /// True when no answer arrived ([`ClientError::Transport`]), when an
+    /// answer arrived that could not be read ([`ClientError::Decode`]: a 2xx
+    /// here did run), and for the problems that do not settle the outcome:
+    /// a deadline that ran out on the server's side (`TIMEOUT`; the
+    /// transaction may still commit behind it), the same key still being
+    /// worked on (`IDEMPOTENCY_IN_PROGRESS`), storage or the service being
+    /// unavailable, an internal error, and any 500, 502, 503 or 504 (a proxy
+    /// in front may have cut off an answer that was coming).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            ClientError::Transport { .. } | ClientError::Decode { .. } => true,
+            ClientError::Problem { status, problem } => {
+                matches!(status, 500 | 502..=504)
+                    || matches!(
+                        problem.code,
+                        ErrorCode::Timeout
+                            | ErrorCode::IdempotencyInProgress
+                            | ErrorCode::StorageUnavailable
+                            | ErrorCode::Unavailable
+                            | ErrorCode::Internal
+                    )
+            }
+            ClientError::Invalid { .. } | ClientError::StreamTooLarge { .. } | ClientError::Write { .. } => false,
+        }
     }
 
     /// Whether a deadline ran out before an answer arrived.
@@ -284,6 +314,38 @@ mod tests {
         let ClientError::Problem { problem, .. } = &error else { panic!("{error:?}") };
         assert_eq!(problem.detail, "SOMETHING_NEW: later");
         assert_eq!(problem.errors.len(), 1);
+    }
+
+    /// Only refusals settle a command; an answer that does not (a timeout,
+    /// a key in progress, a proxy's 502) leaves its outcome unknown.
+    #[test]
+    fn only_refusals_settle_a_command() {
+        let problem = |status: u16, code: &str| {
+            let body = format!(
+                r#"{{"type":"urn:ledgerdeck:problem:{code}","title":"t","status":{status},"detail":"d","code":"{code}"}}"#
+            );
+            let error = from_error_answer(status, body.as_bytes());
+            assert_eq!(error.code().map(|c| c.as_str()), Some(code), "{error:?}");
+            error
+        };
+        for (status, code) in [
+            (408, "TIMEOUT"),
+            (409, "IDEMPOTENCY_IN_PROGRESS"),
+            (503, "STORAGE_UNAVAILABLE"),
+            (503, "UNAVAILABLE"),
+            (500, "INTERNAL"),
+        ] {
+            assert!(problem(status, code).outcome_unknown(), "{code} must keep the key");
+        }
+        assert!(from_error_answer(502, b"<html>Bad Gateway</html>").outcome_unknown());
+        assert!(ClientError::Transport { message: "reset".into(), timed_out: false }.outcome_unknown());
+        assert!(ClientError::Decode { status: 200, message: "not json".into() }.outcome_unknown());
+        for (status, code) in
+            [(409, "HOLD_NOT_OPEN"), (422, "VALIDATION_FAILED"), (403, "FORBIDDEN"), (409, "FLAG_DENIED")]
+        {
+            assert!(!problem(status, code).outcome_unknown(), "{code} is a refusal");
+        }
+        assert!(!ClientError::Invalid { message: "bad key".into() }.outcome_unknown());
     }
 
     #[test]

@@ -94,6 +94,17 @@ macro_rules! txn_where {
     };
 }
 
+/// Binds `$1`–`$7` of a statement over [`txn_where!`]: the filter, then the limit.
+trait BindFilter<'q> {
+    fn bind_filter(self, filter: &Filter<'q>, limit: i64) -> Self;
+}
+
+impl<'q> BindFilter<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    fn bind_filter(self, f: &Filter<'q>, limit: i64) -> Self {
+        self.bind(f.before).bind(f.kind).bind(f.wallet_id).bind(f.reference).bind(f.from).bind(f.to).bind(limit)
+    }
+}
+
 /// Up to `limit` transactions matching `filter`, newest first, with their postings.
 pub(crate) async fn fetch_page(
     conn: &mut AnyConnection,
@@ -105,13 +116,7 @@ pub(crate) async fn fetch_page(
         txn_where!(),
         "ORDER BY lt.id DESC LIMIT $7"
     )))
-    .bind(filter.before)
-    .bind(filter.kind)
-    .bind(filter.wallet_id)
-    .bind(filter.reference)
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(limit)
+    .bind_filter(filter, limit)
     .fetch_all(&mut *conn)
     .await?;
     assemble(&rows)
@@ -125,13 +130,7 @@ pub(crate) async fn count_postings(conn: &mut AnyConnection, filter: &Filter<'_>
         txn_where!(),
         "LIMIT $7) counted"
     ))
-    .bind(filter.before)
-    .bind(filter.kind)
-    .bind(filter.wallet_id)
-    .bind(filter.reference)
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(limit)
+    .bind_filter(filter, limit)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("n")?)

@@ -14,6 +14,13 @@ impl App {
         self.session_log.take_unwritten()
     }
 
+    /// Records [`App::take_session_records`] gave that could not be
+    /// written; they go out with the next. Returns how many old ones were
+    /// dropped to bound what waits.
+    pub fn put_back_session_records(&mut self, records: Vec<Record>) -> usize {
+        self.session_log.put_back(records)
+    }
+
     /// Moves what the command path numbered into the session log.
     pub(super) fn journal(&mut self) {
         let who = (self.session.profile.as_str(), self.session.operator.as_str());

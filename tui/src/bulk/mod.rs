@@ -11,9 +11,9 @@ mod render;
 mod run;
 
 pub use render::render;
-pub use run::{BULK_CONFIRM, BULK_FORM, BULK_RESULT, Bulk, Stage, Step, Verb};
+pub use run::{BULK_CONFIRM, BULK_CONFIRM_TYPED, BULK_FORM, BULK_RESULT, Bulk, Stage, Step, Verb};
 
-use crate::command::{Answer, Keys, NOT_SENT, Outgoing};
+use crate::command::{Answer, CommandTarget, Keys, NOT_SENT, Outgoing};
 use serde_json::Value;
 
 /// Commands in flight at once when `config.toml` says nothing (`[bulk] concurrency`).
@@ -107,19 +107,25 @@ pub struct Batch {
     /// At most this many in flight.
     pub limit: usize,
     common: serde_json::Map<String, Value>,
-    keys: Keys<String>,
+    keys: Keys<CommandTarget>,
     sending: bool,
 }
 
 impl Batch {
     /// A batch of `command` on `items` (`(target, label, body)`), each with
-    /// its key now: the one `keys` kept for the target (an earlier batch's
-    /// unanswered send), else a new one. Nothing is sent until [`Batch::start`].
-    pub fn new(command: &str, items: Vec<(String, String, Value)>, mut keys: Keys<String>, limit: usize) -> Batch {
+    /// its key now: the one `keys` kept for this command on the target (an
+    /// earlier unanswered send), else a new one. Nothing is sent until
+    /// [`Batch::start`].
+    pub fn new(
+        command: &str,
+        items: Vec<(String, String, Value)>,
+        mut keys: Keys<CommandTarget>,
+        limit: usize,
+    ) -> Batch {
         let items = items
             .into_iter()
             .map(|(target, label, body)| {
-                let key = keys.key(&target);
+                let key = keys.key(&(command.to_string(), target.clone()));
                 Item { target, label, body, key, outcome: Outcome::Waiting }
             })
             .collect();
@@ -152,7 +158,7 @@ impl Batch {
         let room = self.limit.saturating_sub(self.counts().in_flight);
         let mut sent = 0;
         for item in self.items.iter_mut().filter(|i| i.outcome == Outcome::Waiting).take(room) {
-            item.key = self.keys.key(&item.target);
+            item.key = self.keys.key(&(self.command.clone(), item.target.clone()));
             let mut body = item.body.clone();
             if let Value::Object(map) = &mut body {
                 map.extend(self.common.clone());
@@ -167,7 +173,7 @@ impl Batch {
     /// The answer to request `id`, if it is one of this batch's; then the next item goes.
     pub fn answered(&mut self, id: u64, answer: &Answer, send: impl FnMut(Outgoing) -> u64) -> bool {
         let Some(item) = self.items.iter_mut().find(|i| i.outcome == Outcome::InFlight(id)) else { return false };
-        self.keys.answered(&item.target, answer);
+        self.keys.answered(&(self.command.clone(), item.target.clone()), answer);
         item.outcome = match answer {
             Answer::Done(result) => {
                 Outcome::Posted { replayed: result.replayed, transactions: result.transaction_ids.clone() }
@@ -202,7 +208,7 @@ impl Batch {
 
     /// The key kept for `target` now: `None` once a definite answer rotated it out.
     pub fn kept_key(&self, target: &str) -> Option<&str> {
-        self.keys.kept(&target.to_string())
+        self.keys.kept(&(self.command.clone(), target.to_string()))
     }
 
     /// How many items stand where.
@@ -246,8 +252,19 @@ impl Batch {
     }
 
     /// The keys still kept (unanswered items'), for the next batch on the same targets.
-    pub fn into_keys(self) -> Keys<String> {
+    pub fn into_keys(self) -> Keys<CommandTarget> {
         self.keys
+    }
+
+    /// The keys, while the batch holds them.
+    pub fn keys(&self) -> &Keys<CommandTarget> {
+        &self.keys
+    }
+
+    /// The keys, while the batch holds them, to change (an answer to a single command
+    /// of the same store arriving meanwhile rotates its key here).
+    pub fn keys_mut(&mut self) -> &mut Keys<CommandTarget> {
+        &mut self.keys
     }
 }
 
@@ -261,6 +278,17 @@ mod tests {
         let items =
             (0..n).map(|i| (format!("h{i}"), format!("hold {i}"), json!({"hold_id": format!("h{i}")}))).collect();
         Batch::new("release_hold", items, Keys::default(), limit)
+    }
+
+    /// What the batch sent, each numbered by its place from 1.
+    #[derive(Default)]
+    struct Wire(Vec<Outgoing>);
+
+    impl Wire {
+        fn send(&mut self, o: Outgoing) -> u64 {
+            self.0.push(o);
+            self.0.len() as u64
+        }
     }
 
     fn done() -> Answer {
@@ -279,22 +307,16 @@ mod tests {
     #[test]
     fn in_flight_never_exceeds_the_bound() {
         let mut b = batch(7, 3);
-        let mut next = 0;
-        let mut sent = Vec::new();
-        let mut send = |o: Outgoing| {
-            next += 1;
-            sent.push(o);
-            next
-        };
-        assert_eq!(b.start(&mut send), 3);
+        let mut wire = Wire::default();
+        assert_eq!(b.start(|o| wire.send(o)), 3);
         for id in 1..=7 {
             assert!(b.counts().in_flight <= 3);
-            assert!(b.answered(id, &done(), &mut send));
+            assert!(b.answered(id, &done(), |o| wire.send(o)));
         }
         assert!(b.finished());
         assert_eq!(b.counts().done, 7);
-        assert_eq!(sent.len(), 7);
-        let keys: std::collections::BTreeSet<_> = sent.iter().map(|o| o.key.clone()).collect();
+        assert_eq!(wire.0.len(), 7);
+        let keys: std::collections::BTreeSet<_> = wire.0.iter().map(|o| o.key.clone()).collect();
         assert_eq!(keys.len(), 7, "one key per item");
     }
 
@@ -303,23 +325,34 @@ mod tests {
     fn keys_are_kept_on_no_answer_and_rotated_on_a_definite_answer() {
         let mut b = batch(2, 4);
         let first: Vec<String> = b.items.iter().map(|i| i.key.clone()).collect();
-        let mut next = 0;
-        let mut sent = Vec::new();
-        let mut send = |o: Outgoing| {
-            next += 1;
-            sent.push(o);
-            next
-        };
-        b.start(&mut send);
-        b.answered(1, &Answer::NoAnswer { detail: "reset".into() }, &mut send);
+        let mut wire = Wire::default();
+        b.start(|o| wire.send(o));
+        b.answered(1, &Answer::NoAnswer { detail: "reset".into() }, |o| wire.send(o));
         let refused = Answer::Refused { code: Some("HOLD_NOT_OPEN".into()), detail: "ended".into(), fields: vec![] };
-        b.answered(2, &refused, &mut send);
+        b.answered(2, &refused, |o| wire.send(o));
         assert_eq!(b.kept_key("h0"), Some(first[0].as_str()));
         assert_eq!(b.kept_key("h1"), None);
-        assert_eq!(b.resubmit(&mut send), 1, "only the item without an answer");
-        assert_eq!(sent.len(), 3);
-        assert_eq!(sent[2].key, first[0], "resent under its same key");
+        assert_eq!(b.resubmit(|o| wire.send(o)), 1, "only the item without an answer");
+        assert_eq!(wire.0.len(), 3);
+        assert_eq!(wire.0[2].key, first[0], "resent under its same key");
         assert_eq!(b.progress("released"), "released 0 of 2 · 1 in flight · 1 refused");
+    }
+
+    /// A key kept for one command on a target is not used by another
+    /// command on it: a settle left without an answer and a release of the
+    /// same hold are two requests, never one key for two bodies.
+    #[test]
+    fn a_kept_key_belongs_to_its_command() {
+        let mut b = batch(1, 1);
+        let mut wire = Wire::default();
+        b.start(|o| wire.send(o));
+        b.answered(1, &Answer::NoAnswer { detail: "reset".into() }, |o| wire.send(o));
+        let kept = b.kept_key("h0").unwrap().to_string();
+        let items = vec![("h0".to_string(), "hold 0".to_string(), json!({"hold_id": "h0"}))];
+        let settle = Batch::new("settle_hold", items.clone(), b.into_keys(), 1);
+        assert_ne!(settle.items[0].key, kept, "another command, another key");
+        let release = Batch::new("release_hold", items, settle.into_keys(), 1);
+        assert_eq!(release.items[0].key, kept, "the same command on it resumes its key");
     }
 
     /// The common fields join each item's own.

@@ -2,6 +2,7 @@
 //! count and totals, and the progress line over the per-item result table.
 
 use super::{Bulk, Item, Outcome, Stage};
+use crate::money::grouped;
 use crate::theme::Theme;
 use crate::widgets::{block, cell, centred, widths};
 use ratatui::Frame;
@@ -28,14 +29,14 @@ pub fn render(frame: &mut Frame, area: Rect, bulk: &Bulk, theme: &Theme) {
         bulk.summary.iter().map(|s| Line::from(Span::styled(cell(s, room), theme.accent))).collect();
     let label = |t: &str| Span::styled(format!("{t:<11}"), theme.muted);
     let input_w = room.saturating_sub(12);
+    let input = |name: &str, text: &str, focused: bool| {
+        let style = if focused { theme.selection } else { theme.text };
+        let shown = cell(text, input_w.saturating_sub(1));
+        Line::from(vec![label(name), Span::styled(format!("{shown:<width$}", width = usize::from(input_w)), style)])
+    };
     if bulk.stage == Stage::Edit
         && let Some(r) = &bulk.reason
     {
-        let input = |name: &str, text: &str, focused: bool| {
-            let style = if focused { theme.selection } else { theme.text };
-            let shown = cell(text, input_w.saturating_sub(1));
-            Line::from(vec![label(name), Span::styled(format!("{shown:<width$}", width = usize::from(input_w)), style)])
-        };
         lines.push(Line::default());
         lines.push(input("reason *", r.reason.value(), r.focus == 0));
         if let Some(e) = &bulk.error {
@@ -62,7 +63,22 @@ pub fn render(frame: &mut Frame, area: Rect, bulk: &Bulk, theme: &Theme) {
                 Span::styled(cell(r.reason.value().trim(), input_w), theme.text),
             ]));
         }
-        lines.push(Line::from(Span::styled(format!("Press y to send all {n}, n to go back."), theme.accent)));
+        if let Some(above) = bulk.typed_above {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Above {}: type the number of {} ({n}) to confirm, then Enter.",
+                    grouped(above),
+                    bulk.verb.noun
+                ),
+                theme.text,
+            )));
+            lines.push(input("count", bulk.typed_count.value(), true));
+            if let Some(e) = &bulk.error {
+                lines.push(Line::from(vec![label(""), Span::styled(format!("✖ {}", cell(e, input_w)), theme.error)]));
+            }
+        } else {
+            lines.push(Line::from(Span::styled(format!("Press y to send all {n}, n to go back."), theme.accent)));
+        }
     }
     for note in &bulk.notes {
         lines.push(Line::from(Span::styled(format!("▲ {}", cell(note, room)), theme.warn)));

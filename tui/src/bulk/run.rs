@@ -8,6 +8,7 @@ use crate::command::{Answer, Outgoing};
 use crate::keys::{Action, Context, MOVE, entry, writes};
 use crossterm::event::KeyCode::{BackTab, Char, Down, Enter, Esc, Tab, Up};
 use crossterm::event::KeyEvent;
+use rust_decimal::Decimal;
 use serde_json::json;
 use tui_input::Input;
 
@@ -32,6 +33,15 @@ pub static BULK_CONFIRM: Context = Context {
         entry(&[Char('y')], "y", "send every item", Action::Confirm),
         entry(&[Char('n'), Esc], "n/Esc", "back", Action::Back),
     ],
+    global: false,
+    fixed: false,
+};
+
+/// The bulk confirmation of a large move: the count is typed, then Enter.
+pub static BULK_CONFIRM_TYPED: Context = Context {
+    name: "bulk_confirm_typed",
+    title: "Confirm bulk (typed)",
+    entries: &[entry(&[Enter], "Enter", "send every item", Action::Open), entry(&[Esc], "Esc", "back", Action::Back)],
     global: false,
     fixed: false,
 };
@@ -112,6 +122,12 @@ pub struct Bulk {
     pub error: Option<String>,
     /// The first table row shown.
     pub scroll: usize,
+    /// Set when an item or a total is above this amount: the operator
+    /// types the number of items to confirm, as a single form asks for the
+    /// amount. `None`: y confirms.
+    pub typed_above: Option<Decimal>,
+    /// The number typed.
+    pub typed_count: Input,
 }
 
 impl Bulk {
@@ -126,13 +142,22 @@ impl Bulk {
             notes: Vec::new(),
             error: None,
             scroll: 0,
+            typed_above: None,
+            typed_count: Input::default(),
         }
+    }
+
+    /// The same bulk, confirmed by typing its count: an item or a total
+    /// is above `above`.
+    pub fn typed_above(self, above: Decimal) -> Bulk {
+        Bulk { typed_above: Some(above), ..self }
     }
 
     /// Where keys are read.
     pub fn context(&self) -> &'static Context {
         match self.stage {
             Stage::Edit => &BULK_FORM,
+            Stage::Confirm if self.typed_above.is_some() => &BULK_CONFIRM_TYPED,
             Stage::Confirm => &BULK_CONFIRM,
             Stage::Running => &BULK_RESULT,
         }
@@ -154,6 +179,9 @@ impl Bulk {
 
     /// A key typed into the focused input.
     pub fn on_key(&mut self, key: KeyEvent) -> bool {
+        if self.stage == Stage::Confirm && self.typed_above.is_some() {
+            return crate::input::edit(&mut self.typed_count, key);
+        }
         let Some(r) = self.reason.as_mut().filter(|_| self.stage == Stage::Edit) else { return false };
         let input = if r.focus == 0 { &mut r.reason } else { &mut r.evidence };
         crate::input::edit(input, key)
@@ -174,17 +202,23 @@ impl Bulk {
                     return Step::Changed;
                 }
                 self.error = None;
+                self.typed_count = Input::default();
                 self.stage = Stage::Confirm;
                 Step::Changed
             }
             (Stage::Edit, Action::Back) => Step::Close,
-            (Stage::Confirm, Action::Confirm) => {
-                self.batch.set_common(self.common());
-                self.stage = Stage::Running;
-                self.batch.start(send);
-                Step::Changed
+            (Stage::Confirm, Action::Confirm) if self.typed_above.is_none() => self.send_all(send),
+            (Stage::Confirm, Action::Open) if self.typed_above.is_some() => {
+                let n = self.batch.items.len();
+                if self.typed_count.value().trim().parse::<usize>().ok() == Some(n) {
+                    self.send_all(send)
+                } else {
+                    self.error = Some(format!("type {n} to send all {n}"));
+                    Step::Changed
+                }
             }
             (Stage::Confirm, Action::Back) if self.reason.is_some() => {
+                self.error = None;
                 self.stage = Stage::Edit;
                 Step::Changed
             }
@@ -215,6 +249,15 @@ impl Bulk {
             (Stage::Running, Action::Back) => Step::Close,
             _ => Step::None,
         }
+    }
+
+    /// Confirmed: every item starts on its way, within the bound.
+    fn send_all(&mut self, send: impl FnMut(Outgoing) -> u64) -> Step {
+        self.error = None;
+        self.batch.set_common(self.common());
+        self.stage = Stage::Running;
+        self.batch.start(send);
+        Step::Changed
     }
 
     /// The answer to request `id`, if it is one of the items'.

@@ -288,9 +288,9 @@ impl CommandForm {
     }
 
     /// The command failed: a refusal rotates the key, no answer keeps it.
-    pub fn failed(&mut self, code: Option<&str>, detail: &str, transport: bool) {
+    pub fn failed(&mut self, code: Option<&str>, detail: &str, unknown: bool) {
         let detail = sanitize::cell(detail, 200);
-        if transport {
+        if unknown {
             self.stage = Stage::Unknown { detail };
         } else {
             self.key = uuid::Uuid::now_v7().to_string();

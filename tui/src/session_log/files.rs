@@ -13,6 +13,18 @@ use std::path::{Path, PathBuf};
 /// How many days of session logs are kept unless `config.toml` says.
 pub const DEFAULT_KEEP_DAYS: u32 = 30;
 
+/// An append that stopped part way: the first `written` records are on
+/// disk, the rest are not.
+#[derive(Debug, thiserror::Error)]
+#[error("{error} ({written} records written before it)")]
+pub struct AppendError {
+    /// How many records, from the first, were written.
+    pub written: usize,
+    /// Why the next could not be.
+    #[source]
+    pub error: io::Error,
+}
+
 /// The day files of one directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionFiles {
@@ -43,24 +55,28 @@ impl SessionFiles {
     }
 
     /// Appends `records`, each to the file of its own UTC day (a record
-    /// whose time cannot be read goes to `fallback`'s).
-    pub fn append(&self, records: &[Record], fallback: NaiveDate) -> io::Result<()> {
+    /// whose time cannot be read goes to `fallback`'s). On a failure it says
+    /// how many records, from the first, are on disk: the rest are not.
+    pub fn append(&self, records: &[Record], fallback: NaiveDate) -> Result<(), AppendError> {
         if records.is_empty() {
             return Ok(());
         }
-        std::fs::create_dir_all(&self.dir)?;
+        std::fs::create_dir_all(&self.dir).map_err(|error| AppendError { written: 0, error })?;
         let mut at = 0;
         while at < records.len() {
+            let written = at;
+            let failed = |error| AppendError { written, error };
             let day = records[at].day().unwrap_or(fallback);
             let mut lines = Vec::new();
             while at < records.len() && records[at].day().unwrap_or(fallback) == day {
-                serde_json::to_writer(&mut lines, &records[at]).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut lines, &records[at]).map_err(|e| failed(io::Error::other(e)))?;
                 lines.push(b'\n');
                 at += 1;
             }
             // One write per day's batch, on a file opened for appending: a
             // line is never split between two runs writing at once.
-            OpenOptions::new().create(true).append(true).open(self.path_for(day))?.write_all(&lines)?;
+            let mut file = OpenOptions::new().create(true).append(true).open(self.path_for(day)).map_err(failed)?;
+            file.write_all(&lines).map_err(failed)?;
         }
         Ok(())
     }
@@ -68,7 +84,10 @@ impl SessionFiles {
     /// Removes the day files older than `keep_days` before `today` (and
     /// nothing else in the directory); returns what it removed.
     pub fn purge(&self, today: NaiveDate) -> io::Result<Vec<PathBuf>> {
-        let oldest_kept = today - chrono::Days::new(u64::from(self.keep_days) - 1);
+        // A `keep_days` reaching before the calendar's start keeps everything.
+        let Some(oldest_kept) = today.checked_sub_days(chrono::Days::new(u64::from(self.keep_days) - 1)) else {
+            return Ok(Vec::new());
+        };
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),

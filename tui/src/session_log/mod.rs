@@ -22,6 +22,10 @@ use crossterm::event::KeyCode::Char;
 /// At most this many commands are kept for the overlay (the file keeps all).
 pub const MAX_ROWS: usize = 2_000;
 
+/// At most this many records wait for the file while it cannot be written
+/// (a full disk); past it the oldest are dropped, and counted.
+pub const MAX_UNWRITTEN: usize = 20_000;
+
 /// The overlay has the keyboard.
 pub static SESSION_LOG: Context = Context {
     name: "session_log",
@@ -68,6 +72,17 @@ impl SessionLog {
         std::mem::take(&mut self.unwritten)
     }
 
+    /// Records taken but not written go back in front of the newer ones,
+    /// for the next append. Returns how many of the oldest were dropped to
+    /// stay within [`MAX_UNWRITTEN`].
+    pub fn put_back(&mut self, mut records: Vec<Record>) -> usize {
+        records.append(&mut self.unwritten);
+        let dropped = records.len().saturating_sub(MAX_UNWRITTEN);
+        records.drain(..dropped);
+        self.unwritten = records;
+        dropped
+    }
+
     /// The rows, newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &Record> {
         self.rows.iter().rev()
@@ -92,5 +107,36 @@ impl SessionLog {
             _ => return false,
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(log: &mut SessionLog, id: u64) {
+        let command = Outgoing { command: "transfer".into(), body: serde_json::json!({}), key: format!("k{id}") };
+        log.sent(Utc::now(), id, ("staging", "ada"), &command);
+    }
+
+    /// Put-back records go before newer ones; past the bound the oldest go.
+    #[test]
+    fn put_back_records_go_first_within_the_bound() {
+        let mut log = SessionLog::default();
+        sent(&mut log, 1);
+        let taken = log.take_unwritten();
+        sent(&mut log, 2);
+        assert_eq!(log.put_back(taken), 0);
+        let order: Vec<u64> = log.take_unwritten().iter().map(|r| r.request).collect();
+        assert_eq!(order, vec![1, 2]);
+        for id in 0..MAX_UNWRITTEN as u64 {
+            sent(&mut log, id);
+        }
+        let taken = log.take_unwritten();
+        sent(&mut log, u64::MAX);
+        assert_eq!(log.put_back(taken), 1, "one over the bound: the oldest goes");
+        let left = log.take_unwritten();
+        assert_eq!(left.len(), MAX_UNWRITTEN);
+        assert_eq!((left[0].request, left[left.len() - 1].request), (1, u64::MAX));
     }
 }

@@ -126,7 +126,6 @@ pub(crate) fn check(kind: ExportKind, query: &ExportQuery, config: &ExportConfig
             checks.fail(name, format!("is not a filter of the {kind} export; it takes {}", kind.filters().join(", ")));
         }
     }
-    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
     let now = now_micros();
     let (from, to) = checks.time_range(query.from.as_deref(), query.to.as_deref());
     let plan = match kind {
@@ -138,15 +137,15 @@ pub(crate) fn check(kind: ExportKind, query: &ExportQuery, config: &ExportConfig
                 }
                 parsed
             });
-            let wallet_id = text(&query.wallet_id);
-            if wallet_id.is_none() {
+            let wallet_id = checks.exact_text("wallet_id", query.wallet_id.as_deref());
+            if query.wallet_id.is_none() {
                 checks.fail("wallet_id", "is required: the statement of which wallet");
             }
             Plan::Statement { wallet_id: wallet_id.unwrap_or_default(), scale: 0, from, to, as_of, running: [0, 0] }
         }
         ExportKind::Transactions => Plan::Transactions {
-            kind: text(&query.kind),
-            wallet_id: text(&query.wallet_id),
+            kind: checks.exact_text("kind", query.kind.as_deref()),
+            wallet_id: checks.exact_text("wallet_id", query.wallet_id.as_deref()),
             reference: checks.exact_text("reference", query.reference.as_deref()),
             from,
             to,
@@ -156,10 +155,10 @@ pub(crate) fn check(kind: ExportKind, query: &ExportQuery, config: &ExportConfig
             let created_before = checks.age_before("older_than_seconds", query.older_than_seconds, now);
             Plan::Holds {
                 status: query.status.clone(),
-                wallet_id: text(&query.wallet_id),
-                merchant_id: text(&query.merchant_id),
-                provider: text(&query.provider),
-                currency: text(&query.currency),
+                wallet_id: checks.exact_text("wallet_id", query.wallet_id.as_deref()),
+                merchant_id: checks.exact_text("merchant_id", query.merchant_id.as_deref()),
+                provider: checks.exact_text("provider", query.provider.as_deref()),
+                currency: checks.exact_text("currency", query.currency.as_deref()),
                 created_before,
                 reference: checks.exact_text("reference", query.reference.as_deref()),
                 now,
@@ -173,8 +172,8 @@ pub(crate) fn check(kind: ExportKind, query: &ExportQuery, config: &ExportConfig
         ExportKind::Audit => {
             checks.one_of("outcome", query.outcome.as_deref(), &AUDIT_OUTCOMES);
             Plan::Audit {
-                actor: text(&query.actor),
-                action: text(&query.action),
+                actor: checks.exact_text("actor", query.actor.as_deref()),
+                action: checks.exact_text("action", query.action.as_deref()),
                 outcome: query.outcome.clone(),
                 reference: checks.exact_text("reference", query.reference.as_deref()),
                 from,
@@ -185,8 +184,8 @@ pub(crate) fn check(kind: ExportKind, query: &ExportQuery, config: &ExportConfig
             checks.one_of("account_kind", query.account_kind.as_deref(), &ACCOUNT_KINDS);
             Plan::Accounts {
                 account_kind: query.account_kind.clone(),
-                currency: text(&query.currency),
-                wallet_id: text(&query.wallet_id),
+                currency: checks.exact_text("currency", query.currency.as_deref()),
+                wallet_id: checks.exact_text("wallet_id", query.wallet_id.as_deref()),
                 system: query.system,
             }
         }

@@ -11,7 +11,7 @@ pub use filter::parse_filter;
 
 use super::{Cx, Link, Nav, OpenRow, Target, Value, View, nav, scroll, step};
 use crate::bulk::{BULK_CONFIRM, BULK_FORM, BULK_RESULT, Batch, Bulk, Concurrency, Step, Verb};
-use crate::command::{Answer, Keys, Outgoing};
+use crate::command::{Answer, CommandTarget, Keys, Outgoing};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, CONFIRM, Context, FILTER_INPUT, KeyEntry, MOVE, entry, quiet, writes};
 use crate::notice::{Level, problem_text};
@@ -75,13 +75,14 @@ pub struct OutboxState {
     pub scroll: u16,
     /// The message whose retry waits for the operator's yes.
     pub confirm: Option<String>,
-    retry_keys: Keys<String>,
+    /// The retry keys kept, single and bulk alike: while a bulk retry is
+    /// open its batch holds them.
+    retry_keys: Keys<CommandTarget>,
     retrying: HashMap<u64, String>,
     /// The marked messages: id → how they are shown.
     pub marks: BTreeMap<String, String>,
     /// The bulk retry open.
     pub bulk: Option<Bulk>,
-    bulk_keys: Keys<String>,
     /// Bulk commands in flight at most (`[bulk] concurrency`).
     pub bulk_limit: Concurrency,
 }
@@ -110,7 +111,16 @@ impl OutboxState {
 
     /// The idempotency key kept for a message's retry, if one is outstanding.
     pub fn retry_key(&self, message_id: &str) -> Option<&str> {
-        self.retry_keys.kept(&message_id.to_string())
+        let keys = self.bulk.as_ref().map_or(&self.retry_keys, |b| b.batch.keys());
+        keys.kept(&retry_target(message_id))
+    }
+
+    /// The keys kept for retries: the open bulk's, else the view's.
+    fn keys_mut(&mut self) -> &mut Keys<CommandTarget> {
+        match self.bulk.as_mut() {
+            Some(bulk) => bulk.batch.keys_mut(),
+            None => &mut self.retry_keys,
+        }
     }
 
     /// The message the view is about: the open one, else the selected one.
@@ -183,7 +193,7 @@ impl OutboxState {
             format!("Retry {n} message{}", if n == 1 { "" } else { "s" }),
             "Each one's failing and dead deliveries to enabled endpoints become due now, attempts reset.".into(),
         ];
-        let batch = Batch::new("retry_outbox_message", items, std::mem::take(&mut self.bulk_keys), self.bulk_limit.0);
+        let batch = Batch::new(RETRY_COMMAND, items, std::mem::take(&mut self.retry_keys), self.bulk_limit.0);
         let verb = Verb { title: "Retry", past: "retried", noun: "messages" };
         self.bulk = Some(Bulk::new(verb, batch, false, summary));
         true
@@ -201,7 +211,7 @@ impl OutboxState {
                 for item in bulk.batch.items.iter().filter(|i| !i.outcome.unanswered()) {
                     self.marks.remove(&item.target);
                 }
-                self.bulk_keys = bulk.batch.into_keys();
+                self.retry_keys = bulk.batch.into_keys();
                 true
             }
         }
@@ -210,7 +220,7 @@ impl OutboxState {
     /// `R`: the confirmation opens, and with it the retry's key.
     fn ask_retry(&mut self) -> bool {
         let Some(message_id) = self.target() else { return false };
-        self.retry_keys.key(&message_id);
+        self.retry_keys.key(&retry_target(&message_id));
         self.confirm = Some(message_id);
         true
     }
@@ -218,13 +228,21 @@ impl OutboxState {
     /// `y`: the retry goes out with the key kept for the message.
     fn retry(&mut self, cx: &mut Cx) -> bool {
         let Some(message_id) = self.confirm.take() else { return false };
-        let key = self.retry_keys.key(&message_id);
+        let key = self.retry_keys.key(&retry_target(&message_id));
         let body = serde_json::json!({ "message_id": message_id });
-        let id = cx.send(Outgoing { command: "retry_outbox_message".into(), body, key });
+        let id = cx.send(Outgoing { command: RETRY_COMMAND.into(), body, key });
         cx.notify(Level::Info, format!("retrying {}…", sanitize::cell(&message_id, 40)));
         self.retrying.insert(id, message_id);
         true
     }
+}
+
+/// The command that retries a message.
+const RETRY_COMMAND: &str = "retry_outbox_message";
+
+/// What a retry's key is kept for.
+fn retry_target(message_id: &str) -> CommandTarget {
+    (RETRY_COMMAND.to_string(), message_id.to_string())
 }
 
 /// Every context the view reads keys in.
@@ -353,7 +371,7 @@ impl View for OutboxState {
             return true;
         }
         let Some(message_id) = self.retrying.remove(&id) else { return false };
-        self.retry_keys.answered(&message_id, answer);
+        self.keys_mut().answered(&retry_target(&message_id), answer);
         match answer {
             Answer::Done(result) => {
                 let replayed = if result.replayed { " (replayed)" } else { "" };

@@ -158,10 +158,12 @@ impl PayoutsState {
             })
             .collect();
         let summary = summary(action, &holds);
+        let large = above(&holds, self.typed_above);
         let keys = std::mem::take(&mut self.bulk_keys);
         let batch = Batch::new(action.command(), items, keys, self.bulk_limit.0);
         let verb = Verb { title: action.title(), past: action.outcome(), noun: "holds" };
-        self.bulk = Some(Bulk::new(verb, batch, true, summary));
+        let bulk = Bulk::new(verb, batch, true, summary);
+        self.bulk = Some(if large { bulk.typed_above(self.typed_above) } else { bulk });
         true
     }
 
@@ -211,6 +213,17 @@ impl PayoutsState {
 
 /// What the confirmation states: the count, the total per currency at its
 /// scale (with how many holds each), and where the money goes.
+/// Whether a hold, or a currency's total, is above the amount that a
+/// single settle or release confirms by typing it: a bulk is never the
+/// easier way to move a large sum.
+fn above(holds: &[&HoldView], limit: Decimal) -> bool {
+    let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for h in holds {
+        *totals.entry(h.currency.as_str()).or_default() += h.amount;
+    }
+    holds.iter().any(|h| h.amount > limit) || totals.values().any(|t| *t > limit)
+}
+
 fn summary(action: HoldAction, holds: &[&HoldView]) -> Vec<String> {
     let mut totals: BTreeMap<&str, (Decimal, usize)> = BTreeMap::new();
     for h in holds {

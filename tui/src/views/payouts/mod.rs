@@ -19,8 +19,8 @@ mod paging;
 mod render;
 
 use super::{Cx, Link, Nav, OpenRow, Target, Value, View, nav};
-use crate::bulk::{BULK_CONFIRM, BULK_FORM, BULK_RESULT, Bulk};
-use crate::command::{Answer, Keys};
+use crate::bulk::{BULK_CONFIRM, BULK_CONFIRM_TYPED, BULK_FORM, BULK_RESULT, Bulk};
+use crate::command::{Answer, CommandTarget, Keys};
 use crate::data::{DataMsg, Request};
 use crate::keys::{Action, BACK, Context, FILTER_INPUT, KeyEntry, MOVE, entry, pair, quiet, writes};
 use crate::notice::Level;
@@ -165,7 +165,7 @@ pub struct PayoutsState {
     sweep: Option<marks::Sweep>,
     /// The bulk settle or release open.
     pub bulk: Option<Bulk>,
-    bulk_keys: Keys<String>,
+    bulk_keys: Keys<CommandTarget>,
     /// Bulk commands in flight at most (`[bulk] concurrency`).
     pub bulk_limit: crate::bulk::Concurrency,
     /// Marked holds seen leaving the queue since the last refresh.
@@ -257,7 +257,7 @@ impl PayoutsState {
 }
 
 /// Every context the view reads keys in.
-static CONTEXTS: [&Context; 9] = [
+static CONTEXTS: [&Context; 10] = [
     &PAYOUTS_LIST,
     &HOLD_DETAIL,
     &HOLD_FORM,
@@ -266,6 +266,7 @@ static CONTEXTS: [&Context; 9] = [
     &FILTER_INPUT,
     &BULK_FORM,
     &BULK_CONFIRM,
+    &BULK_CONFIRM_TYPED,
     &BULK_RESULT,
 ];
 

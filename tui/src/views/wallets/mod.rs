@@ -332,10 +332,12 @@ impl View for WalletsState {
         links
     }
 
-    /// The open wallet's statement (the list of wallets has no export).
+    /// The open wallet's statement (the list of wallets has no export), as
+    /// of the time shown with `a` if one is.
     fn export(&self) -> Result<crate::export::Exportable, &'static str> {
         let wallet_id = self.open.clone().ok_or("open a wallet's statement (Enter) to export it")?;
-        let query = crate::data::ExportQuery { wallet_id: Some(wallet_id), ..Default::default() };
+        let as_of = self.as_of.asked.as_ref().filter(|(w, _)| *w == wallet_id).map(|(_, at)| at.clone());
+        let query = crate::data::ExportQuery { wallet_id: Some(wallet_id), as_of, ..Default::default() };
         Ok(crate::export::Exportable::new(crate::data::ExportKind::Statement, query))
     }
 
