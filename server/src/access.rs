@@ -3,7 +3,7 @@
 //! constant time.
 
 use crate::audit;
-use crate::caller::Caller;
+use crate::caller::{Caller, SignIn};
 use crate::changes;
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::{Store, now_micros};
@@ -47,27 +47,61 @@ fn random_hex(bytes: usize) -> LedgerResult<String> {
     Ok(hex::encode(buf))
 }
 
+/// A token to make.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    /// The operator's name.
+    pub name: &'a str,
+    /// The role it grants.
+    pub role: Role,
+    /// When it stops working (µs since the epoch); `None`: never.
+    pub expires_at: Option<i64>,
+    /// How its holder came by it.
+    pub sign_in: SignIn,
+    /// The verified email an SSO session token is bound to.
+    pub email: Option<&'a str>,
+}
+
+impl<'a> NewToken<'a> {
+    /// A token for `name` with `role` that never expires.
+    pub fn named(name: &'a str, role: Role) -> NewToken<'a> {
+        NewToken { name, role, expires_at: None, sign_in: SignIn::Token, email: None }
+    }
+}
+
 /// Makes a token for `name` with `role` and returns it; this is the only
 /// time the secret exists outside the operator's hands. `by` is recorded in
 /// the audit log.
 pub async fn create_token(store: &Store, name: &str, role: Role, by: &str) -> LedgerResult<String> {
-    let name = name.trim();
+    Ok(issue_token(store, &NewToken::named(name, role), by).await?.1)
+}
+
+/// Makes `token` and returns its id and the token itself (shown once).
+pub async fn issue_token(store: &Store, token: &NewToken<'_>, by: &str) -> LedgerResult<(String, String)> {
+    let name = token.name.trim();
     if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
         return Err(LedgerError::field("name", "must be 1 to 64 printable characters"));
     }
     let id = random_hex(6)?;
     let secret = random_hex(24)?;
     let now = now_micros();
-    sqlx::query("INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(name)
-        .bind(role.as_str())
-        .bind(hash_secret(&secret))
-        .bind(now)
-        .execute(store.pool())
-        .await?;
-    audit::record_access_change(store, by, "token.create", &id, &format!("{name} as {}", role.as_str())).await;
-    Ok(format!("ldk_{id}_{secret}"))
+    sqlx::query(
+        "INSERT INTO api_tokens (id, name, role, secret_hash, created_at, expires_at, sign_in, email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(name)
+    .bind(token.role.as_str())
+    .bind(hash_secret(&secret))
+    .bind(now)
+    .bind(token.expires_at)
+    .bind(token.sign_in.as_str())
+    .bind(token.email)
+    .execute(store.pool())
+    .await?;
+    let detail = format!("{name} as {} ({})", token.role.as_str(), token.sign_in.as_str());
+    audit::record_access_change(store, by, "token.create", &id, &detail).await;
+    Ok((id.clone(), format!("ldk_{id}_{secret}")))
 }
 
 /// Revokes every live token of operator `name_or_id` (a name, or a token id);
@@ -132,20 +166,33 @@ pub fn token_id(token: &str) -> Option<&str> {
     (id.len() == 12 && id.chars().all(|c| c.is_ascii_hexdigit())).then_some(id)
 }
 
-/// The caller a bearer token stands for, or `None` for a malformed, unknown
-/// or revoked token.
+/// The caller a bearer token stands for, or `None` for a malformed, unknown,
+/// revoked or expired token.
 pub async fn authenticate(store: &Store, token: &str) -> LedgerResult<Option<Caller>> {
     let Some(id) = token_id(token) else { return Ok(None) };
     let secret = &token[4 + id.len() + 1..];
-    let row = sqlx::query("SELECT name, role, secret_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT name, role, secret_hash, expires_at, sign_in, email FROM api_tokens \
+         WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(id)
+    .bind(now_micros())
+    .fetch_optional(store.pool())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let stored: String = row.try_get("secret_hash")?;
     if !bool::from(stored.as_bytes().ct_eq(hash_secret(secret).as_bytes())) {
         return Ok(None);
     }
     let role: String = row.try_get("role")?;
-    Ok(parse_role(&role).map(|role| Caller { name: row.try_get("name").unwrap_or_default(), role }))
+    let sign_in: String = row.try_get("sign_in")?;
+    let (Some(role), Some(sign_in)) = (parse_role(&role), SignIn::parse(&sign_in)) else { return Ok(None) };
+    Ok(Some(Caller {
+        name: row.try_get("name")?,
+        role,
+        token_id: Some(id.to_string()),
+        sign_in,
+        email: row.try_get("email")?,
+        expires_at: row.try_get("expires_at")?,
+    }))
 }

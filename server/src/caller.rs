@@ -4,6 +4,35 @@
 
 use ledgerdeck_client::Role;
 
+/// How a caller's token came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignIn {
+    /// A token made by an admin (the API, the cockpit or the server CLI).
+    #[default]
+    Token,
+    /// A session token issued after a single sign-on, bound to an email.
+    Sso,
+}
+
+impl SignIn {
+    /// The name stored and shown: `token` or `sso`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignIn::Token => "token",
+            SignIn::Sso => "sso",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<SignIn> {
+        match text {
+            "token" => Some(SignIn::Token),
+            "sso" => Some(SignIn::Sso),
+            _ => None,
+        }
+    }
+}
+
 /// Who is asking.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -11,4 +40,26 @@ pub struct Caller {
     pub name: String,
     /// The operator's role.
     pub role: Role,
+    /// The id of the token that authenticated the call, when one did.
+    pub token_id: Option<String>,
+    /// How the token came to be.
+    pub sign_in: SignIn,
+    /// The verified email a signed-in token is bound to.
+    pub email: Option<String>,
+    /// When the token stops working (µs since the epoch), if it does.
+    pub expires_at: Option<i64>,
+}
+
+impl Caller {
+    /// A caller known by `name` alone (tests, the server's own work).
+    pub fn new(name: impl Into<String>, role: Role) -> Caller {
+        Caller { name: name.into(), role, token_id: None, sign_in: SignIn::Token, email: None, expires_at: None }
+    }
+
+    /// The person behind the call, for rules that must not be satisfied by
+    /// one person holding two tokens (four eyes): the signed-in email when
+    /// there is one, else the operator name, compared without case.
+    pub fn identity(&self) -> String {
+        self.email.as_deref().unwrap_or(&self.name).trim().to_lowercase()
+    }
 }

@@ -27,7 +27,7 @@ pub mod signature;
 pub mod store;
 pub mod time;
 
-pub use caller::Caller;
+pub use caller::{Caller, SignIn};
 pub use commands::{Ledger, LedgerConfig};
 pub use error::{LedgerError, LedgerResult};
 pub use store::{Backend, Store};

@@ -48,7 +48,7 @@ async fn same_key_other_params_is_refused(ledger: Ledger) {
 async fn keys_are_scoped_to_the_caller(ledger: Ledger) {
     let w = wallet(&ledger, "USD").await;
     let body = json!({"wallet_id": w, "amount": "1.00", "provider": "p"});
-    let bob = Caller { name: "ops-bob".into(), role: Role::Operator };
+    let bob = Caller::new("ops-bob", Role::Operator);
     let a = ledger.execute(&operator(), "post_payin", body.clone(), Some("shared")).await.unwrap();
     let b = ledger.execute(&bob, "post_payin", body, Some("shared")).await.unwrap();
     assert!(!b.replayed);

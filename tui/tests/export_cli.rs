@@ -42,7 +42,7 @@ async fn exports_to_a_file_and_to_standard_output() {
     let token = ledgerdeck_server::access::create_token(&store, "viewer", Role::Viewer, "test").await.unwrap();
     let config = LedgerConfig { gates: GateConfig { scheduled: false, ..GateConfig::default() }, ..Default::default() };
     let ledger = Ledger::new(store.clone(), config);
-    let ops = Caller { name: "ops".into(), role: Role::Operator };
+    let ops = Caller::new("ops", Role::Operator);
     let made = ledger
         .execute(&ops, "create_wallet", json!({"merchant_id": "m-1", "currency": "USD"}), Some(&new_idempotency_key()))
         .await

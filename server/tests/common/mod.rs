@@ -143,15 +143,15 @@ fn test_config() -> LedgerConfig {
 }
 
 pub fn operator() -> Caller {
-    Caller { name: "ops-alice".into(), role: Role::Operator }
+    Caller::new("ops-alice", Role::Operator)
 }
 
 pub fn admin() -> Caller {
-    Caller { name: "root-admin".into(), role: Role::Admin }
+    Caller::new("root-admin", Role::Admin)
 }
 
 pub fn viewer() -> Caller {
-    Caller { name: "viewer-vic".into(), role: Role::Viewer }
+    Caller::new("viewer-vic", Role::Viewer)
 }
 
 /// A fresh idempotency key.
