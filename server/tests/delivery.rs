@@ -101,12 +101,13 @@ async fn retries_500s_then_timeouts_with_growing_delays(ledger: Ledger) {
     let times = receiver.times_of(&id);
     assert_eq!(times.len(), 5, "{:?}", receiver.seen());
     let gaps = gaps(&times);
-    // Each wait is at least 90 % of its step (the 4th also includes the timeout)...
+    // Each wait is at least 90 % of its step of the growing schedule (the
+    // 4th also includes the timeout). Gaps are not compared with each other:
+    // on a loaded machine an early gap can outlast a later one by polling
+    // delay alone, which says nothing about the schedule.
     for (gap, step) in gaps.iter().zip([40u64, 80, 160, 320]) {
         assert!(*gap >= ms(step * 9 / 10), "gaps {gaps:?}");
     }
-    // ...and they grow.
-    assert!(gaps.windows(2).all(|w| w[1] > w[0]), "gaps {gaps:?}");
     let detail = get_outbox_message(ledger.store(), &message).await.unwrap();
     let log = &detail.deliveries[0].attempts_log;
     let statuses: Vec<Option<i32>> = log.iter().map(|a| a.http_status).collect();
