@@ -105,6 +105,9 @@ pub enum CommandStatus {
     Updated,
     /// An operation ran that moved no money (a gate run, a statement rebuild).
     Completed,
+    /// The command falls under an approval policy: it did not run, it was
+    /// stored as a proposal (its id is `subject_id`) for a second operator.
+    PendingApproval,
 }
 
 /// A wallet's balances after a command, in the wallet's currency.

@@ -25,6 +25,8 @@ pub const OUTBOX_STATS: &str = "outbox.stats";
 pub const HEALTH_CHANGED: &str = "health.changed";
 /// A feature flag row was set (`data`: `{name, scope, scope_value}`).
 pub const FLAG_CHANGED: &str = "flag.changed";
+/// A proposal was made or decided (`data`: `{proposal_id, status, command}`).
+pub const APPROVAL_CHANGED: &str = "approval.changed";
 /// The stream's token was revoked or expired (`data`: `{reason}`); it is the
 /// stream's last event, and reconnecting with the same token is pointless.
 pub const ACCESS_REVOKED: &str = "access.revoked";
@@ -56,6 +58,9 @@ pub enum LiveEvent {
     /// A feature flag row was set.
     #[serde(rename = "flag.changed")]
     FlagChanged(FlagChange),
+    /// A proposal was made or decided.
+    #[serde(rename = "approval.changed")]
+    ApprovalChanged(ApprovalChange),
     /// The stream's access ended; the stream ends after this event.
     #[serde(rename = "access.revoked")]
     AccessRevoked(AccessEnded),
@@ -95,6 +100,17 @@ pub struct FlagChange {
     pub scope: String,
     /// The merchant id, currency code or provider (empty for global).
     pub scope_value: String,
+}
+
+/// `approval.changed`: a proposal's status now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalChange {
+    /// The proposal.
+    pub proposal_id: String,
+    /// `pending`, `executed`, `rejected` or `failed`.
+    pub status: String,
+    /// The command proposed.
+    pub command: String,
 }
 
 /// `access.revoked`: why the stream's access ended.
@@ -150,6 +166,7 @@ impl LiveEvent {
             LiveEvent::OutboxStats(_) => OUTBOX_STATS,
             LiveEvent::HealthChanged(_) => HEALTH_CHANGED,
             LiveEvent::FlagChanged(_) => FLAG_CHANGED,
+            LiveEvent::ApprovalChanged(_) => APPROVAL_CHANGED,
             LiveEvent::AccessRevoked(_) => ACCESS_REVOKED,
             LiveEvent::Heartbeat(_) => HEARTBEAT,
             LiveEvent::Reset(_) => RESET,

@@ -6,6 +6,7 @@
 //! [`http::ApiClient`] is the typed async client of every route, with the
 //! live event stream in [`http::EventSubscription`].
 
+pub mod approvals;
 pub mod balance;
 pub mod commands;
 pub mod events;
@@ -21,6 +22,7 @@ pub mod queries;
 pub mod reads;
 pub mod search;
 
+pub use approvals::{ApprovalPolicy, ProposalQuery, ProposalStatus, ProposalView};
 pub use balance::{BalanceFigures, BalanceQuery, WalletBalanceAsOf};
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
 pub use export::{ExportFormat, ExportKind, ExportProgress, ExportQuery, RecordCounter};

@@ -66,6 +66,15 @@ pub enum ErrorCode {
     ExportTooLarge,
     /// The server is already running as many exports as it allows at once.
     TooManyExports,
+    /// The proposal was decided already (approved, rejected or failed).
+    ApprovalAlreadyDecided,
+    /// The proposal was not decided in time and can no longer be approved.
+    ApprovalExpired,
+    /// The proposer may not decide their own proposal (judged by identity,
+    /// not by token).
+    SelfApproval,
+    /// The proposal was rejected (what its proposer's key answers after).
+    ApprovalRejected,
     /// Something failed that the caller cannot fix.
     Internal,
 }
@@ -103,6 +112,10 @@ impl ErrorCode {
             ErrorCode::ExportTooLarge => "EXPORT_TOO_LARGE",
             ErrorCode::TooManyExports => "TOO_MANY_EXPORTS",
             ErrorCode::GateRunInProgress => "GATE_RUN_IN_PROGRESS",
+            ErrorCode::ApprovalAlreadyDecided => "APPROVAL_ALREADY_DECIDED",
+            ErrorCode::ApprovalExpired => "APPROVAL_EXPIRED",
+            ErrorCode::SelfApproval => "SELF_APPROVAL",
+            ErrorCode::ApprovalRejected => "APPROVAL_REJECTED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

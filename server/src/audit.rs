@@ -37,6 +37,9 @@ impl Attempt {
     pub fn entry(&self, result: Result<&CommandResult, &LedgerError>) -> AuditEntry {
         let (outcome, code, subject) = match result {
             Ok(r) if r.replayed => ("replayed", None, r.subject_id.clone()),
+            Ok(r) if r.status == ledgerdeck_client::CommandStatus::PendingApproval => {
+                ("proposed", None, r.subject_id.clone())
+            }
             Ok(r) => ("posted", None, r.subject_id.clone()),
             Err(e) if e.is_refusal() => ("refused", Some(e.code().as_str().to_string()), None),
             Err(e) => ("failed", Some(e.code().as_str().to_string()), None),
@@ -63,6 +66,12 @@ impl Attempt {
 }
 
 impl AuditEntry {
+    /// The same row with `detail` (what an approval adds to the command it ran).
+    pub fn with_detail(mut self, detail: String) -> AuditEntry {
+        self.detail = Some(truncate(&detail, 300));
+        self
+    }
+
     /// Writes the row on `conn`.
     pub async fn insert(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         let a = &self.attempt;

@@ -115,6 +115,55 @@ pub enum LedgerError {
     /// As many exports as allowed are running already.
     #[error("as many exports as this server runs at once are running; try again when one ends")]
     TooManyExports,
+    /// The proposal was decided already.
+    #[error("proposal {id} is {status} already")]
+    ApprovalAlreadyDecided {
+        /// The proposal.
+        id: String,
+        /// How it ended.
+        status: String,
+    },
+    /// The proposal was not decided in time.
+    #[error("proposal {0} has expired; propose the command again")]
+    ApprovalExpired(String),
+    /// The proposer tried to decide their own proposal.
+    #[error("{identity} proposed {id}; a second operator must decide it")]
+    SelfApproval {
+        /// The proposal.
+        id: String,
+        /// The person (email or operator name) behind both.
+        identity: String,
+    },
+    /// The proposal was rejected: what its proposer's key answers after.
+    #[error("proposal {id} was rejected by {by}: {reason}")]
+    ApprovalRejected {
+        /// The proposal.
+        id: String,
+        /// Who rejected it.
+        by: String,
+        /// Why.
+        reason: String,
+    },
+    /// The approved command was refused when it ran; the proposal is now
+    /// `failed` with the same code. This is what its proposer's key answers.
+    #[error("proposal {id} was approved but its command was refused: {detail}")]
+    ProposalFailed {
+        /// The proposal.
+        id: String,
+        /// The refusal's code.
+        code: ErrorCode,
+        /// Its detail.
+        detail: String,
+    },
+    /// An approval whose command was refused when it ran: the refusal,
+    /// answered to the approver after the proposal was recorded `failed`.
+    #[error("proposal {id} failed: {cause}")]
+    ExecutionRefused {
+        /// The proposal.
+        id: String,
+        /// The command's own refusal.
+        cause: Box<LedgerError>,
+    },
     /// A stored record is not what the code expects.
     #[error("internal error: {0}")]
     Internal(String),
@@ -153,6 +202,12 @@ impl LedgerError {
             LedgerError::ExportRangeTooWide { .. } => ErrorCode::ExportRangeTooWide,
             LedgerError::ExportTooLarge { .. } => ErrorCode::ExportTooLarge,
             LedgerError::TooManyExports => ErrorCode::TooManyExports,
+            LedgerError::ApprovalAlreadyDecided { .. } => ErrorCode::ApprovalAlreadyDecided,
+            LedgerError::ApprovalExpired(_) => ErrorCode::ApprovalExpired,
+            LedgerError::SelfApproval { .. } => ErrorCode::SelfApproval,
+            LedgerError::ApprovalRejected { .. } => ErrorCode::ApprovalRejected,
+            LedgerError::ProposalFailed { code, .. } => *code,
+            LedgerError::ExecutionRefused { cause, .. } => cause.code(),
             LedgerError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -161,6 +216,7 @@ impl LedgerError {
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
             LedgerError::Validation(fields) => fields,
+            LedgerError::ExecutionRefused { cause, .. } => cause.field_errors(),
             _ => &[],
         }
     }

@@ -194,6 +194,10 @@ enum Command {
         /// How long a claimed idempotency key is held before a retry may take it over, in seconds.
         #[arg(long, env = "LEDGERDECK_IDEMPOTENCY_LEASE_SECS", default_value_t = 30)]
         idempotency_lease_secs: u64,
+        /// How long a proposal waits for a second operator before it expires, in minutes.
+        #[arg(long, env = "LEDGERDECK_APPROVAL_TTL_MINUTES", default_value_t = 24 * 60,
+            value_parser = clap::value_parser!(u64).range(1..=30 * 24 * 60))]
+        approval_ttl_minutes: u64,
         /// Largest request body accepted, in bytes.
         #[arg(long, env = "LEDGERDECK_BODY_LIMIT_BYTES", default_value_t = 64 * 1024)]
         body_limit_bytes: usize,
@@ -376,6 +380,7 @@ async fn main() -> ExitCode {
             idempotency_retention_hours,
             in_flight_wait_ms,
             idempotency_lease_secs,
+            approval_ttl_minutes,
             body_limit_bytes,
             request_timeout_secs,
             heartbeat_secs,
@@ -408,6 +413,7 @@ async fn main() -> ExitCode {
                     idempotency_lease: Duration::from_secs(idempotency_lease_secs),
                     in_flight_wait: Duration::from_millis(in_flight_wait_ms),
                     gates: gates.build(),
+                    approval_ttl: Duration::from_secs(approval_ttl_minutes * 60),
                 },
                 api: ApiConfig {
                     body_limit: body_limit_bytes,

@@ -16,6 +16,7 @@
 //! - Every request has a deadline ([`ClientConfig::request_timeout`]) from
 //!   connecting until the body has been read; redirects are not followed.
 
+mod approvals;
 mod backoff;
 mod error;
 mod export;

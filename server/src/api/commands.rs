@@ -6,10 +6,10 @@ use super::auth::Authed;
 use super::problem::{ApiError, JsonBody};
 use crate::commands::{CommandDef, registry, specs};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use ledgerdeck_client::{CommandResult, CommandSpec, ErrorCode, FieldKind, Problem, Role};
+use ledgerdeck_client::{CommandResult, CommandSpec, CommandStatus, ErrorCode, FieldKind, Problem, Role};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -47,7 +47,9 @@ async fn run_command(
     };
     let result = state.ledger.execute(&auth.0, def.name, body.0, key).await?;
     let replayed = result.replayed;
-    let mut response = axum::Json(result).into_response();
+    // A call held for a second operator was accepted, not done.
+    let status = if result.status == CommandStatus::PendingApproval { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let mut response = (status, axum::Json(result)).into_response();
     if replayed {
         response.headers_mut().insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     }
@@ -126,6 +128,18 @@ fn operation(def: &CommandDef) -> utoipa::openapi::path::Operation {
             "200",
             ResponseBuilder::new()
                 .description("the command's result (replayed when the key was seen before)")
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("CommandResult"))).build(),
+                )
+                .build(),
+        )
+        .response(
+            "202",
+            ResponseBuilder::new()
+                .description(
+                    "held for a second operator's approval (status pending_approval, the proposal's id as subject_id)",
+                )
                 .content(
                     "application/json",
                     ContentBuilder::new().schema(Some(Ref::from_schema_name("CommandResult"))).build(),

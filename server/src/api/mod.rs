@@ -1,6 +1,7 @@
 //! The REST API over the wallet core: thin handlers that authenticate, call
 //! the core, and turn its answers and errors into JSON and problem documents.
 
+pub mod approvals;
 pub mod auth;
 pub mod commands;
 pub mod events;
@@ -125,6 +126,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(reads::routes())
         .merge(search::routes())
         .merge(exports::routes())
+        .merge(approvals::routes())
         .merge(me::routes())
         .merge(flags::routes())
         .merge(gates::routes())

@@ -38,9 +38,15 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ValidationFailed | CurrencyUnknown | CurrencyMismatch | InsufficientFunds | BalanceLimitExceeded
         | NotReversible | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         FlagDenied | Forbidden => StatusCode::FORBIDDEN,
-        HoldNotOpen | HoldWrongStatus | AlreadyReversed | IdempotencyInProgress | GateRunInProgress => {
-            StatusCode::CONFLICT
-        }
+        HoldNotOpen
+        | HoldWrongStatus
+        | AlreadyReversed
+        | IdempotencyInProgress
+        | GateRunInProgress
+        | ApprovalAlreadyDecided
+        | ApprovalExpired
+        | ApprovalRejected => StatusCode::CONFLICT,
+        SelfApproval => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         IdempotencyKeyMissing | MalformedRequest => StatusCode::BAD_REQUEST,
         Unauthenticated => StatusCode::UNAUTHORIZED,

@@ -2,6 +2,7 @@
 //! dispatcher that checks a caller's role and parameters, applies
 //! idempotency, and runs the command on one database transaction.
 
+pub mod approvals;
 mod flag_commands;
 mod gate_commands;
 mod idempotency;
@@ -60,6 +61,8 @@ pub struct LedgerConfig {
     pub in_flight_wait: Duration,
     /// Thresholds and cadence of the reconciliation gates.
     pub gates: GateConfig,
+    /// How long a proposal waits for its second operator before it expires.
+    pub approval_ttl: Duration,
 }
 
 impl Default for LedgerConfig {
@@ -69,6 +72,7 @@ impl Default for LedgerConfig {
             idempotency_lease: Duration::from_secs(30),
             in_flight_wait: Duration::from_secs(2),
             gates: GateConfig::default(),
+            approval_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -181,7 +185,7 @@ impl Ledger {
         if let Some(keyed) = &call.keyed
             && let Some(replay) = keyed.completed(self.store.pool()).await?
         {
-            return Ok(replay);
+            return approvals::answer(self.store.pool(), replay).await;
         }
         let deadline = tokio::time::Instant::now() + self.config.in_flight_wait;
         let mut pause = Duration::from_millis(2);
@@ -191,7 +195,11 @@ impl Ledger {
                     *audited = true;
                     return Ok(result);
                 }
-                Step::Replay(result) => return Ok(result),
+                Step::Replay(result) => return approvals::answer(self.store.pool(), result).await,
+                Step::Decided(refusal) => {
+                    *audited = true;
+                    return Err(refusal);
+                }
                 Step::InFlight if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(50));
@@ -284,6 +292,7 @@ impl Call {
     fn job(&self, run: RunFn, config: &LedgerConfig) -> Job {
         let call = self.clone();
         let (lease, retention) = (micros(config.idempotency_lease), micros(config.idempotency_retention));
+        let approval_ttl = micros(config.approval_ttl);
         Box::new(move |conn| {
             Box::pin(async move {
                 let token = match &call.keyed {
@@ -299,8 +308,23 @@ impl Call {
                     None => None,
                 };
                 let ctx = CommandContext { caller: &call.attempt.caller, command: call.name, now: now_micros() };
-                let result = run(&mut *conn, &call.params, &ctx).await?;
-                call.posted(conn, token.as_deref(), result).await
+                let key = call.attempt.key.as_deref();
+                if let Some(pending) = approvals::intercept(&mut *conn, &call.params, &ctx, key, approval_ttl).await? {
+                    return call.posted(conn, token.as_deref(), pending).await;
+                }
+                match run(&mut *conn, &call.params, &ctx).await {
+                    Ok(result) => call.posted(conn, token.as_deref(), result).await,
+                    // An approval whose command was refused: the proposal's
+                    // `failed` state is kept, the key freed, the refusal answered.
+                    Err(refused @ LedgerError::ExecutionRefused { .. }) => {
+                        if let (Some(keyed), Some(token)) = (&call.keyed, token.as_deref()) {
+                            keyed.release_on(&mut *conn, token).await?;
+                        }
+                        call.attempt.record_on(conn, Err(&refused)).await?;
+                        Ok(Step::Decided(refused))
+                    }
+                    Err(e) => Err(e),
+                }
             })
         })
     }

@@ -2,6 +2,7 @@
 //! whether it moves money, with the function that runs it. The API mounts a
 //! route per entry and serves the specs; the cockpit builds forms from them.
 
+use super::approvals::{decide, policy};
 use super::params::{FieldDef, Params};
 use super::{CommandContext, Ledger, flag_commands, gate_commands, movements, payouts, wallets, webhook_commands};
 use crate::error::LedgerResult;
@@ -293,6 +294,40 @@ static COMMANDS: &[CommandDef] = &[
         role: Role::Operator,
         moves_money: false,
         body: Body::InTransaction(boxed!(webhook_commands::send_test_event)),
+    },
+    CommandDef {
+        name: "set_approval_policy",
+        title: "Set approval policy (four eyes)",
+        fields: &[
+            FieldDef::required("command", K::Text, "The command a second operator must approve"),
+            FieldDef::optional("threshold", K::Amount, "Only calls moving at least this much; every call if omitted"),
+            FieldDef::optional("currency", K::Currency, "The threshold's currency"),
+            FieldDef::optional_choice(
+                "other_currencies",
+                &policy::OTHER_CURRENCIES,
+                "Calls in other currencies than the threshold's: apply (default) or skip",
+            ),
+            FieldDef::optional_choice("enabled", &["true", "false"], "false lifts the command's policy"),
+        ],
+        role: Role::Admin,
+        moves_money: false,
+        body: Body::InTransaction(boxed!(policy::set_approval_policy)),
+    },
+    CommandDef {
+        name: "approve_proposal",
+        title: "Approve proposal (second operator)",
+        fields: &[FieldDef::required("proposal_id", K::Text, "The proposal to approve and run"), REASON],
+        role: Role::Operator,
+        moves_money: true,
+        body: Body::InTransaction(boxed!(decide::approve_proposal)),
+    },
+    CommandDef {
+        name: "reject_proposal",
+        title: "Reject proposal (second operator)",
+        fields: &[FieldDef::required("proposal_id", K::Text, "The proposal to reject"), REASON],
+        role: Role::Operator,
+        moves_money: false,
+        body: Body::InTransaction(boxed!(decide::reject_proposal)),
     },
     CommandDef {
         name: "run_gates",

@@ -39,11 +39,15 @@ pub enum Step {
     InFlight,
     /// Only a record was written (an audit row): keep it.
     Recorded,
+    /// The command was refused, but the refusal is itself a record to keep
+    /// (an approval whose command was refused ends its proposal `failed`):
+    /// keep the writes, answer the refusal.
+    Decided(LedgerError),
 }
 
 impl Step {
     fn keeps_writes(&self) -> bool {
-        matches!(self, Step::Posted(_) | Step::Recorded)
+        matches!(self, Step::Posted(_) | Step::Recorded | Step::Decided(_))
     }
 }
 

@@ -10,6 +10,7 @@
 //! Money leaves as decimals at the currency's scale; times as RFC 3339 (UTC).
 
 mod accounts;
+mod approvals;
 mod audit;
 mod balance;
 pub mod export;
@@ -26,6 +27,7 @@ mod wallets;
 mod workers;
 
 pub use accounts::list_accounts;
+pub use approvals::{PROPOSAL_STATUSES, get_proposal, list_policies, list_proposals, load_view};
 pub use audit::list_audit;
 pub use balance::wallet_balance_as_of;
 pub use gates::{get_finding, list_findings, list_gate_runs, list_gates};
