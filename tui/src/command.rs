@@ -67,6 +67,15 @@ impl Answer {
     }
 }
 
+/// What a result card says of a call held for a second operator:
+/// `waiting for a second operator (proposal prop_…)`; `None` for any other.
+pub fn waiting_note(result: &CommandResult) -> Option<String> {
+    (result.status == ledgerdeck_client::CommandStatus::PendingApproval).then(|| {
+        let id = result.subject_id.as_deref().unwrap_or("?");
+        format!("waiting for a second operator (proposal {})", crate::sanitize::cell(id, 60))
+    })
+}
+
 /// A command to send, before it has an id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {

@@ -13,8 +13,8 @@ use ledgerdeck_client::search::{SearchQuery, SearchResults};
 use ledgerdeck_client::{
     AccountQuery, AccountView, AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView,
     GateRunQuery, GateRunView, GateView, HealthReport, HoldDetail, HoldQuery, HoldView, Me, MerchantView,
-    OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, StatementLine,
-    TransactionQuery, TransactionView, WalletBalanceAsOf, WalletQuery, WalletView,
+    OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, ProposalQuery,
+    ProposalView, StatementLine, TransactionQuery, TransactionView, WalletBalanceAsOf, WalletQuery, WalletView,
 };
 
 pub use ledgerdeck_client::export::{ExportFormat, ExportKind, ExportQuery};
@@ -97,6 +97,8 @@ pub enum Request {
     LoadHolds(HoldQuery),
     /// `GET /v1/holds/{id}` → [`DataMsg::Hold`].
     LoadHold(String),
+    /// `GET /v1/approvals` with this query → [`DataMsg::Approvals`].
+    LoadApprovals(ProposalQuery),
     /// `POST /v1/commands/{command}` with `body` and `Idempotency-Key: key`,
     /// sent once → [`DataMsg::CommandDone`] or [`DataMsg::CommandFailed`]
     /// with this `id`. Every write of the cockpit is one of these.
@@ -168,6 +170,7 @@ impl Request {
             Request::LoadAudit(_) => "the audit log",
             Request::LoadHolds(_) => "holds",
             Request::LoadHold(_) => "the hold",
+            Request::LoadApprovals(_) => "approvals",
             Request::Command { .. } => "data",
             Request::ReconnectNow => "the live stream",
             Request::Export { .. } => "the export",
@@ -288,6 +291,13 @@ pub enum DataMsg {
         page: Page<ProviderEventView>,
         /// Whether it follows the pages already shown.
         append: bool,
+    },
+    /// A page of proposals, for the query asked.
+    Approvals {
+        /// The query it answers.
+        query: ProposalQuery,
+        /// The page.
+        page: Page<ProposalView>,
     },
     /// A page of the audit log.
     Audit {

@@ -158,6 +158,10 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
             read(page.map(|page| DataMsg::Holds { query, page }))
         }
         Request::LoadHold(id) => read(client.hold(&id).await.map(DataMsg::Hold)),
+        Request::LoadApprovals(query) => {
+            let page = client.proposals(&query).await;
+            read(page.map(|page| DataMsg::Approvals { query, page }))
+        }
         Request::Command { id, command, body, key } => match client.execute(&command, &body, Some(&key)).await {
             Ok(result) => DataMsg::CommandDone { request_id: id, result },
             Err(e) => DataMsg::CommandFailed {

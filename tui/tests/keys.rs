@@ -35,7 +35,13 @@ fn number_keys_and_tab_switch_views() {
     assert_eq!(app.view, ViewId::Payouts);
     press(&mut app, "4");
     assert_eq!(app.view, ViewId::Outbox);
-    for (key, view) in [("5", ViewId::Wallets), ("6", ViewId::Ledger), ("7", ViewId::Controls), ("8", ViewId::Audit)] {
+    for (key, view) in [
+        ("5", ViewId::Wallets),
+        ("6", ViewId::Ledger),
+        ("7", ViewId::Controls),
+        ("8", ViewId::Audit),
+        ("9", ViewId::Approvals),
+    ] {
         press(&mut app, key);
         assert_eq!(app.view, view);
     }
@@ -236,7 +242,7 @@ fn dirty_is_set_only_by_visible_change() {
     assert!(!app.dirty, "the same gates again change nothing");
     app.on_tick(fixtures::now() + TimeDelta::milliseconds(250));
     assert!(!app.dirty, "a quiet tick changes nothing");
-    press(&mut app, "9");
+    press(&mut app, "0");
     assert!(!app.dirty, "an unbound key changes nothing");
     press(&mut app, "2");
     assert!(app.dirty);

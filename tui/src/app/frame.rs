@@ -20,6 +20,10 @@ impl App {
             operator: self.session.operator.clone(),
             connection: self.conn_label(),
             updated: self.updated_text(),
+            approvals: match self.views.approvals.waiting() {
+                Some((n, more)) if n > 0 => Some(format!("{n}{}", if more { "+" } else { "" })),
+                _ => None,
+            },
             notice: self.notice.as_ref().map(|n| (n.level, n.text.clone())),
         };
         let hints = self.keymap.hints(context, hides_writes).filter(|b| self.offered(b)).map(line).collect();

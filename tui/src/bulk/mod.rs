@@ -43,6 +43,9 @@ pub enum Outcome {
         /// The transactions it wrote.
         transactions: Vec<String>,
     },
+    /// It falls under an approval policy: held as this proposal for a
+    /// second operator (a definite answer; the item's key is rotated).
+    Proposed(String),
     /// The server said no: a definite answer.
     Refused {
         /// The problem's code.
@@ -87,6 +90,8 @@ pub struct Counts {
     pub done: usize,
     /// Of those, replayed.
     pub replayed: usize,
+    /// Held for a second operator's approval.
+    pub proposed: usize,
     /// Refused by the server.
     pub refused: usize,
     /// Sent, no answer yet.
@@ -175,6 +180,9 @@ impl Batch {
         let Some(item) = self.items.iter_mut().find(|i| i.outcome == Outcome::InFlight(id)) else { return false };
         self.keys.answered(&(self.command.clone(), item.target.clone()), answer);
         item.outcome = match answer {
+            Answer::Done(result) if result.status == ledgerdeck_client::CommandStatus::PendingApproval => {
+                Outcome::Proposed(result.subject_id.clone().unwrap_or_default())
+            }
             Answer::Done(result) => {
                 Outcome::Posted { replayed: result.replayed, transactions: result.transaction_ids.clone() }
             }
@@ -222,6 +230,7 @@ impl Batch {
                     c.done += 1;
                     c.replayed += usize::from(*replayed);
                 }
+                Outcome::Proposed(_) => c.proposed += 1,
                 Outcome::Refused { .. } => c.refused += 1,
                 Outcome::NoAnswer(_) => c.no_answer += 1,
             }
@@ -241,6 +250,7 @@ impl Batch {
         let parts = [
             (c.in_flight, "in flight"),
             (c.replayed, "replayed"),
+            (c.proposed, "waiting for approval"),
             (c.refused, "refused"),
             (c.no_answer, "no answer"),
             (if self.sending { c.waiting } else { 0 }, "waiting"),

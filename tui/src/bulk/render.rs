@@ -139,6 +139,9 @@ fn outcome(item: &Item, theme: &Theme) -> (String, Style, String) {
         Outcome::Posted { replayed: true, transactions } => {
             ("✓ replayed".into(), theme.ok, format!("already done under this key {}", transactions.join(" ")))
         }
+        Outcome::Proposed(id) => {
+            ("⧗ proposed".into(), theme.warn, format!("waiting for a second operator (proposal {id})"))
+        }
         Outcome::Refused { code, detail } => (format!("✖ {code}"), theme.error, detail.clone()),
         Outcome::NoAnswer(detail) => ("? no answer".into(), theme.warn, detail.clone()),
         Outcome::NotSent => ("? not sent".into(), theme.warn, "the cockpit's request queue was full".into()),

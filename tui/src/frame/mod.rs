@@ -119,7 +119,7 @@ pub fn level_style(level: Level, theme: &Theme) -> Style {
 fn render_status(frame: &mut Frame, area: Rect, status: &Status, theme: &Theme) {
     let sep = || Span::styled(" │ ", theme.border);
     let (conn, level) = &status.connection;
-    let left = Line::from(vec![
+    let mut left = Line::from(vec![
         Span::styled(" profile ", theme.muted),
         Span::styled(sanitize::cell(&status.profile, 20), theme.text),
         sep(),
@@ -131,6 +131,9 @@ fn render_status(frame: &mut Frame, area: Rect, status: &Status, theme: &Theme) 
         Span::styled("updated ", theme.muted),
         Span::styled(status.updated.clone(), theme.text),
     ]);
+    if let Some(n) = &status.approvals {
+        left.spans.extend([sep(), Span::styled(format!("approvals {n}"), theme.warn)]);
+    }
     let used = left.width() as u16 + 2;
     frame.render_widget(Paragraph::new(left), area);
     if let Some((level, text)) = &status.notice {

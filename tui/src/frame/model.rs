@@ -48,6 +48,8 @@ pub struct Status {
     pub connection: (String, Level),
     /// When data last arrived (`HH:MM:SS`, or `—`).
     pub updated: String,
+    /// How many proposals wait for a second operator (`3`, `200+`), when any do.
+    pub approvals: Option<String>,
     /// The notice shown on the right, if any.
     pub notice: Option<(Level, String)>,
 }

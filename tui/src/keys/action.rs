@@ -86,10 +86,14 @@ pub enum Action {
     AsOf,
     /// Show or hide the record of the commands this cockpit sent.
     SessionLog,
+    /// Approve the selected proposal (writes, through its form).
+    Approve,
+    /// Reject the selected proposal (writes, through its form).
+    Reject,
 }
 
 /// Every action with a fixed name, in the order `ledgerdeck keys` lists them.
-const NAMED: [(Action, &str); 39] = [
+const NAMED: [(Action, &str); 41] = [
     (Action::Quit, "quit"),
     (Action::Help, "help"),
     (Action::NextView, "next_view"),
@@ -129,6 +133,8 @@ const NAMED: [(Action, &str); 39] = [
     (Action::Export, "export"),
     (Action::AsOf, "as_of"),
     (Action::SessionLog, "session_log"),
+    (Action::Approve, "approve"),
+    (Action::Reject, "reject"),
 ];
 
 impl Action {

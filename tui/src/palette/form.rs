@@ -403,10 +403,12 @@ fn stage_lines(form: &CommandForm, theme: &Theme, width: usize) -> Vec<Line<'sta
         ],
         Stage::Sending(_) => vec![Line::from(Span::styled("sending…", theme.accent))],
         Stage::Done(r) => {
-            let mut out = vec![Line::from(vec![
-                Span::styled(format!("✓ {:?}", r.status).to_lowercase(), theme.ok),
-                Span::styled(if r.replayed { "  replayed" } else { "" }, theme.warn),
-            ])];
+            let head = match crate::command::waiting_note(r) {
+                Some(note) => Span::styled(format!("⧗ {note}"), theme.warn),
+                None => Span::styled(format!("✓ {:?}", r.status).to_lowercase(), theme.ok),
+            };
+            let mut out =
+                vec![Line::from(vec![head, Span::styled(if r.replayed { "  replayed" } else { "" }, theme.warn)])];
             if let Some(reference) = &r.reference {
                 out.push(Line::from(format!("reference {}", sanitize::cell(reference, 60))));
             }

@@ -301,6 +301,7 @@ macro_rules! views {
 
 // The views' modules are declared here, outside the list, so that rustfmt
 // (which does not look inside macros) formats them.
+pub mod approvals;
 pub mod audit;
 pub mod controls;
 pub mod gates;
@@ -321,6 +322,7 @@ views! {
         6 Ledger ledger: LedgerState "Ledger";
         7 Controls controls: ControlsState "Controls";
         8 Audit audit: AuditState "Audit";
+        9 Approvals approvals: ApprovalsState "Approvals";
     }
     others {
         Merchant merchant: MerchantState "Merchant";

@@ -53,7 +53,10 @@ pub fn render(frame: &mut Frame, area: Rect, card: &ResultCard, theme: &Theme) {
     let (title, lines, border) = match card {
         ResultCard::Done { title, result } => {
             let status = format!("{:?}", result.status).to_lowercase();
-            let mut head = vec![Span::styled(format!("✓ {status}"), theme.ok)];
+            let mut head = match crate::command::waiting_note(result) {
+                Some(note) => vec![Span::styled(format!("⧗ {note}"), theme.warn)],
+                None => vec![Span::styled(format!("✓ {status}"), theme.ok)],
+            };
             if result.replayed {
                 head.push(Span::styled("  (replayed: the first send had already gone through)", theme.warn));
             }
