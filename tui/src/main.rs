@@ -88,7 +88,7 @@ struct LoginArgs {
     #[arg(long, requires = "sso")]
     sso_client_id: Option<String>,
     /// The OAuth client secret, if the provider wants one (Google does).
-    #[arg(long, requires = "sso", env = "LEDGERDECK_SSO_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(long, env = "LEDGERDECK_SSO_CLIENT_SECRET", hide_env_values = true)]
     sso_client_secret: Option<String>,
 }
 

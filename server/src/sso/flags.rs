@@ -54,3 +54,50 @@ impl SsoArgs {
         Ok(Some(config))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sso: SsoArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<Option<SsoConfig>, String> {
+        Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied())).unwrap().sso.config()
+    }
+
+    #[test]
+    fn flags_make_the_configuration_and_its_seed() {
+        assert!(parse(&[]).unwrap().is_none(), "off without an issuer");
+        assert!(parse(&["--sso-issuer", "https://idp"]).unwrap_err().contains("--sso-client-id"));
+        let config = parse(&[
+            "--sso-issuer",
+            "https://accounts.google.com",
+            "--sso-client-id",
+            "a,b",
+            "--sso-admin",
+            "ana@example.com",
+            "--sso-operator",
+            "bo@example.com,cy@example.com",
+            "--sso-session-hours",
+            "2",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.issuer, "https://accounts.google.com");
+        assert_eq!(config.client_ids, ["a", "b"]);
+        assert_eq!(config.session_ttl, Duration::from_secs(7200));
+        assert!(!config.dev_open, "fail closed unless asked");
+        let seed: Vec<(&str, Role)> = config.seed.iter().map(|(e, r)| (e.as_str(), *r)).collect();
+        assert_eq!(
+            seed,
+            [("ana@example.com", Role::Admin), ("bo@example.com", Role::Operator), ("cy@example.com", Role::Operator)]
+        );
+        let default = parse(&["--sso-issuer", "https://idp", "--sso-client-id", "c"]).unwrap().unwrap();
+        assert_eq!(default.session_ttl, Duration::from_secs(12 * 3600), "12 h by default");
+    }
+}
