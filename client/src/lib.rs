@@ -21,6 +21,7 @@ pub mod providers;
 pub mod queries;
 pub mod reads;
 pub mod search;
+pub mod sso;
 
 pub use approvals::{ApprovalPolicy, ProposalQuery, ProposalStatus, ProposalView};
 pub use balance::{BalanceFigures, BalanceQuery, WalletBalanceAsOf};
@@ -43,3 +44,4 @@ pub use reads::{
     PostingLine, StatementLine, StatementQuery, Thresholds, TransactionQuery, TransactionView, WalletQuery, WalletView,
 };
 pub use search::{HitKind, SearchHit, SearchQuery, SearchResults};
+pub use sso::{SsoAllowlistEntry, SsoSession, SsoSessionRequest};

@@ -75,6 +75,21 @@ pub enum ErrorCode {
     SelfApproval,
     /// The proposal was rejected (what its proposer's key answers after).
     ApprovalRejected,
+    /// Single sign-on is not configured on this server.
+    SsoNotConfigured,
+    /// The ID token is malformed, not signed by the provider's keys, or
+    /// signed with an algorithm the server does not accept (`none`, HMAC).
+    SsoTokenInvalid,
+    /// The ID token has expired.
+    SsoTokenExpired,
+    /// The ID token is for another client (audience) or from another issuer.
+    SsoWrongAudience,
+    /// The ID token's email is missing or not verified by the provider.
+    SsoEmailUnverified,
+    /// The email is on no SSO allowlist (or the lists are empty).
+    SsoEmailNotAllowed,
+    /// The identity provider's keys could not be fetched; try again.
+    SsoProviderUnavailable,
     /// Something failed that the caller cannot fix.
     Internal,
 }
@@ -116,6 +131,13 @@ impl ErrorCode {
             ErrorCode::ApprovalExpired => "APPROVAL_EXPIRED",
             ErrorCode::SelfApproval => "SELF_APPROVAL",
             ErrorCode::ApprovalRejected => "APPROVAL_REJECTED",
+            ErrorCode::SsoNotConfigured => "SSO_NOT_CONFIGURED",
+            ErrorCode::SsoTokenInvalid => "SSO_TOKEN_INVALID",
+            ErrorCode::SsoTokenExpired => "SSO_TOKEN_EXPIRED",
+            ErrorCode::SsoWrongAudience => "SSO_WRONG_AUDIENCE",
+            ErrorCode::SsoEmailUnverified => "SSO_EMAIL_UNVERIFIED",
+            ErrorCode::SsoEmailNotAllowed => "SSO_EMAIL_NOT_ALLOWED",
+            ErrorCode::SsoProviderUnavailable => "SSO_PROVIDER_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -24,6 +24,7 @@ pub mod queries;
 pub mod saga;
 pub mod serve;
 pub mod signature;
+pub mod sso;
 pub mod store;
 pub mod time;
 

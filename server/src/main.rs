@@ -236,6 +236,8 @@ enum Command {
         webhooks: WebhookArgs,
         #[command(flatten)]
         gates: GateArgs,
+        #[command(flatten)]
+        sso: ledgerdeck_server::sso::flags::SsoArgs,
     },
     /// Runs only the payout saga worker (no HTTP) until SIGTERM or Ctrl-C.
     Worker {
@@ -394,6 +396,7 @@ async fn main() -> ExitCode {
             saga,
             webhooks,
             gates,
+            sso,
         } => {
             let mut secrets = std::collections::HashMap::new();
             for pair in &provider_secrets {
@@ -436,6 +439,10 @@ async fn main() -> ExitCode {
                 },
                 delivery: match webhooks.build() {
                     Ok(delivery) => delivery,
+                    Err(e) => return fail(e),
+                },
+                sso: match sso.config() {
+                    Ok(sso) => sso,
                     Err(e) => return fail(e),
                 },
             };

@@ -7,6 +7,7 @@ use crate::commands::purge_expired_idempotency_keys;
 use crate::delivery::{Delivery, DeliveryConfig};
 use crate::provider::probe::ProviderProbe;
 use crate::saga::{Providers, Saga, SagaConfig};
+use crate::sso::{Sso, SsoConfig, allowlist};
 use crate::store::now_micros;
 use crate::{Ledger, LedgerConfig, Store, access};
 use std::net::SocketAddr;
@@ -29,6 +30,8 @@ pub struct ServeOptions {
     pub saga: Option<(Providers, SagaConfig)>,
     /// The webhook delivery worker's tunables; none runs without them.
     pub delivery: Option<DeliveryConfig>,
+    /// Single sign-on, when configured.
+    pub sso: Option<SsoConfig>,
 }
 
 /// Why the server could not run.
@@ -61,12 +64,16 @@ pub enum ServeError {
     Ledger(#[from] crate::LedgerError),
 }
 
-/// Opens the store, checks that a token exists, and serves until `shutdown`
-/// is cancelled.
+/// Opens the store, checks that a token exists (or SSO is configured),
+/// seeds the SSO allowlists, and serves until `shutdown` is cancelled.
 pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(), ServeError> {
     let url = options.database_url.clone();
     let store = Store::open(&url).await.map_err(|source| ServeError::Database { url: url.clone(), source })?;
-    if access::live_token_count(&store).await? == 0 {
+    if let Some(sso) = &options.sso {
+        let added = allowlist::seed(&store, &sso.seed).await?;
+        tracing::info!(issuer = %sso.issuer, seeded = added, "single sign-on enabled");
+    }
+    if options.sso.is_none() && access::live_token_count(&store).await? == 0 {
         store.close().await;
         return Err(ServeError::NoToken(url));
     }
@@ -76,6 +83,9 @@ pub async fn run(options: ServeOptions, shutdown: CancellationToken) -> Result<(
     tracing::info!(listen = %options.listen, backend = ?store.backend(), "ledgerdeck-server serving");
     let mut state = AppState::new(Ledger::new(store.clone(), options.ledger), options.api);
     state.shutdown = shutdown;
+    if let Some(config) = options.sso {
+        state = state.with_sso(Sso::new(config));
+    }
     let delivery = options.delivery.map(|config| Delivery::new(store.clone(), config));
     let saga = options.saga.map(|(providers, config)| Saga::new(store, providers, config));
     serve_on(listener, state, saga, delivery)

@@ -104,6 +104,23 @@ pub struct ProfileEntry {
     /// The most the cockpit offers this profile: the token's role (from
     /// `GET /v1/me`) is narrowed to it, never widened. Unset: the token's role.
     pub role: Option<Role>,
+    /// Where `ledgerdeck login --sso` signs in (`[profiles.<name>.sso]`).
+    #[serde(default)]
+    pub sso: Option<SsoSettings>,
+}
+
+/// Where to sign in with SSO: a profile's `[profiles.<name>.sso]` table, or
+/// `ledgerdeck login --sso`'s flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSettings {
+    /// The OIDC issuer URL (`https://accounts.google.com` for Google).
+    pub issuer: String,
+    /// The OAuth client id (Google: a "TVs and Limited Input devices" client).
+    pub client_id: String,
+    /// The client's secret, for providers that want one in the device flow
+    /// (Google does; for an installed app it is not a secret).
+    pub client_secret: Option<String>,
 }
 
 /// A resolved profile: what the cockpit runs with.
@@ -180,6 +197,11 @@ impl Config {
     /// Bulk commands in flight at once, if `[bulk] concurrency` says.
     pub fn bulk_concurrency(&self) -> Option<usize> {
         self.bulk.and_then(|b| b.concurrency)
+    }
+
+    /// The `[profiles.<name>.sso]` table of profile `name`, if it has one.
+    pub fn sso(&self, name: &str) -> Option<&SsoSettings> {
+        self.profiles.get(name)?.sso.as_ref()
     }
 
     /// Parses the file's text.

@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod sanitize;
 pub mod session_log;
 pub mod smoke;
+pub mod sso;
 pub mod state;
 pub mod theme;
 pub mod views;

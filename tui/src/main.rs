@@ -39,8 +39,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Ask for an API token, verify it and store it in the OS credential store.
-    Login,
+    /// Ask for an API token, verify it and store it in the OS credential store;
+    /// with `--sso`, sign in at the identity provider instead.
+    Login(LoginArgs),
     /// Remove the profile's stored token.
     Logout,
     /// Print the keys in force: the defaults with `config.toml`'s `[keys]` applied.
@@ -71,6 +72,24 @@ enum Command {
         #[arg(long)]
         expect_worker: bool,
     },
+}
+
+/// `ledgerdeck login`'s flags.
+#[derive(Debug, clap::Args)]
+struct LoginArgs {
+    /// Sign in with single sign-on (OAuth device flow): shows a URL and a
+    /// code, waits, and stores the server's session token.
+    #[arg(long)]
+    sso: bool,
+    /// The OIDC issuer URL (else the profile's `sso.issuer`).
+    #[arg(long, requires = "sso")]
+    sso_issuer: Option<String>,
+    /// The OAuth client id (else the profile's `sso.client_id`).
+    #[arg(long, requires = "sso")]
+    sso_client_id: Option<String>,
+    /// The OAuth client secret, if the provider wants one (Google does).
+    #[arg(long, env = "LEDGERDECK_SSO_CLIENT_SECRET", hide_env_values = true)]
+    sso_client_secret: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -116,7 +135,8 @@ fn main() -> ExitCode {
         return smoke::main(&profile, &tokens, &options);
     }
     let outcome = match cli.command {
-        Some(Command::Login) => {
+        Some(Command::Login(args)) if args.sso => sso_login(&profile, &config, &tokens, &args),
+        Some(Command::Login(_)) => {
             login::login(&profile, &tokens, |p| rpassword::prompt_password(p), verify).map_err(|e| e.to_string())
         }
         Some(Command::Logout) => login::logout(&profile, &tokens).map_err(|e| e.to_string()),
@@ -195,6 +215,22 @@ fn verify(url: &str, token: &str) -> Result<Verified, String> {
 
 fn api_client(url: &str, token: &str) -> Result<ApiClient, String> {
     ApiClient::new(ClientConfig::new(url).with_token(token)).map_err(|e| e.to_string())
+}
+
+/// `ledgerdeck login --sso`: the device flow, then the session token stored.
+fn sso_login(profile: &Profile, config: &Config, tokens: &Tokens, args: &LoginArgs) -> Result<String, String> {
+    use ledgerdeck_tui::sso;
+    let settings = sso::settings(
+        config.sso(&profile.name),
+        args.sso_issuer.as_deref(),
+        args.sso_client_id.as_deref(),
+        args.sso_client_secret.as_deref(),
+    )?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let options = sso::flow::FlowOptions::default();
+    runtime
+        .block_on(sso::login(profile, &settings, tokens, &options, |auth| eprintln!("{}", sso::instructions(auth))))
+        .map_err(|e| e.to_string())
 }
 
 /// The profile's token: environment, credential store, else asked for now.

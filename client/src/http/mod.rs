@@ -23,6 +23,7 @@ mod export;
 mod routes;
 mod sse;
 mod sse_parser;
+mod sso;
 
 pub use error::{ClientError, StreamPart, synthesized_code};
 pub use export::ExportStream;

@@ -2,7 +2,6 @@
 
 use super::AppState;
 use super::problem::ApiError;
-use crate::access;
 use crate::caller::Caller;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -36,7 +35,8 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated, "a valid bearer token is required");
         let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
-        match access::authenticate(state.ledger.store(), token).await? {
+        // SSO sessions are re-checked against the allowlists (`sso::authenticate`).
+        match crate::sso::authenticate(state.ledger.store(), state.sso_dev_open(), token).await? {
             Some(caller) => Ok(Authed(caller)),
             None => Err(unauthenticated()),
         }

@@ -103,10 +103,12 @@ impl Follower {
         }
     }
 
-    /// Whether the token still stands (a database error is not taken for a
-    /// revocation: the next heartbeat asks again).
+    /// Whether the token still stands, and an SSO session's email is still
+    /// on a list (a database error is not taken for a revocation: the next
+    /// heartbeat asks again).
     async fn still_allowed(&self) -> bool {
-        match access::authenticate(self.state.ledger.store(), &self.token).await {
+        let dev_open = self.state.sso_dev_open();
+        match crate::sso::authenticate(self.state.ledger.store(), dev_open, &self.token).await {
             Ok(caller) => caller.is_some(),
             Err(e) => {
                 tracing::debug!(error = %e, "token re-check failed; keeping the stream");

@@ -16,6 +16,7 @@ pub mod problem;
 pub mod providers;
 pub mod reads;
 pub mod search;
+pub mod sso;
 
 use crate::Ledger;
 use crate::events::EventHub;
@@ -91,6 +92,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// The payout providers this instance reaches, probed for `/healthz`.
     pub providers: Arc<ProviderProbe>,
+    /// Single sign-on, when configured.
+    pub sso: Option<Arc<crate::sso::Sso>>,
 }
 
 impl AppState {
@@ -98,13 +101,24 @@ impl AppState {
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
         let events = EventHub::new(config.replay_memory);
         let providers = Arc::new(ProviderProbe::new(Arc::default()));
-        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config), providers }
+        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config), providers, sso: None }
     }
 
     /// The same state, reporting the reachability of `probe`'s providers.
     pub fn with_providers(mut self, probe: ProviderProbe) -> Self {
         self.providers = Arc::new(probe);
         self
+    }
+
+    /// The same state, with single sign-on.
+    pub fn with_sso(mut self, sso: crate::sso::Sso) -> Self {
+        self.sso = Some(Arc::new(sso));
+        self
+    }
+
+    /// Whether SSO dev mode (empty allowlists admit viewers) is on.
+    pub fn sso_dev_open(&self) -> bool {
+        self.sso.as_ref().is_some_and(|s| s.config.dev_open)
     }
 
     /// Whether shutdown has begun.
@@ -133,6 +147,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(outbox::routes())
         .merge(events::routes())
         .merge(providers::routes())
+        .merge(sso::routes())
 }
 
 fn base_document() -> utoipa::openapi::OpenApi {

@@ -57,6 +57,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         Timeout | StorageUnavailable | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         NotAcceptable => StatusCode::NOT_ACCEPTABLE,
         ExportRangeTooWide | ExportTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
+        SsoNotConfigured => StatusCode::NOT_FOUND,
+        SsoTokenInvalid | SsoTokenExpired | SsoWrongAudience => StatusCode::UNAUTHORIZED,
+        SsoEmailUnverified | SsoEmailNotAllowed => StatusCode::FORBIDDEN,
+        SsoProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

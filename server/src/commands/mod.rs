@@ -10,6 +10,7 @@ mod movements;
 mod params;
 mod payouts;
 mod registry;
+mod sso_commands;
 mod wallets;
 mod webhook_commands;
 mod writer;

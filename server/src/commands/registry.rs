@@ -4,7 +4,9 @@
 
 use super::approvals::{decide, policy};
 use super::params::{FieldDef, Params};
-use super::{CommandContext, Ledger, flag_commands, gate_commands, movements, payouts, wallets, webhook_commands};
+use super::{
+    CommandContext, Ledger, flag_commands, gate_commands, movements, payouts, sso_commands, wallets, webhook_commands,
+};
 use crate::error::LedgerResult;
 use crate::flags;
 use ledgerdeck_client::gates::GATES;
@@ -347,6 +349,25 @@ static COMMANDS: &[CommandDef] = &[
         role: Role::Admin,
         moves_money: false,
         body: Body::InTransaction(boxed!(gate_commands::rebuild_statements)),
+    },
+    CommandDef {
+        name: "allow_sso_email",
+        title: "Allow an email to sign in (SSO)",
+        fields: &[
+            FieldDef::required("email", K::Text, "The email, as the identity provider verifies it"),
+            FieldDef::choice("role", &["viewer", "operator", "admin"], "The list: the role its sessions get"),
+        ],
+        role: Role::Admin,
+        moves_money: false,
+        body: Body::InTransaction(boxed!(sso_commands::allow_sso_email)),
+    },
+    CommandDef {
+        name: "remove_sso_email",
+        title: "Remove an email from the SSO allowlists",
+        fields: &[FieldDef::required("email", K::Text, "The email; its sessions stop working at once")],
+        role: Role::Admin,
+        moves_money: false,
+        body: Body::InTransaction(boxed!(sso_commands::remove_sso_email)),
     },
 ];
 

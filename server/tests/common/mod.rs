@@ -291,12 +291,24 @@ impl TestServer {
 
     /// Starts the API over `ledger` with the given limits.
     pub async fn start_with(ledger: Ledger, config: ledgerdeck_server::api::ApiConfig) -> TestServer {
+        Self::start_with_sso(ledger, config, None).await
+    }
+
+    /// Starts the API over `ledger` with the given limits and single sign-on.
+    pub async fn start_with_sso(
+        ledger: Ledger,
+        config: ledgerdeck_server::api::ApiConfig,
+        sso: Option<ledgerdeck_server::sso::Sso>,
+    ) -> TestServer {
         use ledgerdeck_server::access::create_token;
         let store = ledger.store().clone();
         let viewer = create_token(&store, "viewer-vic", Role::Viewer, "test").await.unwrap();
         let operator = create_token(&store, "ops-alice", Role::Operator, "test").await.unwrap();
         let admin = create_token(&store, "root-admin", Role::Admin, "test").await.unwrap();
-        let state = ledgerdeck_server::api::AppState::new(ledger, config);
+        let mut state = ledgerdeck_server::api::AppState::new(ledger, config);
+        if let Some(sso) = sso {
+            state = state.with_sso(sso);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let handle = tokio::spawn(ledgerdeck_server::serve::serve_on(listener, state.clone(), None, None));
