@@ -20,6 +20,7 @@ pub mod providers;
 pub mod queries;
 pub mod reads;
 pub mod search;
+pub mod tokens;
 
 pub use balance::{BalanceFigures, BalanceQuery, WalletBalanceAsOf};
 pub use commands::{CommandResult, CommandSpec, CommandStatus, FieldKind, FieldSpec, Role, WalletBalance};
@@ -41,3 +42,4 @@ pub use reads::{
     PostingLine, StatementLine, StatementQuery, Thresholds, TransactionQuery, TransactionView, WalletQuery, WalletView,
 };
 pub use search::{HitKind, SearchHit, SearchQuery, SearchResults};
+pub use tokens::{CreateToken, CreatedToken, SignIn, TokenView};

@@ -37,7 +37,12 @@ impl FromRequestParts<AppState> for Authed {
         let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated, "a valid bearer token is required");
         let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
         match access::authenticate(state.ledger.store(), token).await? {
-            Some(caller) => Ok(Authed(caller)),
+            Some(caller) => {
+                if let Some(id) = &caller.token_id {
+                    state.last_use.note(state.ledger.store(), id);
+                }
+                Ok(Authed(caller))
+            }
             None => Err(unauthenticated()),
         }
     }

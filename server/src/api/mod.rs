@@ -15,6 +15,7 @@ pub mod problem;
 pub mod providers;
 pub mod reads;
 pub mod search;
+pub mod tokens;
 
 use crate::Ledger;
 use crate::events::EventHub;
@@ -90,6 +91,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// The payout providers this instance reaches, probed for `/healthz`.
     pub providers: Arc<ProviderProbe>,
+    /// Notes each token's last use, at most once a minute.
+    pub last_use: Arc<crate::access::last_use::LastUse>,
 }
 
 impl AppState {
@@ -97,7 +100,8 @@ impl AppState {
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
         let events = EventHub::new(config.replay_memory);
         let providers = Arc::new(ProviderProbe::new(Arc::default()));
-        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config), providers }
+        let last_use = Arc::default();
+        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config), providers, last_use }
     }
 
     /// The same state, reporting the reachability of `probe`'s providers.
@@ -126,6 +130,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(exports::routes())
         .merge(me::routes())
+        .merge(tokens::routes())
         .merge(flags::routes())
         .merge(gates::routes())
         .merge(outbox::routes())
