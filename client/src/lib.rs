@@ -22,6 +22,7 @@ pub mod queries;
 pub mod reads;
 pub mod search;
 pub mod sso;
+pub mod tokens;
 
 pub use approvals::{ApprovalPolicy, ProposalQuery, ProposalStatus, ProposalView};
 pub use balance::{BalanceFigures, BalanceQuery, WalletBalanceAsOf};
@@ -45,3 +46,4 @@ pub use reads::{
 };
 pub use search::{HitKind, SearchHit, SearchQuery, SearchResults};
 pub use sso::{SsoAllowlistEntry, SsoSession, SsoSessionRequest};
+pub use tokens::{CreateToken, CreatedToken, SignIn, TokenView};

@@ -389,6 +389,19 @@ pub struct Me {
     pub name: String,
     /// The token's role.
     pub role: Role,
+    /// The id of the token that answered (`ldk_<id>_…`); `null` for an
+    /// older server that does not say.
+    #[serde(default)]
+    pub token_id: Option<String>,
+    /// How the caller signed in: `token` or `sso`.
+    #[serde(default)]
+    pub sign_in: crate::tokens::SignIn,
+    /// The verified email an SSO session is bound to.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// When the token stops working (RFC 3339); `null`: never.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// One merchant at a glance (`GET /v1/merchants/{merchant_id}`).

@@ -8,7 +8,8 @@ use ledgerdeck_server::gates::GateConfig;
 use ledgerdeck_server::provider::sandbox::{Mix, SandboxProvider};
 use ledgerdeck_server::saga::{Providers, Saga, SagaConfig};
 use ledgerdeck_server::serve::{ServeOptions, default_database_url, run};
-use ledgerdeck_server::{LedgerConfig, Store, access};
+use ledgerdeck_server::store::{self, Store};
+use ledgerdeck_server::{LedgerConfig, access};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -270,6 +271,10 @@ enum TokenAction {
         /// viewer, operator or admin.
         #[arg(long)]
         role: String,
+        /// How long it works: seconds, or with a unit (`30m`, `12h`, `90d`);
+        /// left out, it never expires.
+        #[arg(long)]
+        expires_in: Option<String>,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -321,28 +326,61 @@ async fn open(database: &DatabaseArg) -> Result<Store, String> {
     Store::open(&url).await.map_err(|e| format!("cannot open {url}: {e}"))
 }
 
+/// A stored time as RFC 3339, to the second.
+fn when(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
 async fn token_command(action: TokenAction) -> Result<(), String> {
     let by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     match action {
-        TokenAction::Create { name, role, database } => {
+        TokenAction::Create { name, role, expires_in, database } => {
             let role = access::parse_role(&role).ok_or("--role must be viewer, operator or admin")?;
+            let expires_at = match expires_in {
+                Some(text) => {
+                    let secs = access::parse_lifetime(&text)
+                        .ok_or("--expires-in must be seconds or a number with s, m, h or d (e.g. 12h)")?;
+                    Some(access::expiry_after(store::now_micros(), secs).map_err(|e| e.to_string())?)
+                }
+                None => None,
+            };
             let store = open(&database).await?;
-            let token = access::create_token(&store, &name, role, &by).await.map_err(|e| e.to_string())?;
+            let new = access::NewToken { expires_at, ..access::NewToken::named(&name, role) };
+            let issued = access::issue_token(&store, &new, &by).await.map_err(|e| e.to_string());
             store.close().await;
-            println!("Token for {name} ({}). It is shown once; store it now:", role.as_str());
+            let (_, token) = issued?;
+            let until = expires_at.map(|at| format!(", expires {}", when(at))).unwrap_or_default();
+            println!("Token for {name} ({}{until}). It is shown once; store it now:", role.as_str());
             println!("{token}");
         }
         TokenAction::List { database } => {
             let store = open(&database).await?;
             let tokens = access::list_tokens(&store).await.map_err(|e| e.to_string())?;
             store.close().await;
-            println!("{:<14} {:<24} {:<9} {:<26} revoked", "id", "name", "role", "created");
+            let now = store::now_micros();
+            println!(
+                "{:<14} {:<24} {:<9} {:<6} {:<26} {:<26} {:<26} state",
+                "id", "name", "role", "via", "created", "expires", "last used"
+            );
             for t in tokens {
-                let when = |micros: i64| {
-                    chrono::DateTime::from_timestamp_micros(micros).map(|t| t.to_rfc3339()).unwrap_or_default()
+                let or_dash = |at: Option<i64>| at.map(when).unwrap_or_else(|| "-".into());
+                let state = match (t.revoked_at, t.is_live(now)) {
+                    (Some(at), _) => format!("revoked {}", when(at)),
+                    (None, false) => "expired".into(),
+                    (None, true) => "live".into(),
                 };
-                let revoked = t.revoked_at.map(when).unwrap_or_else(|| "-".into());
-                println!("{:<14} {:<24} {:<9} {:<26} {revoked}", t.id, t.name, t.role.as_str(), when(t.created_at));
+                println!(
+                    "{:<14} {:<24} {:<9} {:<6} {:<26} {:<26} {:<26} {state}",
+                    t.id,
+                    t.name,
+                    t.role.as_str(),
+                    t.sign_in.as_str(),
+                    when(t.created_at),
+                    or_dash(t.expires_at),
+                    or_dash(t.last_used_at),
+                );
             }
         }
         TokenAction::Revoke { name_or_id, database } => {

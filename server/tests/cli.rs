@@ -28,14 +28,29 @@ fn tokens_are_made_listed_and_revoked_and_serve_needs_one() {
     let bad_role = run(&["token", "create", "--name", "bob", "--role", "root", "--database", &url]);
     assert!(!bad_role.status.success());
 
+    let brief =
+        run(&["token", "create", "--name", "carol", "--role", "viewer", "--expires-in", "12h", "--database", &url]);
+    assert!(brief.status.success(), "{}", String::from_utf8_lossy(&brief.stderr));
+    assert!(String::from_utf8_lossy(&brief.stdout).contains("expires 20"), "the expiry is said");
+    for bad in ["0", "12w", "soon", "4000d"] {
+        let refused =
+            run(&["token", "create", "--name", "dan", "--role", "viewer", "--expires-in", bad, "--database", &url]);
+        assert!(!refused.status.success(), "--expires-in {bad}");
+    }
+
     let listed = run(&["token", "list", "--database", &url]);
     let listing = String::from_utf8_lossy(&listed.stdout);
     assert!(listing.contains("alice") && listing.contains("operator"), "{listing}");
+    assert!(listing.contains("expires") && listing.contains("last used"), "{listing}");
+    let carol = listing.lines().find(|l| l.contains("carol")).expect("carol listed");
+    assert!(carol.contains("viewer") && carol.ends_with("live") && carol.matches("20").count() >= 2, "{carol}");
+    assert!(!listing.contains("dan"), "refused lifetimes make nothing");
     let secret = token.rsplit('_').next().unwrap();
     assert!(!listing.contains(secret), "a listing never shows a secret");
 
     assert!(run(&["token", "revoke", "alice", "--database", &url]).status.success());
     assert!(!run(&["token", "revoke", "alice", "--database", &url]).status.success(), "nothing left to revoke");
+    assert!(run(&["token", "revoke", "carol", "--database", &url]).status.success());
     let refused_again = run(&["serve", "--database", &url, "--listen", "127.0.0.1:0"]);
     assert!(!refused_again.status.success(), "revoked tokens do not count");
 }

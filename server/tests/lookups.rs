@@ -38,7 +38,12 @@ async fn me_names_the_caller_of_every_role(ledger: Ledger) {
     refused(anonymous.me().await, 401, ErrorCode::Unauthenticated);
     refused(api(&server, "ldk_nope_nope").me().await, 401, ErrorCode::Unauthenticated);
     let raw = server.get(&server.viewer, "/v1/me").await;
-    assert_eq!(raw.json::<serde_json::Value>().await.unwrap(), json!({"name": "viewer-vic", "role": "viewer"}));
+    let viewer_id = ledgerdeck_server::access::token_id(&server.viewer).unwrap();
+    assert_eq!(
+        raw.json::<serde_json::Value>().await.unwrap(),
+        json!({"name": "viewer-vic", "role": "viewer", "token_id": viewer_id, "sign_in": "token", "email": null,
+            "expires_at": null})
+    );
     server.stop().await;
 }
 

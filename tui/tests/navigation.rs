@@ -266,7 +266,16 @@ fn an_id_field_offers_a_picker_of_loaded_rows() {
 
 #[test]
 fn the_tokens_role_is_offered_narrowed_by_the_profiles() {
-    let me = |role| DataMsg::Me(ledgerdeck_client::Me { name: "ops-alice".into(), role });
+    let me = |role| {
+        DataMsg::Me(ledgerdeck_client::Me {
+            name: "ops-alice".into(),
+            role,
+            token_id: None,
+            sign_in: Default::default(),
+            email: None,
+            expires_at: None,
+        })
+    };
     let mut app = fixtures::app("terminal", false, false);
     assert!(app.start().contains(&Request::LoadMe));
     app.on_data(me(Role::Admin));

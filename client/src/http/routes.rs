@@ -1,6 +1,6 @@
 //! One typed method per route of the API, in the order of the server's
 //! OpenAPI document's sections: probes, commands, reads (with search, the
-//! merchant summary and `me`), flags, outbox, provider events, gates and the
+//! merchant summary and `me`), flags, tokens, outbox, provider events, gates and the
 //! document itself. The event stream is in `sse.rs`.
 
 use super::{Answer, ApiClient, ClientError, IDEMPOTENCY_KEY_HEADER, Retry, decode};
@@ -17,6 +17,7 @@ use crate::reads::{
     WalletView,
 };
 use crate::search::{SearchQuery, SearchResults};
+use crate::tokens::{CreateToken, CreatedToken, TokenView};
 use reqwest::Method;
 
 /// The Standard Webhooks headers a payout provider signs its events with
@@ -166,7 +167,7 @@ impl ApiClient {
         self.get(&["v1", "merchants", merchant_id]).await
     }
 
-    /// `GET /v1/me`: the token's operator name and role.
+    /// `GET /v1/me`: the token's operator name, role, id, expiry and sign-in.
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.get(&["v1", "me"]).await
     }
@@ -174,6 +175,30 @@ impl ApiClient {
     /// `GET /v1/flags`: every stored feature flag row.
     pub async fn flags(&self) -> Result<Vec<FeatureFlag>, ClientError> {
         self.get(&["v1", "flags"]).await
+    }
+}
+
+/// Operator tokens (admins only).
+impl ApiClient {
+    /// `GET /v1/tokens`: every token, newest first; never a secret.
+    pub async fn tokens(&self) -> Result<Vec<TokenView>, ClientError> {
+        self.get(&["v1", "tokens"]).await
+    }
+
+    /// `POST /v1/tokens`: makes a token and answers it, this once. Sent
+    /// exactly once and not idempotent: after a [`ClientError::Transport`]
+    /// look for the name in [`ApiClient::tokens`] and revoke what you
+    /// cannot use.
+    pub async fn create_token(&self, body: &CreateToken) -> Result<CreatedToken, ClientError> {
+        let builder = self.request(Method::POST, &["v1", "tokens"])?.json(body);
+        decode(self.fetch(builder, Retry::Never).await?)
+    }
+
+    /// `POST /v1/tokens/{token_id}/revoke`: revokes one token (its streams
+    /// end); revoking it again answers it unchanged, so a retry is safe.
+    pub async fn revoke_token(&self, token_id: &str) -> Result<TokenView, ClientError> {
+        let builder = self.request(Method::POST, &["v1", "tokens", token_id, "revoke"])?;
+        decode(self.fetch(builder, Retry::Never).await?)
     }
 }
 

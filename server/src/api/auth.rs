@@ -37,7 +37,12 @@ impl FromRequestParts<AppState> for Authed {
         let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
         // SSO sessions are re-checked against the allowlists (`sso::authenticate`).
         match crate::sso::authenticate(state.ledger.store(), state.sso_dev_open(), token).await? {
-            Some(caller) => Ok(Authed(caller)),
+            Some(caller) => {
+                if let Some(id) = &caller.token_id {
+                    state.last_use.note(state.ledger.store(), id);
+                }
+                Ok(Authed(caller))
+            }
             None => Err(unauthenticated()),
         }
     }

@@ -8,6 +8,7 @@ use super::problem::ApiError;
 use crate::access;
 use crate::changes::TOKEN_REVOKED;
 use crate::events::{StreamEvent, StreamGuard, Subscription};
+use crate::store::now_micros;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -15,8 +16,11 @@ use futures::{Stream, StreamExt as _};
 use ledgerdeck_client::events::{AccessEnded, LiveEvent, Quiet, Reset};
 use ledgerdeck_client::{ErrorCode, Problem};
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Sleep;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -41,7 +45,7 @@ fn access_ended(reason: &str) -> Event {
 /// The live stream of changes. Ids are global to the database: send
 /// `Last-Event-ID` to resume on any instance; a `reset` event means what was
 /// missed cannot be replayed and the client should refetch. A stream whose
-/// token is revoked ends with `access.revoked`.
+/// token is revoked, or reaches its expiry, ends with `access.revoked`.
 #[utoipa::path(get, path = "/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
     responses((status = 200, description = "text/event-stream of changes"), (status = 401, body = Problem),
@@ -49,7 +53,7 @@ fn access_ended(reason: &str) -> Event {
     security(("bearer" = [])))]
 async fn events(
     State(state): State<AppState>,
-    _auth: Authed,
+    auth: Authed,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let token = super::auth::bearer(&headers).unwrap_or_default().to_string();
@@ -63,7 +67,8 @@ async fn events(
     })?;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     let subscription = crate::events::subscribe(&state.events, state.ledger.store(), last.as_deref()).await;
-    let follower = Follower { state: state.clone(), token, token_id, _guard: guard };
+    let expires_at = auth.0.expires_at;
+    let follower = Follower { state: state.clone(), token, token_id, expires_at, _guard: guard };
     // The token was checked before subscribing: a revocation delivered in
     // between would be behind this subscription's start, so ask again.
     if !follower.still_allowed().await {
@@ -78,6 +83,8 @@ struct Follower {
     state: AppState,
     token: String,
     token_id: String,
+    /// When the token expires (µs since the epoch): the stream ends then.
+    expires_at: Option<i64>,
     _guard: StreamGuard,
 }
 
@@ -122,8 +129,23 @@ struct Following {
     follower: Follower,
     live: tokio::sync::broadcast::Receiver<Arc<StreamEvent>>,
     heartbeat: tokio::time::Interval,
+    expiry: Option<Pin<Box<Sleep>>>,
     sent_through: i64,
     ended: bool,
+}
+
+/// A timer to the token's expiry (`None`: it never expires).
+fn expiry_timer(expires_at: Option<i64>) -> Option<Pin<Box<Sleep>>> {
+    let left = expires_at?.saturating_sub(now_micros()).max(0);
+    Some(Box::pin(tokio::time::sleep(Duration::from_micros(left.unsigned_abs()))))
+}
+
+/// Ready when the token expires; never for one that does not.
+async fn expired(expiry: &mut Option<Pin<Box<Sleep>>>) {
+    match expiry {
+        Some(timer) => timer.as_mut().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn follow(follower: Follower, subscription: Subscription) -> impl Stream<Item = Result<Event, Infallible>> {
@@ -147,7 +169,8 @@ fn follow(follower: Follower, subscription: Subscription) -> impl Stream<Item = 
     let sent_through = backlog.iter().filter_map(|e| e.seq).fold(sent_through, i64::max);
     let mut heartbeat = tokio::time::interval(follower.state.config.heartbeat);
     heartbeat.reset();
-    let following = Following { follower, live, heartbeat, sent_through, ended };
+    let expiry = expiry_timer(follower.expires_at);
+    let following = Following { follower, live, heartbeat, expiry, sent_through, ended };
     let rest = futures::stream::unfold(following, |mut f| async move {
         if f.ended {
             return None;
@@ -190,6 +213,10 @@ async fn next_item(f: &mut Following) -> Option<Event> {
                 }
                 Err(RecvError::Closed) => return None,
             },
+            _ = expired(&mut f.expiry) => {
+                f.ended = true;
+                return Some(access_ended("the token expired"));
+            }
             _ = f.heartbeat.tick() => {
                 if !f.follower.still_allowed().await {
                     f.ended = true;

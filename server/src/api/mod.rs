@@ -17,6 +17,7 @@ pub mod providers;
 pub mod reads;
 pub mod search;
 pub mod sso;
+pub mod tokens;
 
 use crate::Ledger;
 use crate::events::EventHub;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub providers: Arc<ProviderProbe>,
     /// Single sign-on, when configured.
     pub sso: Option<Arc<crate::sso::Sso>>,
+    /// Notes each token's last use, at most once a minute.
+    pub last_use: Arc<crate::access::last_use::LastUse>,
 }
 
 impl AppState {
@@ -101,7 +104,16 @@ impl AppState {
     pub fn new(ledger: Ledger, config: ApiConfig) -> Self {
         let events = EventHub::new(config.replay_memory);
         let providers = Arc::new(ProviderProbe::new(Arc::default()));
-        AppState { ledger, events, shutdown: CancellationToken::new(), config: Arc::new(config), providers, sso: None }
+        let last_use = Arc::default();
+        AppState {
+            ledger,
+            events,
+            shutdown: CancellationToken::new(),
+            config: Arc::new(config),
+            providers,
+            sso: None,
+            last_use,
+        }
     }
 
     /// The same state, reporting the reachability of `probe`'s providers.
@@ -142,6 +154,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(exports::routes())
         .merge(approvals::routes())
         .merge(me::routes())
+        .merge(tokens::routes())
         .merge(flags::routes())
         .merge(gates::routes())
         .merge(outbox::routes())
