@@ -14,8 +14,10 @@ use ledgerdeck_client::{
     AccountQuery, AccountView, AuditEntry, AuditQuery, CommandResult, CommandSpec, FeatureFlag, FindingView,
     GateRunQuery, GateRunView, GateView, HealthReport, HoldDetail, HoldQuery, HoldView, Me, MerchantView,
     OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, OutboxSummary, Overview, Page, ProposalQuery,
-    ProposalView, StatementLine, TransactionQuery, TransactionView, WalletBalanceAsOf, WalletQuery, WalletView,
+    ProposalView, StatementLine, TokenView, TransactionQuery, TransactionView, WalletBalanceAsOf, WalletQuery,
+    WalletView,
 };
+use ledgerdeck_client::{CreateToken, CreatedToken};
 
 pub use ledgerdeck_client::export::{ExportFormat, ExportKind, ExportQuery};
 
@@ -99,6 +101,24 @@ pub enum Request {
     LoadHold(String),
     /// `GET /v1/approvals` with this query → [`DataMsg::Approvals`].
     LoadApprovals(ProposalQuery),
+    /// `GET /v1/tokens` → [`DataMsg::Tokens`] (admins only).
+    LoadTokens,
+    /// `POST /v1/tokens`, sent exactly once (creating is not idempotent)
+    /// → [`DataMsg::TokenAnswer`] with this `id`.
+    CreateToken {
+        /// The request's id, which its answer carries.
+        id: u64,
+        /// The name, role and expiry.
+        body: CreateToken,
+    },
+    /// `POST /v1/tokens/{token_id}/revoke` (revoking twice is harmless)
+    /// → [`DataMsg::TokenAnswer`] with this `id`.
+    RevokeToken {
+        /// The request's id, which its answer carries.
+        id: u64,
+        /// The token's public id.
+        token_id: String,
+    },
     /// `POST /v1/commands/{command}` with `body` and `Idempotency-Key: key`,
     /// sent once → [`DataMsg::CommandDone`] or [`DataMsg::CommandFailed`]
     /// with this `id`. Every write of the cockpit is one of these.
@@ -136,7 +156,7 @@ pub enum Request {
 impl Request {
     /// Whether the request changes anything on the server.
     pub fn writes(&self) -> bool {
-        matches!(self, Request::Command { .. })
+        matches!(self, Request::Command { .. } | Request::CreateToken { .. } | Request::RevokeToken { .. })
     }
 
     /// What a read loads, for a "could not load …" notice.
@@ -171,7 +191,8 @@ impl Request {
             Request::LoadHolds(_) => "holds",
             Request::LoadHold(_) => "the hold",
             Request::LoadApprovals(_) => "approvals",
-            Request::Command { .. } => "data",
+            Request::LoadTokens => "the tokens",
+            Request::Command { .. } | Request::CreateToken { .. } | Request::RevokeToken { .. } => "data",
             Request::ReconnectNow => "the live stream",
             Request::Export { .. } => "the export",
         }
@@ -299,6 +320,15 @@ pub enum DataMsg {
         /// The page.
         page: Page<ProposalView>,
     },
+    /// `GET /v1/tokens`: every token, never a secret.
+    Tokens(Vec<TokenView>),
+    /// The answer to [`Request::CreateToken`] or [`Request::RevokeToken`].
+    TokenAnswer {
+        /// The request's id.
+        id: u64,
+        /// What the server said.
+        answer: TokenAnswer,
+    },
     /// A page of the audit log.
     Audit {
         /// The page.
@@ -386,5 +416,26 @@ pub enum DataMsg {
         /// The problem's code (the server's, or `FILE_EXISTS`,
         /// `FILE_WRITE_FAILED`, `NOT_SENT`), if there is one.
         code: Option<String>,
+    },
+}
+
+/// What the server said to a token's create or revoke.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenAnswer {
+    /// Made: the token, shown this once.
+    Created(CreatedToken),
+    /// Revoked (or it already was).
+    Revoked(TokenView),
+    /// Refused, or no answer.
+    Failed {
+        /// The problem's machine code, if the server answered.
+        code: Option<String>,
+        /// What went wrong, for people.
+        detail: String,
+        /// No answer arrived (or one that does not settle it): the
+        /// outcome is unknown.
+        unknown: bool,
+        /// The problem's field errors as `(field, message)`.
+        fields: Vec<(String, String)>,
     },
 }

@@ -4,7 +4,7 @@
 //! events are forwarded as they come. An export streams into its file in its
 //! own task, reporting progress a few times a second.
 
-use crate::data::{ConnState, DataMsg, ExportFormat, ExportKind, ExportQuery, Request};
+use crate::data::{ConnState, DataMsg, ExportFormat, ExportKind, ExportQuery, Request, TokenAnswer};
 use crate::part_file::{FileError, PartFile};
 use crate::runtime::Fetcher;
 use ledgerdeck_client::events::LiveEvent;
@@ -162,18 +162,37 @@ async fn answer(client: &ApiClient, request: Request) -> Option<DataMsg> {
             let page = client.proposals(&query).await;
             read(page.map(|page| DataMsg::Approvals { query, page }))
         }
+        Request::LoadTokens => read(client.tokens().await.map(DataMsg::Tokens)),
+        Request::CreateToken { id, body } => {
+            let answer = client.create_token(&body).await.map_or_else(failed, TokenAnswer::Created);
+            DataMsg::TokenAnswer { id, answer }
+        }
+        Request::RevokeToken { id, token_id } => {
+            let answer = client.revoke_token(&token_id).await.map_or_else(failed, TokenAnswer::Revoked);
+            DataMsg::TokenAnswer { id, answer }
+        }
         Request::Command { id, command, body, key } => match client.execute(&command, &body, Some(&key)).await {
             Ok(result) => DataMsg::CommandDone { request_id: id, result },
-            Err(e) => DataMsg::CommandFailed {
-                request_id: id,
-                code: e.code().map(|c| c.as_str().to_string()),
-                detail: e.to_string(),
-                unknown: e.outcome_unknown(),
-                fields: e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
-            },
+            Err(e) => {
+                let (code, detail, unknown, fields) = refusal(&e);
+                DataMsg::CommandFailed { request_id: id, code, detail, unknown, fields }
+            }
         },
     };
     Some(msg)
+}
+
+/// A failed write's code, detail, whether its outcome is unknown, and its
+/// field errors as `(field, message)`.
+fn refusal(e: &ClientError) -> (Option<String>, String, bool, Vec<(String, String)>) {
+    let fields = e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect();
+    (e.code().map(|c| c.as_str().to_string()), e.to_string(), e.outcome_unknown(), fields)
+}
+
+/// A token write that did not succeed, as the view takes it.
+fn failed(e: ClientError) -> TokenAnswer {
+    let (code, detail, unknown, fields) = refusal(&e);
+    TokenAnswer::Failed { code, detail, unknown, fields }
 }
 
 /// Progress of an export is reported at most this often.

@@ -8,24 +8,19 @@
 
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use fixtures::live::{client, run};
-use ledgerdeck_client::{ApiClient, Role, TransactionQuery};
+use fixtures::live::{Rig, client, run};
+use ledgerdeck_client::{Role, TransactionQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
 use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::bulk::Outcome;
-use ledgerdeck_tui::data::{DataMsg, Request};
-use ledgerdeck_tui::fetch::ApiFetcher;
-use ledgerdeck_tui::runtime::{self, Fetcher};
+use ledgerdeck_tui::data::Request;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 
 /// One HTTP/1.1 message (head and `Content-Length` body) from `stream`,
 /// with `buf` holding what was read past it.
@@ -106,54 +101,6 @@ async fn fault_proxy(server: SocketAddr, fate: fn(usize) -> Fate) -> SocketAddr 
     addr
 }
 
-/// The app wired to the real fetcher.
-struct Rig {
-    app: App,
-    requests: mpsc::Sender<Request>,
-    data: mpsc::Receiver<DataMsg>,
-}
-
-impl Rig {
-    fn new(client: ApiClient, concurrency: usize) -> Rig {
-        let mut app = fixtures::app("terminal", false, false).with_bulk_concurrency(concurrency);
-        app.on_tick(chrono::Utc::now());
-        let (requests, request_rx) = mpsc::channel(runtime::REQUEST_QUEUE);
-        let (data_tx, data) = mpsc::channel(runtime::DATA_QUEUE);
-        tokio::spawn(ApiFetcher::new(client).run(request_rx, data_tx));
-        Rig { app, requests, data }
-    }
-
-    async fn keys(&mut self, keys: &str) -> Vec<Request> {
-        let out: Vec<Request> = keys
-            .chars()
-            .flat_map(|c| {
-                let code = match c {
-                    '\n' => KeyCode::Enter,
-                    c => KeyCode::Char(c),
-                };
-                self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
-            })
-            .collect();
-        for r in out.clone() {
-            self.requests.send(r).await.unwrap();
-        }
-        out
-    }
-
-    /// Feeds the app (and sends what it asks for) until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done(&self.app) {
-            assert!(Instant::now() < deadline, "never: {what}");
-            if let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(100), self.data.recv()).await {
-                for r in self.app.on_data(msg) {
-                    self.requests.send(r).await.unwrap();
-                }
-            }
-        }
-    }
-}
-
 fn finished(app: &App) -> bool {
     app.views.payouts.bulk.as_ref().is_some_and(|b| b.batch.finished())
 }
@@ -187,9 +134,10 @@ async fn a_bulk_release_that_lost_answers_resubmits_to_replays_and_runs_the_rest
         _ => Fate::Pass,
     })
     .await;
-    let mut rig = Rig::new(client(proxy, &token), 3);
+    let app = fixtures::app("terminal", false, false).with_bulk_concurrency(3);
+    let mut rig = Rig::new(app, client(proxy, &token));
     rig.keys("3").await;
-    rig.requests.send(Request::LoadHolds(rig.app.views.payouts.base_query())).await.unwrap();
+    rig.send(vec![Request::LoadHolds(rig.app.views.payouts.base_query())]).await;
     rig.until("the queue loaded", |a| a.views.payouts.shown().len() == 6).await;
     rig.keys("a").await;
     rig.until("all six marked", |a| a.notice.as_ref().is_some_and(|n| n.text.contains("6 holds marked"))).await;

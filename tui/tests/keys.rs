@@ -41,6 +41,7 @@ fn number_keys_and_tab_switch_views() {
         ("7", ViewId::Controls),
         ("8", ViewId::Audit),
         ("9", ViewId::Approvals),
+        ("0", ViewId::Access),
     ] {
         press(&mut app, key);
         assert_eq!(app.view, view);
@@ -242,7 +243,7 @@ fn dirty_is_set_only_by_visible_change() {
     assert!(!app.dirty, "the same gates again change nothing");
     app.on_tick(fixtures::now() + TimeDelta::milliseconds(250));
     assert!(!app.dirty, "a quiet tick changes nothing");
-    press(&mut app, "0");
+    press(&mut app, "Z");
     assert!(!app.dirty, "an unbound key changes nothing");
     press(&mut app, "2");
     assert!(app.dirty);

@@ -4,12 +4,10 @@
 
 mod fixtures;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use fixtures::live::{client, run};
+use fixtures::live::{Rig, client, run};
 use ledgerdeck_client::{ApiClient, HoldQuery, Role, TransactionQuery};
 use ledgerdeck_server::api::{ApiConfig, AppState};
 use ledgerdeck_server::{Ledger, LedgerConfig, Store};
-use ledgerdeck_tui::app::App;
 use ledgerdeck_tui::data::{DataMsg, Request};
 use ledgerdeck_tui::fetch::ApiFetcher;
 use ledgerdeck_tui::runtime::{self, Fetcher};
@@ -67,69 +65,11 @@ async fn endings(client: &ApiClient, wallet: &str, hold: &str) -> usize {
         .count()
 }
 
-/// The app wired to a real fetcher.
-struct Rig {
-    app: App,
-    requests: mpsc::Sender<Request>,
-    data: mpsc::Receiver<DataMsg>,
-}
-
-impl Rig {
-    fn new(client: ApiClient) -> Rig {
-        let mut app = fixtures::app("terminal", false, false);
-        app.on_tick(chrono::Utc::now());
-        let (requests, request_rx) = mpsc::channel(runtime::REQUEST_QUEUE);
-        let (data_tx, data) = mpsc::channel(runtime::DATA_QUEUE);
-        tokio::spawn(ApiFetcher::new(client).run(request_rx, data_tx));
-        Rig { app, requests, data }
-    }
-
-    async fn send(&self, requests: Vec<Request>) {
-        for r in requests {
-            self.requests.send(r).await.unwrap();
-        }
-    }
-
-    fn press(&mut self, keys: &str) -> Vec<Request> {
-        keys.chars()
-            .flat_map(|c| {
-                let code = match c {
-                    '\n' => KeyCode::Enter,
-                    '\x1b' => KeyCode::Esc,
-                    c => KeyCode::Char(c),
-                };
-                self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
-            })
-            .collect()
-    }
-
-    async fn keys(&mut self, keys: &str) -> Vec<Request> {
-        let out = self.press(keys);
-        self.send(out.clone()).await;
-        out
-    }
-
-    /// Feeds the app (and sends what it asks for) until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.app) {
-            assert!(Instant::now() < deadline, "never: {what}\n{}", self.screen());
-            if let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(100), self.data.recv()).await {
-                let follow = self.app.on_data(msg);
-                self.send(follow).await;
-            }
-        }
-    }
-
-    fn screen(&mut self) -> String {
-        fixtures::buffer_text(&fixtures::draw(&mut self.app, 120, 36))
-    }
-
-    async fn open_queue(&mut self, holds: usize) {
-        self.press("3");
-        self.send(vec![Request::LoadHolds(self.app.views.payouts.base_query())]).await;
-        self.until("the queue loaded", |a| a.views.payouts.shown().len() == holds).await;
-    }
+/// Opens the Payouts queue and waits for its `holds` rows.
+async fn open_queue(rig: &mut Rig, holds: usize) {
+    rig.press("3");
+    rig.send(vec![Request::LoadHolds(rig.app.views.payouts.base_query())]).await;
+    rig.until("the queue loaded", |a| a.views.payouts.shown().len() == holds).await;
 }
 
 fn query_all() -> HoldQuery {
@@ -142,9 +82,9 @@ async fn settle_once_then_lose_a_race_to_another_operator() {
     let alice = client(w.addr, &w.alice);
     let bob = client(w.addr, &w.bob);
     let (wallet, holds) = reviewed_holds(&alice, &["1250.00", "30.00"]).await;
-    let mut rig = Rig::new(alice.clone());
+    let mut rig = Rig::new(fixtures::app("terminal", false, false), alice.clone());
     rig.until("live", |a| a.conn_label().0.contains("live")).await;
-    rig.open_queue(2).await;
+    open_queue(&mut rig, 2).await;
 
     // Open the oldest hold, settle it.
     rig.keys("\n").await;
@@ -242,8 +182,8 @@ async fn a_lost_answer_then_resubmit_posts_once_and_shows_replayed() {
     let w = world().await;
     let alice = client(w.addr, &w.alice);
     let (wallet, holds) = reviewed_holds(&alice, &["75.25"]).await;
-    let mut rig = Rig::new(alice.clone());
-    rig.open_queue(1).await;
+    let mut rig = Rig::new(fixtures::app("terminal", false, false), alice.clone());
+    open_queue(&mut rig, 1).await;
     rig.press("s");
     rig.press("provider portal shows paid\n");
     let sent = rig.press("y");

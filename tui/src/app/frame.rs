@@ -13,7 +13,7 @@ impl App {
         let context = self.context();
         let tabs = ViewId::TABS
             .iter()
-            .map(|v| Tab { number: v.number(), title: v.title(), current: *v == self.view })
+            .filter_map(|v| Some(Tab { number: v.number()?, title: v.title(), current: *v == self.view }))
             .collect();
         let status = Status {
             profile: self.session.profile.clone(),
@@ -46,8 +46,12 @@ impl App {
         let keys = own.iter().filter(|b| !(hides_writes && b.writes)).map(line).collect();
         let numbers: Vec<&Binding> =
             self.keymap.global().iter().filter(|b| matches!(b.action, Action::GoTo(_))).collect();
-        // The number keys on one line, so the overlay fits at 80×24.
+        // The number keys on one line, so the overlay fits at 80×24; the
+        // tenth tab is 0, as on the keyboard.
         let label = match (self.keymap.default_numbers(), numbers.first(), numbers.last()) {
+            (true, Some(first), Some(last)) if last.label == "0" && numbers.len() > 2 => {
+                format!("{}-{}, 0", first.label, numbers[numbers.len() - 2].label)
+            }
             (true, Some(first), Some(last)) => format!("{}-{}", first.label, last.label),
             _ => numbers.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(" "),
         };

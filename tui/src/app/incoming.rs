@@ -38,7 +38,13 @@ impl App {
                 (self.palette.take_specs(specs, role, read_only), Vec::new())
             }
             DataMsg::Live(LiveEvent::Reset(_)) => (false, self.refresh_all()),
-            DataMsg::Me(me) => (self.set_me(&me), Vec::new()),
+            DataMsg::Me(ref me) => {
+                // Views see who the token is too, after the role is set
+                // (the Access view loads the tokens only for an admin).
+                let changed = self.set_me(me);
+                let (also, requests) = self.broadcast(|view, cx| view.on_data(&msg, cx));
+                (changed || also, requests)
+            }
             DataMsg::Search(results) => (self.find.take(&results), Vec::new()),
             DataMsg::Live(event) => self.broadcast(|view, cx| view.on_live(&event, cx)),
             msg => {

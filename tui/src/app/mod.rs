@@ -59,7 +59,7 @@ pub fn keymap(overrides: &Overrides) -> Result<Keymap, KeymapError> {
     for id in ViewId::ALL {
         contexts.extend(views.get(*id).contexts());
     }
-    let numbers: Vec<(u8, &'static str)> = ViewId::TABS.iter().map(|v| (v.number(), v.title())).collect();
+    let numbers: Vec<(u8, &'static str)> = ViewId::TABS.iter().filter_map(|v| Some((v.number()?, v.title()))).collect();
     Keymap::build(&contexts, &numbers, overrides)
 }
 

@@ -90,10 +90,14 @@ pub enum Action {
     Approve,
     /// Reject the selected proposal (writes, through its form).
     Reject,
+    /// Make a new one (a token, through its form; writes).
+    Create,
+    /// Revoke the selected token (writes, after a confirmation).
+    Revoke,
 }
 
 /// Every action with a fixed name, in the order `ledgerdeck keys` lists them.
-const NAMED: [(Action, &str); 41] = [
+const NAMED: [(Action, &str); 43] = [
     (Action::Quit, "quit"),
     (Action::Help, "help"),
     (Action::NextView, "next_view"),
@@ -135,6 +139,8 @@ const NAMED: [(Action, &str); 41] = [
     (Action::SessionLog, "session_log"),
     (Action::Approve, "approve"),
     (Action::Reject, "reject"),
+    (Action::Create, "create"),
+    (Action::Revoke, "revoke"),
 ];
 
 impl Action {
@@ -149,14 +155,14 @@ impl Action {
     /// The action a `[keys]` table names, if there is one.
     pub fn parse(name: &str) -> Option<Action> {
         if let Some(n) = name.strip_prefix("view_") {
-            return n.parse().ok().filter(|n| *n > 0).map(Action::GoTo);
+            return n.parse().ok().map(Action::GoTo);
         }
         NAMED.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
     }
 
     /// Every name `parse` takes, for an error message (`view_N` for the views).
     pub fn known_names() -> impl Iterator<Item = &'static str> {
-        NAMED.iter().map(|(_, n)| *n).chain(["view_1 … view_N"])
+        NAMED.iter().map(|(_, n)| *n).chain(["view_0 … view_9"])
     }
 }
 
@@ -172,7 +178,8 @@ mod tests {
         }
         assert_eq!(Action::parse("view_3"), Some(Action::GoTo(3)));
         assert_eq!(Action::GoTo(3).name(), "view_3");
-        assert_eq!(Action::parse("view_0"), None);
+        assert_eq!(Action::parse("view_0"), Some(Action::GoTo(0)));
+        assert_eq!(Action::parse("view_x"), None);
         assert_eq!(Action::parse("setle"), None);
     }
 }

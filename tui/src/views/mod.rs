@@ -262,9 +262,9 @@ macro_rules! views {
             /// The views with a tab and a number key, in tab order.
             pub const TABS: &'static [ViewId] = &[$(ViewId::$id,)*];
 
-            /// The view's number key (0 for a view without a tab).
-            pub fn number(self) -> u8 {
-                match self { $(ViewId::$id => $number,)* $(ViewId::$oid => 0,)* }
+            /// The view's number key (`None` for a view without a tab).
+            pub fn number(self) -> Option<u8> {
+                match self { $(ViewId::$id => Some($number),)* $(ViewId::$oid => None,)* }
             }
 
             /// The view's name in tabs, paths and help.
@@ -274,7 +274,7 @@ macro_rules! views {
 
             /// The tab with this number key, if any.
             pub fn from_number(n: u8) -> Option<ViewId> {
-                ViewId::TABS.iter().copied().find(|v| v.number() == n)
+                ViewId::TABS.iter().copied().find(|v| v.number() == Some(n))
             }
         }
 
@@ -301,6 +301,7 @@ macro_rules! views {
 
 // The views' modules are declared here, outside the list, so that rustfmt
 // (which does not look inside macros) formats them.
+pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod controls;
@@ -323,6 +324,7 @@ views! {
         7 Controls controls: ControlsState "Controls";
         8 Audit audit: AuditState "Audit";
         9 Approvals approvals: ApprovalsState "Approvals";
+        0 Access access: AccessState "Access";
     }
     others {
         Merchant merchant: MerchantState "Merchant";
