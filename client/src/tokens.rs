@@ -27,6 +27,11 @@ impl SignIn {
             SignIn::Sso => "sso",
         }
     }
+
+    /// The sign-in a wire name stands for.
+    pub fn parse(text: &str) -> Option<SignIn> {
+        [SignIn::Token, SignIn::Sso].into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 /// One token as listed (`GET /v1/tokens`): never its secret.

@@ -4,34 +4,8 @@
 
 use ledgerdeck_client::Role;
 
-/// How a caller's token came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SignIn {
-    /// A token made by an admin (the API, the cockpit or the server CLI).
-    #[default]
-    Token,
-    /// A session token issued after a single sign-on, bound to an email.
-    Sso,
-}
-
-impl SignIn {
-    /// The name stored and shown: `token` or `sso`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignIn::Token => "token",
-            SignIn::Sso => "sso",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<SignIn> {
-        match text {
-            "token" => Some(SignIn::Token),
-            "sso" => Some(SignIn::Sso),
-            _ => None,
-        }
-    }
-}
+/// How a caller's token came to be: the wire type, stored by its name.
+pub use ledgerdeck_client::SignIn;
 
 /// Who is asking.
 #[derive(Debug, Clone)]

@@ -4,7 +4,6 @@
 use super::AppState;
 use super::auth::Authed;
 use super::problem::ApiError;
-use super::tokens::wire_sign_in;
 use crate::time::rfc3339;
 use axum::Json;
 use ledgerdeck_client::{Me, Problem};
@@ -21,7 +20,7 @@ async fn me(auth: Authed) -> Result<Json<Me>, ApiError> {
         name: caller.name,
         role: caller.role,
         token_id: caller.token_id,
-        sign_in: wire_sign_in(caller.sign_in),
+        sign_in: caller.sign_in,
         email: caller.email,
         expires_at: caller.expires_at.map(rfc3339).transpose()?,
     }))

@@ -11,14 +11,13 @@ use super::AppState;
 use super::auth::Authed;
 use super::problem::{ApiError, JsonBody};
 use crate::access::{self, NewToken, TokenInfo};
-use crate::caller::SignIn as StoredSignIn;
 use crate::error::{LedgerError, LedgerResult};
 use crate::store::now_micros;
 use crate::time::rfc3339;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use ledgerdeck_client::{CreateToken, CreatedToken, FieldError, Problem, Role, SignIn, TokenView};
+use ledgerdeck_client::{CreateToken, CreatedToken, FieldError, Problem, Role, TokenView};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,21 +29,13 @@ pub fn token_view(info: TokenInfo) -> LedgerResult<TokenView> {
         id: info.id,
         name: info.name,
         role: info.role,
-        sign_in: wire_sign_in(info.sign_in),
+        sign_in: info.sign_in,
         email: info.email,
         created_at: rfc3339(info.created_at)?,
         expires_at: time(info.expires_at)?,
         last_used_at: time(info.last_used_at)?,
         revoked_at: time(info.revoked_at)?,
     })
-}
-
-/// The wire form of a stored sign-in.
-pub fn wire_sign_in(sign_in: StoredSignIn) -> SignIn {
-    match sign_in {
-        StoredSignIn::Token => SignIn::Token,
-        StoredSignIn::Sso => SignIn::Sso,
-    }
 }
 
 /// Reads a create body, collecting every bad field.
