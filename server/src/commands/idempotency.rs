@@ -190,9 +190,13 @@ impl KeyedRequest {
         Ok(())
     }
 
-    /// Frees a claim on the command's own transaction (a refusal whose
-    /// other writes are kept), so the key may be used again.
-    pub async fn release_on(&self, conn: &mut AnyConnection, token: &str) -> LedgerResult<()> {
+    /// Frees a claim after a definite refusal, so the key may be used
+    /// again: on the pool, or on the command's own transaction (a refusal
+    /// whose other writes are kept).
+    pub async fn release<'e, E>(&self, executor: E, token: &str) -> LedgerResult<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2 \
              AND claim_token = $3 AND state = 'in_progress'",
@@ -200,21 +204,7 @@ impl KeyedRequest {
         .bind(&self.caller)
         .bind(&self.key)
         .bind(token)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Frees a claim after a definite refusal, so the key may be used again.
-    pub async fn release(&self, pool: &AnyPool, token: &str) -> LedgerResult<()> {
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2 \
-             AND claim_token = $3 AND state = 'in_progress'",
-        )
-        .bind(&self.caller)
-        .bind(&self.key)
-        .bind(token)
-        .execute(pool)
+        .execute(executor)
         .await?;
         Ok(())
     }

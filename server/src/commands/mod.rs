@@ -319,7 +319,7 @@ impl Call {
                     // `failed` state is kept, the key freed, the refusal answered.
                     Err(refused @ LedgerError::ExecutionRefused { .. }) => {
                         if let (Some(keyed), Some(token)) = (&call.keyed, token.as_deref()) {
-                            keyed.release_on(&mut *conn, token).await?;
+                            keyed.release(&mut *conn, token).await?;
                         }
                         call.attempt.record_on(conn, Err(&refused)).await?;
                         Ok(Step::Decided(refused))
