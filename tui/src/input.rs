@@ -1,7 +1,21 @@
-//! Typing into a text input: the one place a key becomes an edit.
+//! Typing into a text input (the one place a key becomes an edit), and what
+//! a key did to a form.
 
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
+
+/// What a key did to a form of a view (settle, release, a new token).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing.
+    None,
+    /// Something visible changed.
+    Changed,
+    /// Send it now.
+    Send,
+    /// Close the form.
+    Close,
+}
 
 /// Applies `key` to `input` as an edit (characters, Backspace, arrows…).
 /// Returns whether the input took it.

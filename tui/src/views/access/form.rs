@@ -4,6 +4,7 @@
 //! could not answer the token twice), so the form sends it once and never
 //! again by itself: after no answer it says where to look instead.
 
+use crate::input::Step;
 use crate::keys::{Action, Context, entry};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyCode::{BackTab, Char, Down, Enter, Esc, Left, Right, Tab, Up};
@@ -52,19 +53,6 @@ pub enum Field {
     Role,
     /// When it stops working.
     Expiry,
-}
-
-/// What a key did to the form.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Nothing.
-    None,
-    /// Something visible changed.
-    Changed,
-    /// Send it now.
-    Send,
-    /// Close the form.
-    Close,
 }
 
 /// A new-token form.

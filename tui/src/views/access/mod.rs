@@ -14,13 +14,13 @@ pub use form::{Field, MAX_EXPIRY_SECONDS, Stage, TOKEN_FORM, TokenForm, parse_ex
 
 use super::{Cx, Value, View, step};
 use crate::data::{DataMsg, Request, TokenAnswer};
+use crate::input::Step;
 use crate::keys::{Action, CONFIRM, Context, MOVE, entry, writes};
 use crate::notice::{Level, problem_text};
 use crate::theme::Theme;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyCode::{Char, Enter, Esc};
 use crossterm::event::KeyEvent;
-use form::Step;
 use ledgerdeck_client::{CreatedToken, Role, TokenView};
 use ratatui::Frame;
 use ratatui::layout::Rect;

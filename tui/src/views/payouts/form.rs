@@ -96,18 +96,7 @@ pub enum Stage {
     NoAnswer(String),
 }
 
-/// What a key did to the form.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Nothing.
-    None,
-    /// Something visible changed.
-    Changed,
-    /// Send the command now.
-    Send,
-    /// Close the form.
-    Close,
-}
+pub use crate::input::Step;
 
 /// A settle or release form on one hold.
 #[derive(Debug)]
