@@ -3,8 +3,9 @@
 //! these messages; the network side lives behind [`crate::runtime::Fetcher`].
 //!
 //! Reads are the API's, one per route, whichever view asks: the views say
-//! which reads they make and which answers they take. Every write is the one
-//! [`Request::Command`].
+//! which reads they make and which answers they take. Every command of the
+//! registry is the one [`Request::Command`]; the only other writes are a
+//! token's create and revoke, which are not registry commands.
 
 use chrono::{DateTime, Utc};
 use ledgerdeck_client::events::LiveEvent;
@@ -121,7 +122,7 @@ pub enum Request {
     },
     /// `POST /v1/commands/{command}` with `body` and `Idempotency-Key: key`,
     /// sent once → [`DataMsg::CommandDone`] or [`DataMsg::CommandFailed`]
-    /// with this `id`. Every write of the cockpit is one of these.
+    /// with this `id`. Every registry command of the cockpit is one of these.
     Command {
         /// The request's id, which its answer carries.
         id: u64,

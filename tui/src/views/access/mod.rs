@@ -118,9 +118,8 @@ impl AccessState {
     }
 
     fn form_action(&mut self, action: Action, cx: &mut Cx) -> bool {
-        let id = self.last_id + 1;
-        let Some(form) = self.form.as_mut() else { return false };
-        match form.on_action(action) {
+        let Some(step) = self.form.as_mut().map(|f| f.on_action(action)) else { return false };
+        match step {
             Step::None => false,
             Step::Changed => true,
             Step::Close => {
@@ -128,9 +127,10 @@ impl AccessState {
                 true
             }
             Step::Send => {
+                let id = self.next_id();
+                let Some(form) = self.form.as_mut() else { return false };
                 let Ok(body) = form.body() else { return true };
                 form.sent(id);
-                self.last_id = id;
                 cx.read(Request::CreateToken { id, body });
                 true
             }
