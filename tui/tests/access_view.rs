@@ -179,7 +179,7 @@ fn a_revocation_is_confirmed_then_sent_and_the_row_updates() {
 #[test]
 fn revoking_the_own_and_last_admin_token_warns() {
     let mut app = fx::access("terminal", false, Role::Admin);
-    press(&mut app, "x");
+    press(&mut app, "jjx");
     let text = buffer_text(&draw(&mut app, 160, 48));
     assert!(text.contains("This is the token this cockpit signs in with."), "{text}");
     assert!(text.contains("It is the last live admin token"), "{text}");
