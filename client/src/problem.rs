@@ -75,6 +75,9 @@ pub enum ErrorCode {
     SelfApproval,
     /// The proposal was rejected (what its proposer's key answers after).
     ApprovalRejected,
+    /// A pay-in with this provider and provider reference was credited
+    /// already (under another key); the detail names its transaction.
+    DuplicateProviderReference,
     /// Single sign-on is not configured on this server.
     SsoNotConfigured,
     /// The ID token is malformed, not signed by the provider's keys, or
@@ -131,6 +134,7 @@ impl ErrorCode {
             ErrorCode::ApprovalExpired => "APPROVAL_EXPIRED",
             ErrorCode::SelfApproval => "SELF_APPROVAL",
             ErrorCode::ApprovalRejected => "APPROVAL_REJECTED",
+            ErrorCode::DuplicateProviderReference => "DUPLICATE_PROVIDER_REFERENCE",
             ErrorCode::SsoNotConfigured => "SSO_NOT_CONFIGURED",
             ErrorCode::SsoTokenInvalid => "SSO_TOKEN_INVALID",
             ErrorCode::SsoTokenExpired => "SSO_TOKEN_EXPIRED",

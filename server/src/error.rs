@@ -54,6 +54,16 @@ pub enum LedgerError {
         /// The statuses the action starts from.
         expected: String,
     },
+    /// A pay-in of this provider reference was credited already.
+    #[error("{provider} pay-in {provider_reference} was credited already, by transaction {transaction_id}")]
+    DuplicateProviderReference {
+        /// The pay-in provider.
+        provider: String,
+        /// The provider's own reference of the pay-in.
+        provider_reference: String,
+        /// The transaction that credited it.
+        transaction_id: String,
+    },
     /// The transaction was reversed already.
     #[error("transaction {0} is already reversed")]
     AlreadyReversed(String),
@@ -190,6 +200,7 @@ impl LedgerError {
             LedgerError::FlagDenied { .. } => ErrorCode::FlagDenied,
             LedgerError::HoldNotOpen { .. } => ErrorCode::HoldNotOpen,
             LedgerError::HoldWrongStatus { .. } => ErrorCode::HoldWrongStatus,
+            LedgerError::DuplicateProviderReference { .. } => ErrorCode::DuplicateProviderReference,
             LedgerError::AlreadyReversed(_) => ErrorCode::AlreadyReversed,
             LedgerError::NotReversible { .. } => ErrorCode::NotReversible,
             LedgerError::NotFound { .. } | LedgerError::UnknownCommand(_) => ErrorCode::NotFound,

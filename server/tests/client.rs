@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use ledgerdeck_client::http::WebhookSignature;
 use ledgerdeck_client::outbox::OutboxMessageQuery;
-use ledgerdeck_client::providers::ProviderEventQuery;
+use ledgerdeck_client::providers::{ProviderEventAnswer, ProviderEventQuery};
 use ledgerdeck_client::{
     AccountQuery, ApiClient, AuditQuery, ClientConfig, ClientError, CommandResult, CommandStatus, ConnectionState,
     ErrorCode, EventSubscription, FindingQuery, GateRunQuery, GateStatus, HitKind, HoldQuery, SearchQuery, ServerEvent,
@@ -195,7 +195,10 @@ async fn operations_surfaces_round_trip(ledger: Ledger) {
     let (id, now) = (format!("msg_{}", new_idempotency_key()), chrono::Utc::now().timestamp());
     let signature = ledgerdeck_server::signature::sign(PROVIDER_SECRET, &id, now, &raw).unwrap();
     let signed = WebhookSignature { id, timestamp: now, signature };
-    let receipt = viewer.send_provider_event("sandbox", &raw, &signed).await.unwrap();
+    let ProviderEventAnswer::Payout(receipt) = viewer.send_provider_event("sandbox", &raw, &signed).await.unwrap()
+    else {
+        panic!("a payout event's receipt")
+    };
     assert_eq!((receipt.outcome.as_str(), receipt.hold_status.as_str()), ("recorded", "manual_review"));
     let forged = WebhookSignature { signature: "v1,AAAA".into(), ..signed.clone() };
     expect_code(viewer.send_provider_event("sandbox", &raw, &forged).await, 401, ErrorCode::Unauthenticated);
@@ -204,6 +207,21 @@ async fn operations_surfaces_round_trip(ledger: Ledger) {
     assert_eq!(log.items.iter().map(|e| e.reference.as_str()).collect::<Vec<_>>(), ["evt-client-1"]);
     let settled = execute(&operator, "settle_hold", json!({"hold_id": hold, "reason": "provider paid"})).await;
     assert_eq!(settled.balances[0].reserved, Decimal::ZERO);
+
+    // A signed pay-in event on the same route credits the wallet, once.
+    let eur = wallet(&ledger, "EUR").await;
+    let event = json!({"type": "payin.succeeded", "reference": "evt-payin-1", "provider_reference": "PSP-CLIENT-1",
+                       "wallet_id": eur, "amount": "2.50"});
+    let raw = serde_json::to_vec(&event).unwrap();
+    let (id, now) = (format!("msg_{}", new_idempotency_key()), chrono::Utc::now().timestamp());
+    let signature = ledgerdeck_server::signature::sign(PROVIDER_SECRET, &id, now, &raw).unwrap();
+    let signed = WebhookSignature { id, timestamp: now, signature };
+    let answer = viewer.send_provider_event("sandbox", &raw, &signed).await.unwrap();
+    let ProviderEventAnswer::Payin(receipt) = answer else { panic!("a pay-in event's receipt: {answer:?}") };
+    assert_eq!(receipt.outcome, "credited", "{receipt:?}");
+    let again = viewer.send_provider_event("sandbox", &raw, &signed).await.unwrap();
+    assert!(matches!(&again, ProviderEventAnswer::Payin(r) if r.outcome == "duplicate"), "{again:?}");
+    assert_eq!(balances(&ledger, &eur).await, (250, 0));
 
     // Gates: a clean run, then a drifted statement line found and cured.
     let run = execute(&operator, "run_gates", json!({})).await;

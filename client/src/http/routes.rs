@@ -10,7 +10,7 @@ use crate::flags::FeatureFlag;
 use crate::gates::{FindingQuery, FindingView, GateRunQuery, GateRunView, GateView};
 use crate::health::HealthReport;
 use crate::outbox::{OutboxMessageDetail, OutboxMessageQuery, OutboxMessageView, WebhookEndpointView};
-use crate::providers::{ProviderEventQuery, ProviderEventReceipt, ProviderEventView};
+use crate::providers::{ProviderEventAnswer, ProviderEventQuery, ProviderEventView};
 use crate::reads::{
     AccountQuery, AccountView, AuditEntry, AuditQuery, HoldDetail, HoldQuery, HoldView, Me, MerchantView,
     OutboxSummary, Overview, Page, StatementLine, StatementQuery, TransactionQuery, TransactionView, WalletQuery,
@@ -229,16 +229,16 @@ impl ApiClient {
         self.get_query(&["v1", "provider-events"], query).await
     }
 
-    /// `POST /v1/providers/{provider}/events`: what a payout provider (or a
-    /// simulator of one) posts. `body` is sent byte for byte as signed; no
-    /// bearer token is sent. Sent exactly once, like a command; the server
-    /// deduplicates by (provider, reference), so resending is safe.
+    /// `POST /v1/providers/{provider}/events`: what a provider (or a
+    /// simulator of one) posts, a payout event or a pay-in event. `body` is
+    /// sent byte for byte as signed; no bearer token is sent. Sent exactly
+    /// once, like a command; the server deduplicates, so resending is safe.
     pub async fn send_provider_event(
         &self,
         provider: &str,
         body: &[u8],
         signature: &WebhookSignature,
-    ) -> Result<ProviderEventReceipt, ClientError> {
+    ) -> Result<ProviderEventAnswer, ClientError> {
         let builder = self
             .anonymous(Method::POST, &["v1", "providers", provider, "events"])?
             .header(reqwest::header::CONTENT_TYPE, "application/json")

@@ -45,7 +45,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | GateRunInProgress
         | ApprovalAlreadyDecided
         | ApprovalExpired
-        | ApprovalRejected => StatusCode::CONFLICT,
+        | ApprovalRejected
+        | DuplicateProviderReference => StatusCode::CONFLICT,
         SelfApproval => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         IdempotencyKeyMissing | MalformedRequest => StatusCode::BAD_REQUEST,

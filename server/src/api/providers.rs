@@ -5,13 +5,16 @@ use super::AppState;
 use super::auth::Authed;
 use super::problem::ApiError;
 use super::reads::QueryParams;
+use crate::commands::PAYIN_EVENT_TYPES;
 use crate::signature::{self, SignatureError};
 use crate::{provider_events, queries};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use ledgerdeck_client::providers::{ProviderEventBody, ProviderEventQuery, ProviderEventReceipt, ProviderEventView};
+use ledgerdeck_client::providers::{
+    PayinEventBody, ProviderEventAnswer, ProviderEventBody, ProviderEventQuery, ProviderEventView,
+};
 use ledgerdeck_client::{ErrorCode, Page, Problem, Role};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,25 +41,51 @@ fn verify(state: &AppState, provider: &str, headers: &HeaderMap, body: &[u8]) ->
     checked.map_err(|e| refuse(format!("provider event refused: {e}")))
 }
 
-/// An event from a payout provider, signed with the provider's secret in the
-/// Standard Webhooks scheme. Deduplicated by (provider, reference).
+/// An event from a provider, signed with the provider's secret in the
+/// Standard Webhooks scheme. A payout event (no `type`) moves its hold,
+/// deduplicated by (provider, reference); a pay-in event (`type`
+/// `payin.succeeded` or `payin.reversed`) credits or reverses its wallet
+/// once per (provider, provider_reference).
 #[utoipa::path(post, path = "/v1/providers/{provider}/events", tag = "providers",
     params(("provider" = String, Path, description = "The provider's name")),
-    request_body = ProviderEventBody,
-    responses((status = 200, body = ProviderEventReceipt), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    request_body(content = inline(ProviderEventRequest)),
+    responses((status = 200, body = ProviderEventAnswer), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 async fn receive_event(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<ProviderEventReceipt>, ApiError> {
+) -> Result<Json<ProviderEventAnswer>, ApiError> {
     verify(&state, &provider, &headers, &body)?;
-    let event: ProviderEventBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ErrorCode::MalformedRequest, format!("the event is not valid JSON: {e}")))?;
+    let malformed =
+        |e: serde_json::Error| ApiError::new(ErrorCode::MalformedRequest, format!("the event is not valid: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(malformed)?;
     let payload = String::from_utf8_lossy(&body);
-    let receipt = provider_events::apply(state.ledger.store(), &provider, &event, &payload).await?;
-    Ok(Json(receipt))
+    let answer = match value.get("type").and_then(serde_json::Value::as_str) {
+        Some(kind) if PAYIN_EVENT_TYPES.contains(&kind) => {
+            let event: PayinEventBody = serde_json::from_value(value).map_err(malformed)?;
+            ProviderEventAnswer::Payin(state.ledger.apply_payin_event(&provider, &event, &payload).await?)
+        }
+        _ => {
+            let event: ProviderEventBody = serde_json::from_value(value).map_err(malformed)?;
+            ProviderEventAnswer::Payout(
+                provider_events::apply(state.ledger.store(), &provider, &event, &payload).await?,
+            )
+        }
+    };
+    Ok(Json(answer))
+}
+
+/// What the event route takes: a payout event, or a pay-in event.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum ProviderEventRequest {
+    /// A payout provider's event about one hold.
+    Payout(ProviderEventBody),
+    /// A pay-in event.
+    Payin(PayinEventBody),
 }
 
 /// The provider event log, newest first.

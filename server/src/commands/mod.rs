@@ -8,6 +8,7 @@ mod gate_commands;
 mod idempotency;
 mod movements;
 mod params;
+mod payin_events;
 mod payouts;
 mod registry;
 mod sso_commands;
@@ -17,6 +18,7 @@ mod writer;
 
 pub use idempotency::purge_expired as purge_expired_idempotency_keys;
 pub use params::{FieldDef, Params};
+pub use payin_events::PAYIN_EVENT_TYPES;
 pub use registry::{Body, CommandDef, RunFn, StandaloneFn, find, registry, specs};
 
 use crate::audit::Attempt;

@@ -38,7 +38,9 @@ fn posted(event: &'static str, reference: Option<&str>, subject_id: &str) -> Out
     }
 }
 
-/// `post_payin`: money received by a provider for a wallet.
+/// `post_payin`: money received by a provider for a wallet. With the
+/// provider's own reference it is credited once per `(provider,
+/// provider_reference)`, whatever the idempotency key.
 pub async fn post_payin(conn: &mut AnyConnection, p: &Params, cx: &CommandContext<'_>) -> LedgerResult<CommandResult> {
     let wallet = load_wallet(conn, p.required("wallet_id")?).await?;
     let provider = p.required("provider")?;
@@ -54,7 +56,49 @@ pub async fn post_payin(conn: &mut AnyConnection, p: &Params, cx: &CommandContex
         legs(SystemAccount::PayinClearing.id(code), wallet.account_id(WalletAccount::Available), code, amount),
     );
     let id = post_transaction(conn, txn, cx.now).await?;
+    if let Some(provider_reference) = p.text("provider_reference") {
+        claim_provider_reference(conn, provider, provider_reference, &id, cx.now).await?;
+    }
     posted("payin.posted", reference, &id).record(conn, cx, vec![id.clone()], &[&wallet]).await
+}
+
+/// Records that `transaction_id` credited the pay-in `(provider,
+/// provider_reference)`, on the pay-in's own transaction. The primary key
+/// decides: a second pay-in of the same reference, under any key and at any
+/// moment (a concurrent one waits for the first to commit), inserts nothing
+/// and is refused, naming the first, so the whole command rolls back.
+async fn claim_provider_reference(
+    conn: &mut AnyConnection,
+    provider: &str,
+    provider_reference: &str,
+    transaction_id: &str,
+    now: i64,
+) -> LedgerResult<()> {
+    let claimed = sqlx::query(
+        "INSERT INTO payin_references (provider, provider_reference, transaction_id, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (provider, provider_reference) DO NOTHING",
+    )
+    .bind(provider)
+    .bind(provider_reference)
+    .bind(transaction_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if claimed.rows_affected() == 1 {
+        return Ok(());
+    }
+    let first: String = sqlx::query_scalar(
+        "SELECT transaction_id FROM payin_references WHERE provider = $1 AND provider_reference = $2",
+    )
+    .bind(provider)
+    .bind(provider_reference)
+    .fetch_one(&mut *conn)
+    .await?;
+    Err(LedgerError::DuplicateProviderReference {
+        provider: provider.to_string(),
+        provider_reference: provider_reference.to_string(),
+        transaction_id: first,
+    })
 }
 
 /// `transfer`: from one wallet's available balance to another's, same currency.

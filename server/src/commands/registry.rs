@@ -117,6 +117,11 @@ static COMMANDS: &[CommandDef] = &[
             FieldDef::required("wallet_id", K::WalletId, "The wallet credited"),
             FieldDef::required("amount", K::Amount, "Amount received"),
             FieldDef::required("provider", K::Text, "The pay-in provider"),
+            FieldDef::optional(
+                "provider_reference",
+                K::Text,
+                "The provider's own reference of the pay-in: each is credited once",
+            ),
             REFERENCE,
         ],
         role: Role::Operator,
