@@ -95,12 +95,48 @@ async fn a_reversal_event_reverses_the_credit_once(ledger: Ledger) {
     assert_sound(&ledger).await;
 }
 
-/// 16 event ids for one pay-in, at once: one credit.
+/// An event refused while pay-ins are off is not final: the provider's
+/// retry of the same event, once they are on again, credits it (once), and
+/// the log keeps that outcome.
+async fn a_refused_event_credits_when_retried_after_the_cause_is_gone(ledger: Ledger) {
+    let w = wallet(&ledger, "USD").await;
+    let flag = |enabled: &str| json!({"name": "payins_enabled", "scope": "provider", "scope_value": "acq", "enabled": enabled});
+    run(&ledger, &admin(), "set_feature_flag", flag("false")).await.unwrap();
+    let event = succeeded("evt-1", "PSP-LATE", &w, "4.00");
+    let refused = apply(&ledger, &event).await;
+    assert_eq!((refused.outcome.as_str(), refused.code.as_deref()), ("refused", Some("FLAG_DENIED")));
+    assert_eq!(balances(&ledger, &w).await, (0, 0));
+    run(&ledger, &admin(), "set_feature_flag", flag("true")).await.unwrap();
+    assert_eq!(apply(&ledger, &event).await.outcome, "credited");
+    assert_eq!(apply(&ledger, &event).await.outcome, "duplicate");
+    assert_eq!(balances(&ledger, &w).await, (400, 0));
+    let logged: String =
+        sqlx::query_scalar("SELECT outcome FROM payin_events WHERE provider = 'acq' AND reference = 'evt-1'")
+            .fetch_one(ledger.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(logged, "credited", "the first definite outcome is kept");
+    assert_sound(&ledger).await;
+}
+
+/// 16 event ids for one pay-in, at once: one credit (a delivery that meets
+/// another in flight is answered `IDEMPOTENCY_IN_PROGRESS` and retries).
 async fn racing_events_of_one_payin_credit_once(ledger: Ledger) {
     let w = wallet(&ledger, "USD").await;
     let receipts = futures::future::join_all((0..16).map(|i| {
         let (ledger, event) = (ledger.clone(), succeeded(&format!("evt-{i}"), "PSP-RACE", &w, "3.00"));
-        tokio::spawn(async move { apply(&ledger, &event).await })
+        tokio::spawn(async move {
+            // A delivery that finds another still being applied is told to
+            // retry, as a provider would.
+            loop {
+                match ledger.apply_payin_event("acq", &event, "{}").await {
+                    Err(e) if e.code() == ErrorCode::IdempotencyInProgress => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                    }
+                    answer => return answer.unwrap(),
+                }
+            }
+        })
     }))
     .await;
     let outcomes: Vec<String> = receipts.into_iter().map(|r| r.unwrap().outcome).collect();
@@ -115,5 +151,6 @@ on_both_databases!(
     a_payin_event_is_credited_once_however_it_comes_again,
     the_same_payin_with_other_figures_is_a_conflict,
     a_reversal_event_reverses_the_credit_once,
+    a_refused_event_credits_when_retried_after_the_cause_is_gone,
     racing_events_of_one_payin_credit_once,
 );

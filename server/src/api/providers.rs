@@ -50,7 +50,7 @@ fn verify(state: &AppState, provider: &str, headers: &HeaderMap, body: &[u8]) ->
     params(("provider" = String, Path, description = "The provider's name")),
     request_body(content = inline(ProviderEventRequest)),
     responses((status = 200, body = ProviderEventAnswer), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 async fn receive_event(
     State(state): State<AppState>,

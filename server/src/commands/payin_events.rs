@@ -8,8 +8,8 @@
 //! and `post_payin` claims `(provider, provider_reference)` on its own
 //! transaction, so a second event id for the same pay-in, or an operator's
 //! manual entry of it, is refused rather than credited again. The event is
-//! logged after it is applied: a crash in between is cured by the
-//! provider's retry, which replays the key.
+//! logged after it is applied (its first definite outcome is kept): a crash
+//! in between is cured by the provider's retry, which replays the key.
 
 use super::Ledger;
 use crate::caller::Caller;
@@ -84,6 +84,9 @@ impl Applied {
             }
             // The same pay-in, with other figures than when it was applied.
             LedgerError::IdempotencyKeyReused(_) => Ok(Applied { outcome: "conflict", transaction_id: credited, code }),
+            // Another delivery of this pay-in is being applied: not an
+            // outcome yet, so the provider is told to retry.
+            e @ LedgerError::IdempotencyInProgress(_) => Err(e),
             e if e.is_refusal() => Ok(Applied { outcome: "refused", transaction_id: credited, code }),
             e => Err(e),
         }
@@ -113,15 +116,11 @@ impl Ledger {
     ) -> LedgerResult<PayinEventReceipt> {
         check(event)?;
         let store = self.store();
-        let logged: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT transaction_id FROM payin_events WHERE provider = $1 AND reference = $2")
-                .bind(provider)
-                .bind(&event.reference)
-                .fetch_optional(store.pool())
-                .await?;
-        if let Some((transaction_id,)) = logged {
-            return Ok(PayinEventReceipt { outcome: "duplicate".into(), transaction_id, code: None });
-        }
+        // Every delivery is applied again, not answered from the log: the
+        // commands are idempotent by their key and by the pay-in's claim,
+        // and an event refused before (a flag was off, the wallet was
+        // frozen) must credit once the provider retries it after the cause
+        // is gone.
         let caller = Caller::new(format!("provider:{provider}"), Role::Operator);
         let reference = &event.provider_reference;
         let applied = if event.kind == "payin.succeeded" {
@@ -149,7 +148,9 @@ impl Ledger {
         sqlx::query(
             "INSERT INTO payin_events (provider, reference, kind, provider_reference, wallet_id, amount, outcome, \
              transaction_id, code, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (provider, reference) DO NOTHING",
+             ON CONFLICT (provider, reference) DO UPDATE SET outcome = excluded.outcome, \
+             transaction_id = excluded.transaction_id, code = excluded.code \
+             WHERE payin_events.outcome = 'refused'",
         )
         .bind(provider)
         .bind(&event.reference)
