@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The four gates, in the order they are shown.
-pub const GATES: [&str; 4] = ["ledger_balanced", "wallet_drift", "holds_drift", "payout_finality"];
+/// The gates, in the order they are shown.
+pub const GATES: [&str; 5] =
+    ["ledger_balanced", "wallet_drift", "holds_drift", "payout_finality", "deposit_reconciliation"];
 
 /// The statuses a finding can have.
 pub const FINDING_STATUSES: [&str; 2] = ["OPEN", "RESOLVED"];

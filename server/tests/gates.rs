@@ -22,6 +22,7 @@ on_both_databases!(
     wallet_drift_catches_statement_drift_and_rebuild_cures_it,
     holds_drift_catches_holds_off_the_reserved_balance,
     payout_finality_catches_stuck_holds_and_missing_transactions,
+    deposit_reconciliation_finds_every_deposit_finding_and_resolves_it,
     identical_runs_write_nothing_new_and_gates_never_touch_the_ledger,
     routine_runs_see_what_is_new_but_only_full_runs_resolve,
     one_run_at_a_time,
@@ -235,6 +236,66 @@ async fn payout_finality_catches_stuck_holds_and_missing_transactions(ledger: Le
     );
     assert_eq!(stuck[0].expected, "900");
     assert!(stuck[0].actual.parse::<i64>().unwrap() >= 7200, "{:?}", stuck[0]);
+}
+
+/// A provider-confirmed deposit that loses its credit, one confirmed for
+/// another amount, and a credit never confirmed past the grace period:
+/// each finding opens, resolves once repaired, and reopens.
+async fn deposit_reconciliation_finds_every_deposit_finding_and_resolves_it(ledger: Ledger) {
+    let w = wallet(&ledger, "USD").await;
+    let event = ledgerdeck_client::providers::PayinEventBody {
+        kind: "payin.succeeded".into(),
+        reference: "evt-1".into(),
+        provider_reference: "PSP-A".into(),
+        wallet_id: Some(w.clone()),
+        amount: Some("10.00".into()),
+    };
+    let receipt = ledger.apply_payin_event("acq", &event, "{}").await.expect("event");
+    let credit = receipt.transaction_id.expect("credited");
+    let manual = json!({"wallet_id": w, "amount": "3.00", "provider": "acq", "provider_reference": "PSP-B"});
+    run(&ledger, &operator(), "post_payin", manual).await.expect("manual pay-in");
+    let (gate, a, b) = ("deposit_reconciliation", "provider_reference = 'PSP-A'", "provider_reference = 'PSP-B'");
+
+    lifecycle(
+        &ledger,
+        gate,
+        ("deposit_not_credited", "acq/PSP-A", "1", "0"),
+        &format!("DELETE FROM payin_references WHERE {a}"),
+        &format!(
+            "INSERT INTO payin_references (provider, provider_reference, transaction_id, created_at) \
+             VALUES ('acq', 'PSP-A', '{credit}', 0)"
+        ),
+        GateStatus::Red,
+    )
+    .await;
+    sql(
+        &ledger,
+        &format!(
+            "INSERT INTO payin_references (provider, provider_reference, transaction_id, created_at) \
+             VALUES ('acq', 'PSP-A', '{credit}', 0)"
+        ),
+    )
+    .await;
+    lifecycle(
+        &ledger,
+        gate,
+        ("deposit_amount_mismatch", "acq/PSP-A", "10.00", "12.00"),
+        &format!("UPDATE payin_events SET amount = '12.00' WHERE {a}"),
+        &format!("UPDATE payin_events SET amount = '10.00' WHERE {a}"),
+        GateStatus::Red,
+    )
+    .await;
+    sql(&ledger, &format!("UPDATE payin_events SET amount = '10.00' WHERE {a}")).await;
+    // Credited two days ago and never confirmed: past the one-day grace.
+    lifecycle(
+        &ledger,
+        gate,
+        ("deposit_unconfirmed", "acq/PSP-B", "1", "0"),
+        &format!("UPDATE payin_references SET created_at = created_at - 172800000000 WHERE {b}"),
+        &format!("UPDATE payin_references SET created_at = created_at + 172800000000 WHERE {b}"),
+        GateStatus::Amber,
+    )
+    .await;
 }
 
 /// Every row of the gates' findings and checkpoints, as text.

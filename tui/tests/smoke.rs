@@ -200,7 +200,7 @@ async fn met_expectations_pass_as_required_checks() {
     let text = report.render();
     assert!(text.contains("✓ worker   1 live saga worker(s): saga-smoke on smoke-host:1"), "{text}");
     assert!(text.contains("✓ provider provider `sandbox` is reachable"), "{text}");
-    assert!(text.contains("✓ gates    all 4 gates are green"), "{text}");
+    assert!(text.contains("✓ gates    all 5 gates are green"), "{text}");
     server.stop().await;
 }
 
@@ -220,7 +220,7 @@ async fn unmet_expectations_fail_with_one_plain_line_each() {
             "expected provider `acme` to be reachable: it is not (provider unavailable: connection to acme refused)",
             "expected provider `globex` to be reachable: it is not configured on this server (configured: acme, sandbox)",
             "expected every gate to be green: ledger_balanced has never run, wallet_drift has never run, \
-         holds_drift has never run, payout_finality has never run",
+         holds_drift has never run, payout_finality has never run, deposit_reconciliation has never run",
         ]
     );
     server.stop().await;

@@ -13,7 +13,7 @@ use ledgerdeck_client::{FindingQuery, FindingView, GateRunQuery, GateRunView, Ga
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The four gates, each with its status, open findings and last run.
+/// Every gate, with its status, open findings and last run.
 #[utoipa::path(get, path = "/v1/gates", tag = "gates",
     responses((status = 200, body = [GateView]), (status = 401, body = Problem)),
     security(("bearer" = [])))]

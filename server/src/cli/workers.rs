@@ -56,6 +56,9 @@ pub struct GateArgs {
     /// Seconds a hold may stay reserved or submitted before it counts as stuck.
     #[arg(long, env = "LEDGERDECK_HOLD_STUCK_AFTER_SECS", default_value_t = GateConfig::default().hold_stuck_after.as_secs())]
     hold_stuck_after_secs: u64,
+    /// Seconds after which a credited pay-in its provider never confirmed is a finding.
+    #[arg(long, env = "LEDGERDECK_DEPOSIT_CONFIRM_GRACE_SECS", default_value_t = GateConfig::default().deposit_confirm_grace.as_secs())]
+    deposit_confirm_grace_secs: u64,
     /// Seconds a hold may wait in manual review before it is overdue.
     #[arg(long, env = "LEDGERDECK_MANUAL_REVIEW_SLA_SECS", default_value_t = GateConfig::default().manual_review_sla.as_secs())]
     manual_review_sla_secs: u64,
@@ -69,6 +72,7 @@ impl GateArgs {
             full_every: self.gate_full_every.max(1),
             hold_stuck_after: Duration::from_secs(self.hold_stuck_after_secs),
             manual_review_sla: Duration::from_secs(self.manual_review_sla_secs),
+            deposit_confirm_grace: Duration::from_secs(self.deposit_confirm_grace_secs),
             ..GateConfig::default()
         }
     }

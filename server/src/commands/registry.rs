@@ -340,7 +340,7 @@ static COMMANDS: &[CommandDef] = &[
         name: "run_gates",
         title: "Run reconciliation gates",
         fields: &[
-            FieldDef::optional_choice("gate", &GATES, "One gate; all four if omitted"),
+            FieldDef::optional_choice("gate", &GATES, "One gate; every gate if omitted"),
             FieldDef::optional_choice("mode", &["full", "routine"], "full (default) checks everything"),
         ],
         role: Role::Operator,

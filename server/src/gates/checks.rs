@@ -5,8 +5,8 @@
 
 use super::marks::{POSTINGS_MARK, STATEMENT_MARK, mark};
 use super::scan::{
-    AccountFigures, BrokenLine, FinalityScan, LateHold, LedgerScan, ReservedFigures, Scan, StatementEnd, StatementScan,
-    Timed,
+    AccountFigures, BrokenLine, Deposit, DepositScan, FinalityScan, LateHold, LedgerScan, ReservedFigures, Scan,
+    StatementEnd, StatementScan, Timed,
 };
 use super::{Gate, GateConfig, Mode};
 use crate::error::LedgerResult;
@@ -25,13 +25,14 @@ pub(super) async fn scan(
 ) -> LedgerResult<Scan> {
     let pool = store.pool();
     let wanted = |gate| gates.contains(&gate);
-    let (ledger, statements, holds, finality) = futures::join!(
+    let (ledger, statements, holds, finality, deposits) = futures::join!(
         when(wanted(Gate::LedgerBalanced), || timed(ledger_scan(store, mode))),
         when(wanted(Gate::WalletDrift), || timed(statement_scan(store, mode))),
         when(wanted(Gate::HoldsDrift), || timed(reserved_scan(pool))),
         when(wanted(Gate::PayoutFinality), || timed(finality_scan(pool, config, mode, now))),
+        when(wanted(Gate::DepositReconciliation), || timed(deposit_scan(pool, config, now))),
     );
-    Ok(Scan { ledger, statements, holds, finality })
+    Ok(Scan { ledger, statements, holds, finality, deposits })
 }
 
 async fn when<T, F: Future<Output = T>>(wanted: bool, make: impl FnOnce() -> F) -> Option<T> {
@@ -316,6 +317,53 @@ async fn finality_scan(pool: &AnyPool, config: &GateConfig, mode: Mode, now: i64
         })
         .collect::<LedgerResult<Vec<_>>>()?;
     Ok(FinalityScan { holds, flagged, stuck_before, overdue_before, now })
+}
+
+/// Every pay-in with a provider reference, confirmed (a `payin.succeeded`
+/// event) or credited (a claim of `post_payin`), with the credit's wallet
+/// leg. One statement, so confirmations and credits are read from one
+/// snapshot; the whole table each run (both modes check completely).
+const DEPOSITS: &str = "WITH confirmed AS ( \
+       SELECT provider, provider_reference, MIN(amount) AS low, MAX(amount) AS high FROM payin_events \
+       WHERE kind = 'payin.succeeded' GROUP BY provider, provider_reference), \
+     credited AS ( \
+       SELECT r.provider, r.provider_reference, r.created_at, p.amount, p.currency, c.scale \
+       FROM payin_references r JOIN postings p ON p.transaction_id = r.transaction_id AND p.amount > 0 \
+       JOIN currencies c ON c.code = p.currency), \
+     keys AS (SELECT provider, provider_reference FROM confirmed UNION SELECT provider, provider_reference FROM credited) \
+     SELECT k.provider, k.provider_reference, f.low, f.high, d.amount AS credited, d.currency, \
+       CAST(d.scale AS BIGINT) AS scale, d.created_at \
+     FROM keys k LEFT JOIN confirmed f ON f.provider = k.provider AND f.provider_reference = k.provider_reference \
+     LEFT JOIN credited d ON d.provider = k.provider AND d.provider_reference = k.provider_reference";
+
+async fn deposit_scan(pool: &AnyPool, config: &GateConfig, now: i64) -> LedgerResult<DepositScan> {
+    let rows = sqlx::query(DEPOSITS).fetch_all(pool).await?;
+    let unconfirmed_before = now - micros(config.deposit_confirm_grace);
+    let mut seen = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let credited: Option<i64> = r.try_get("credited")?;
+        let currency: Option<String> = r.try_get("currency")?;
+        let scale: Option<i64> = r.try_get("scale")?;
+        let deposit = Deposit {
+            provider: r.try_get("provider")?,
+            provider_reference: r.try_get("provider_reference")?,
+            confirmed: {
+                let (low, high): (Option<String>, Option<String>) = (r.try_get("low")?, r.try_get("high")?);
+                let mut amounts: Vec<String> = low.into_iter().chain(high).collect();
+                amounts.dedup();
+                amounts
+            },
+            credited: match (credited, currency, scale) {
+                (Some(amount), Some(currency), Some(scale)) => {
+                    Some((amount, currency, u32::try_from(scale).unwrap_or(0)))
+                }
+                _ => None,
+            },
+            credited_at: r.try_get("created_at")?,
+        };
+        seen.push(deposit);
+    }
+    Ok(DepositScan { deposits: rows.len() as i64, seen, unconfirmed_before })
 }
 
 fn pair(a: Option<i64>, b: Option<i64>) -> Option<(i64, i64)> {

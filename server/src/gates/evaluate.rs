@@ -1,6 +1,6 @@
 //! Turning what the scans read into each gate's findings: pure functions.
 
-use super::scan::{BrokenLine, FinalityScan, LedgerScan, ReservedFigures, Scan, StatementScan, Timed};
+use super::scan::{BrokenLine, DepositScan, FinalityScan, LedgerScan, ReservedFigures, Scan, StatementScan, Timed};
 use super::{Gate, Mode};
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,6 +59,9 @@ fn codes(gate: Gate, mode: Mode) -> Vec<&'static str> {
         Gate::WalletDrift => (&[], &["statement_running_balance", "statement_balance_mismatch"]),
         Gate::HoldsDrift => (&["holds_reserved_mismatch"], &[]),
         Gate::PayoutFinality => (&["hold_stuck", "manual_review_overdue"], &["final_transaction_missing"]),
+        Gate::DepositReconciliation => {
+            (&["deposit_not_credited", "deposit_unconfirmed", "deposit_amount_mismatch"], &[])
+        }
     };
     let mut codes = always.to_vec();
     if mode == Mode::Full {
@@ -74,6 +77,7 @@ pub(super) fn gate(gate: Gate, mode: Mode, scan: &Scan) -> GateResult {
         Gate::WalletDrift => from(&scan.statements, wallet_drift),
         Gate::HoldsDrift => from(&scan.holds, |h| holds_drift(h)),
         Gate::PayoutFinality => from(&scan.finality, payout_finality),
+        Gate::DepositReconciliation => from(&scan.deposits, deposit_reconciliation),
     };
     let (checked, observed, error, micros) = outcome;
     let complete = if error.is_some() { Vec::new() } else { codes(gate, mode) };
@@ -222,6 +226,65 @@ fn payout_finality(scan: &FinalityScan) -> (i64, Vec<Observed>) {
     (scan.holds, found)
 }
 
+/// The provider's confirmed amount in minor units at `scale`, if it reads
+/// as one exactly.
+fn minor_units(text: &str, scale: u32) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    let amount: rust_decimal::Decimal = text.trim().parse().ok()?;
+    let minor = amount.checked_mul(rust_decimal::Decimal::from(10_i64.checked_pow(scale)?))?;
+    if minor.fract().is_zero() { minor.to_i64() } else { None }
+}
+
+fn deposit_reconciliation(scan: &DepositScan) -> (i64, Vec<Observed>) {
+    let mut found = Vec::new();
+    for d in &scan.seen {
+        let subject = format!("{}/{}", d.provider, d.provider_reference);
+        let count = |code, severity, detail: String| Observed {
+            subject: subject.clone(),
+            code,
+            severity,
+            unit: "count".into(),
+            expected: 1,
+            actual: 0,
+            detail,
+            line: None,
+        };
+        let confirmed = d.confirmed.first();
+        match (confirmed, &d.credited) {
+            (Some(amount), None) => found.push(count(
+                "deposit_not_credited",
+                Severity::Red,
+                format!("{} confirmed a deposit of {amount} that the ledger never credited", d.provider),
+            )),
+            (None, Some(_)) if d.credited_at.is_some_and(|at| at < scan.unconfirmed_before) => found.push(count(
+                "deposit_unconfirmed",
+                Severity::Amber,
+                format!("credited, but {} never confirmed it within the grace period", d.provider),
+            )),
+            (Some(_), Some((credited, currency, scale))) => {
+                let differs = d.confirmed.iter().find(|a| minor_units(a, *scale) != Some(*credited));
+                if let Some(amount) = differs {
+                    found.push(Observed {
+                        subject,
+                        code: "deposit_amount_mismatch",
+                        severity: Severity::Red,
+                        unit: currency.clone(),
+                        expected: *credited,
+                        actual: minor_units(amount, *scale).unwrap_or(0),
+                        detail: format!(
+                            "{} confirmed {amount} {currency}; the ledger credited another amount",
+                            d.provider
+                        ),
+                        line: None,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    (scan.deposits, found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::scan::{AccountFigures, LateHold, StatementEnd};
@@ -294,6 +357,17 @@ mod tests {
         let result = gate(Gate::HoldsDrift, Mode::Full, &failed);
         assert!(result.error.is_some());
         assert!(result.complete.is_empty());
+    }
+
+    #[test]
+    fn confirmed_amounts_read_exactly_in_minor_units_or_not_at_all() {
+        assert_eq!(minor_units("10.00", 2), Some(1_000));
+        assert_eq!(minor_units(" 10.5 ", 2), Some(1_050));
+        assert_eq!(minor_units("7", 0), Some(7));
+        assert_eq!(minor_units("0.000001", 6), Some(1));
+        assert_eq!(minor_units("10.001", 2), None, "finer than the currency: no exact amount");
+        assert_eq!(minor_units("ten", 2), None);
+        assert_eq!(minor_units("99999999999999999999999", 2), None, "past i64");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use evaluate::GateResult;
 use ledgerdeck_client::{GateRunSummary, Thresholds};
 use std::time::{Duration, Instant};
 
-/// One of the four gates.
+/// One of the gates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Gate {
     /// Every transaction and currency sums to zero; stored balances equal postings.
@@ -35,11 +35,14 @@ pub enum Gate {
     HoldsDrift,
     /// No hold waits too long, and no finished hold lacks its transaction.
     PayoutFinality,
+    /// Each provider's confirmed deposits match the ledger's pay-ins.
+    DepositReconciliation,
 }
 
 impl Gate {
     /// Every gate, in display order.
-    pub const ALL: [Gate; 4] = [Gate::LedgerBalanced, Gate::WalletDrift, Gate::HoldsDrift, Gate::PayoutFinality];
+    pub const ALL: [Gate; 5] =
+        [Gate::LedgerBalanced, Gate::WalletDrift, Gate::HoldsDrift, Gate::PayoutFinality, Gate::DepositReconciliation];
 
     /// The gate's stable name.
     pub fn name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Gate {
             Gate::WalletDrift => "wallet_drift",
             Gate::HoldsDrift => "holds_drift",
             Gate::PayoutFinality => "payout_finality",
+            Gate::DepositReconciliation => "deposit_reconciliation",
         }
     }
 
@@ -58,6 +62,7 @@ impl Gate {
             Gate::WalletDrift => "Each wallet's statement equals its ledger balance",
             Gate::HoldsDrift => "Each wallet's open holds sum to its reserved balance",
             Gate::PayoutFinality => "No payout stuck or overdue; every finished hold has its transaction",
+            Gate::DepositReconciliation => "Every provider-confirmed deposit is credited once, for its amount",
         }
     }
 
@@ -96,6 +101,9 @@ pub struct GateConfig {
     pub hold_stuck_after: Duration,
     /// A hold in `manual_review` longer than this is overdue.
     pub manual_review_sla: Duration,
+    /// A pay-in credited longer ago than this that its provider never
+    /// confirmed is a finding.
+    pub deposit_confirm_grace: Duration,
     /// How often the scheduler runs the gates.
     pub interval: Duration,
     /// Every this many scheduled runs, one is full (the rest are routine).
@@ -112,6 +120,7 @@ impl Default for GateConfig {
             scheduled: true,
             hold_stuck_after: Duration::from_secs(Thresholds::DEFAULT.hold_stuck_after_secs.unsigned_abs()),
             manual_review_sla: Duration::from_secs(Thresholds::DEFAULT.manual_review_sla_secs.unsigned_abs()),
+            deposit_confirm_grace: Duration::from_secs(24 * 3600),
             interval: Duration::from_secs(60),
             full_every: 10,
             history_retention: Duration::from_secs(30 * 24 * 3600),

@@ -112,6 +112,34 @@ pub(super) struct FinalityScan {
     pub now: i64,
 }
 
+/// A provider's confirmed deposit next to the ledger's pay-in, as
+/// `deposit_reconciliation` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Deposit {
+    /// The provider.
+    pub provider: String,
+    /// The provider's reference of the pay-in.
+    pub provider_reference: String,
+    /// The amounts the provider confirmed, as it sent them (the lowest and
+    /// highest text when its events differ); empty: never confirmed.
+    pub confirmed: Vec<String>,
+    /// The credit's amount in minor units, currency and scale (`None`: never credited).
+    pub credited: Option<(i64, String, u32)>,
+    /// When it was credited, µs since the epoch.
+    pub credited_at: Option<i64>,
+}
+
+/// What `deposit_reconciliation` read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct DepositScan {
+    /// How many pay-ins with a provider reference there are, confirmed or credited.
+    pub deposits: i64,
+    /// Each of them.
+    pub seen: Vec<Deposit>,
+    /// A credit from before this that no confirmation matches is flagged.
+    pub unconfirmed_before: i64,
+}
+
 /// A gate's scan: its data or why it failed, and how long it took.
 #[derive(Debug)]
 pub(super) struct Timed<T> {
@@ -132,4 +160,6 @@ pub(super) struct Scan {
     pub holds: Option<Timed<Vec<ReservedFigures>>>,
     /// `payout_finality`'s scan, if selected.
     pub finality: Option<Timed<FinalityScan>>,
+    /// `deposit_reconciliation`'s scan, if selected.
+    pub deposits: Option<Timed<DepositScan>>,
 }

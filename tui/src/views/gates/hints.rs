@@ -20,6 +20,15 @@ pub fn hint(code: &str) -> &'static str {
         "manual_review_overdue" => {
             "A person must decide: Enter opens the hold; check the provider's portal, then settle or release."
         }
+        "deposit_not_credited" => {
+            "The provider confirmed a deposit the ledger never credited: check the event's outcome, then re-send it."
+        }
+        "deposit_unconfirmed" => {
+            "Credited, but the provider never confirmed it: check the provider's portal before the money moves on."
+        }
+        "deposit_amount_mismatch" => {
+            "The provider confirmed another amount: compare with the portal; correct with post_correction and a reason."
+        }
         _ => "No runbook entry for this code yet: read the detail and escalate.",
     }
 }
@@ -40,6 +49,9 @@ mod tests {
             "final_transaction_missing",
             "hold_stuck",
             "manual_review_overdue",
+            "deposit_not_credited",
+            "deposit_unconfirmed",
+            "deposit_amount_mismatch",
         ];
         for code in codes {
             assert_ne!(hint(code), hint("not_a_code"), "{code}");

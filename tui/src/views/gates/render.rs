@@ -12,8 +12,10 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
 /// Draws the Gates view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, state: &GatesState, theme: &Theme) {
+    // The gate list is as tall as the server's gates (a header and two borders).
+    let list_height = u16::try_from(state.gates.len().max(4)).unwrap_or(u16::MAX).saturating_add(3);
     let [list, findings, detail] =
-        Layout::vertical([Constraint::Length(7), Constraint::Fill(1), Constraint::Length(5)]).areas(area);
+        Layout::vertical([Constraint::Length(list_height), Constraint::Fill(1), Constraint::Length(5)]).areas(area);
     render_list(frame, list, state, theme);
     if state.show_history {
         render_history(frame, findings, state, theme);

@@ -108,7 +108,8 @@ fn render_findings(frame: &mut Frame, area: Rect, ov: Option<&Overview>, theme: 
         .iter()
         .map(|gate| {
             let n = ov.open_findings.get(*gate).copied().unwrap_or(0);
-            pair(gate, count(n, theme.error, theme), 16, theme)
+            // The panel is narrow: a long gate name is clipped to its column.
+            pair(&crate::widgets::cell(gate, 15), count(n, theme.error, theme), 16, theme)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
