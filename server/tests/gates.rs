@@ -375,7 +375,7 @@ async fn routine_runs_see_what_is_new_but_only_full_runs_resolve(ledger: Ledger)
     ledger.gates().run(&Gate::ALL, Mode::Routine, "test", Duration::from_secs(5)).await.expect("routine run");
     assert!(!findings(&ledger, "wallet_drift", Some("OPEN")).await.is_empty());
     full_run(&ledger).await;
-    for gate in ["ledger_balanced", "wallet_drift", "holds_drift", "payout_finality"] {
+    for gate in ledgerdeck_client::gates::GATES {
         assert_eq!(status(&ledger, gate).await, GateStatus::Green, "{gate}");
     }
 }

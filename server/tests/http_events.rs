@@ -177,7 +177,7 @@ async fn gate_runs_are_announced_and_readable(ledger: Ledger) {
     let announced = events.until("gate.run_finished", |d| d["run_id"] == run_id.as_str()).await;
     let gates = announced.data["gates"].as_array().unwrap();
     let names: Vec<_> = gates.iter().map(|g| g["gate"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ledger_balanced", "wallet_drift", "holds_drift", "payout_finality"]);
+    assert_eq!(names, ledgerdeck_client::gates::GATES);
     assert_eq!(gates[0]["status"], "red");
     assert_eq!(gates[0]["trigger"], "ops-alice");
     assert_eq!(gates[2]["status"], "green");
@@ -208,7 +208,7 @@ async fn gate_runs_are_announced_and_readable(ledger: Ledger) {
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     let next = page["next_cursor"].as_str().unwrap();
     let rest: Value = server.get(&server.viewer, &format!("/v1/gates/runs?cursor={next}")).await.json().await.unwrap();
-    assert_eq!(rest["items"].as_array().unwrap().len(), 1, "four gates per run, paged 3 + 1");
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2, "five gates per run, paged 3 + 2");
     assert_eq!(rest["next_cursor"], Value::Null);
 
     expect_problem(server.get(&server.viewer, "/v1/gates/nope/findings").await, 404, "NOT_FOUND").await;

@@ -210,7 +210,7 @@ pub fn string_for(name: &str, pools: &Pools) -> BoxedStrategy<String> {
         "kind" => {
             known_or_nasty(&["payin", "payout_reserve", "transfer", "correction", "available", "reserved", "bank"])
         }
-        "gate" => known_or_nasty(&["ledger_balanced", "wallet_drift", "holds_drift", "payout_finality"]),
+        "gate" => known_or_nasty(&ledgerdeck_client::gates::GATES),
         "cursor" => prop_oneof![2 => nasty_string(), 1 => "[A-Za-z0-9+/=_-]{1,40}"].boxed(),
         _ => prop_oneof![3 => "[a-zA-Z0-9 ._-]{1,24}", 2 => nasty_string()].boxed(),
     }
