@@ -87,18 +87,32 @@ async fn claim_provider_reference(
     if claimed.rows_affected() == 1 {
         return Ok(());
     }
-    let first: String = sqlx::query_scalar(
+    let first = credited_by(&mut *conn, provider, provider_reference).await?;
+    Err(LedgerError::DuplicateProviderReference {
+        provider: provider.to_string(),
+        provider_reference: provider_reference.to_string(),
+        transaction_id: first.ok_or_else(|| LedgerError::Internal("a claimed pay-in reference has no row".into()))?,
+    })
+}
+
+/// The transaction that credited the pay-in `(provider, provider_reference)`,
+/// if any: on the pool, or on a command's own transaction.
+pub(super) async fn credited_by<'e, E>(
+    executor: E,
+    provider: &str,
+    provider_reference: &str,
+) -> LedgerResult<Option<String>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let first = sqlx::query_scalar(
         "SELECT transaction_id FROM payin_references WHERE provider = $1 AND provider_reference = $2",
     )
     .bind(provider)
     .bind(provider_reference)
-    .fetch_one(&mut *conn)
+    .fetch_optional(executor)
     .await?;
-    Err(LedgerError::DuplicateProviderReference {
-        provider: provider.to_string(),
-        provider_reference: provider_reference.to_string(),
-        transaction_id: first,
-    })
+    Ok(first)
 }
 
 /// `transfer`: from one wallet's available balance to another's, same currency.

@@ -12,9 +12,10 @@
 //! in between is cured by the provider's retry, which replays the key.
 
 use super::Ledger;
+use super::movements::credited_by;
 use crate::caller::Caller;
 use crate::error::{LedgerError, LedgerResult};
-use crate::store::{Store, now_micros};
+use crate::store::now_micros;
 use ledgerdeck_client::providers::{PayinEventBody, PayinEventReceipt};
 use ledgerdeck_client::{CommandResult, CommandStatus, FieldError, Role};
 use serde_json::json;
@@ -93,18 +94,6 @@ impl Applied {
     }
 }
 
-/// The transaction that credited `(provider, provider_reference)`, if any.
-async fn credited_by(store: &Store, provider: &str, provider_reference: &str) -> LedgerResult<Option<String>> {
-    let txn = sqlx::query_scalar(
-        "SELECT transaction_id FROM payin_references WHERE provider = $1 AND provider_reference = $2",
-    )
-    .bind(provider)
-    .bind(provider_reference)
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(txn)
-}
-
 impl Ledger {
     /// Applies one pay-in event from `provider` (its signature checked by
     /// the caller); `payload` is its raw body, kept in the log.
@@ -128,10 +117,10 @@ impl Ledger {
                               "provider_reference": reference});
             match self.execute(&caller, "post_payin", body, Some(&format!("payin:{reference}"))).await {
                 Ok(result) => Applied::of(result, "credited"),
-                Err(e) => Applied::refused(e, credited_by(store, provider, reference).await?)?,
+                Err(e) => Applied::refused(e, credited_by(store.pool(), provider, reference).await?)?,
             }
         } else {
-            match credited_by(store, provider, reference).await? {
+            match credited_by(store.pool(), provider, reference).await? {
                 None => Applied { outcome: "refused", transaction_id: None, code: Some("NOT_FOUND".into()) },
                 Some(credited) => {
                     let body = json!({"transaction_id": credited,

@@ -229,10 +229,10 @@ fn payout_finality(scan: &FinalityScan) -> (i64, Vec<Observed>) {
 /// The provider's confirmed amount in minor units at `scale`, if it reads
 /// as one exactly.
 fn minor_units(text: &str, scale: u32) -> Option<i64> {
-    use rust_decimal::prelude::ToPrimitive;
-    let amount: rust_decimal::Decimal = text.trim().parse().ok()?;
-    let minor = amount.checked_mul(rust_decimal::Decimal::from(10_i64.checked_pow(scale)?))?;
-    if minor.fract().is_zero() { minor.to_i64() } else { None }
+    // The ledger's own amount rule; the code only names the currency in a
+    // message that is not kept.
+    let currency = crate::money::Currency { code: String::new(), scale };
+    currency.parse_positive("amount", text.trim()).ok()
 }
 
 fn deposit_reconciliation(scan: &DepositScan) -> (i64, Vec<Observed>) {
